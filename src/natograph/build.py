@@ -1,0 +1,100 @@
+"""The only module that knows the order of the steps: load → reason → check → snapshot."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from dataclasses import dataclass
+
+import pyoxigraph as ox
+
+from . import __version__
+from .check import find_clashes
+from .config import Config
+from .errors import InconsistencyError
+from .load import InputFile, graph_input_files, load_files
+from .progress import StepTimer
+from .reason import infer
+from .snapshot import Snapshot, SnapshotWriter, current_key, open_snapshot, snapshot_key
+from .vocab import ASSERTED_GRAPH, INFERRED_GRAPH
+
+
+@dataclass
+class BuildResult:
+    """What a build did: the snapshot's key and manifest, and whether an existing one was reused."""
+
+    key: str
+    manifest: dict
+    reused: bool
+
+
+def input_files(config: Config) -> list[InputFile]:
+    """Every file a snapshot depends on: the graph's files, plus the SHACL shapes if present."""
+    files = graph_input_files(config)
+    if config.shapes_path.is_file():
+        files.append(InputFile(config.shapes_file, config.shapes_path))
+    return files
+
+
+def build(config: Config, *, force: bool = False, timer: StepTimer | None = None) -> BuildResult:
+    """Build the reasoned snapshot, or reuse the current one when its inputs are unchanged."""
+    timer = timer or StepTimer(quiet=True)
+    with timer.step("hash inputs"):
+        every_input = input_files(config)
+        hashes = {f.relative_path: f.sha256() for f in every_input}
+        key = snapshot_key(hashes, reasoner=config.reasoner)
+    if not force and current_key(config) == key:
+        return BuildResult(key, open_snapshot(config, key).manifest, reused=True)
+
+    graph_files = graph_input_files(config)
+    with timer.step("load"):
+        loaded = load_files(graph_files)
+    asserted = list(dict.fromkeys(t for f in loaded for t in f.triples))
+    with timer.step("reason"):
+        inference = infer(asserted, reasoner=config.reasoner)
+    with SnapshotWriter(config, key) as writer:
+        with timer.step("write"):
+            store = writer.store
+            asserted_graph, inferred_graph = ox.NamedNode(ASSERTED_GRAPH), ox.NamedNode(INFERRED_GRAPH)
+            store.bulk_extend(ox.Quad(*t, f.graph) for f in loaded for t in f.triples)
+            store.bulk_extend(ox.Quad(*t, asserted_graph) for t in asserted)
+            store.bulk_extend(ox.Quad(*t, inferred_graph) for t in inference.triples)
+        with timer.step("check"):
+            clashes = find_clashes(store, reasoner_messages=inference.messages)
+        if clashes:
+            raise InconsistencyError(clashes)
+        manifest = _manifest(config, key, loaded, hashes, asserted, inference, timer.timings)
+        writer.commit(manifest)
+    return BuildResult(key, manifest, reused=False)
+
+
+def ensure_snapshot(config: Config) -> Snapshot:
+    """Open a snapshot that matches the current inputs, building it first if needed."""
+    result = build(config)
+    return open_snapshot(config, result.key)
+
+
+def _manifest(config, key, loaded, hashes, asserted, inference, timings) -> dict:
+    return {
+        "key": key,
+        "created": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+        "natograph_version": __version__,
+        "reasoner": config.reasoner,
+        "inputs": [
+            {
+                "path": f.source.relative_path,
+                "graph": f.source.graph_iri,
+                "sha256": hashes[f.source.relative_path],
+                "triples": len(f.triples),
+            }
+            for f in loaded
+        ],
+        "input_hashes": hashes,
+        "counts": {
+            "asserted": len(asserted),
+            "inferred": len(inference.triples),
+            "all": len(asserted) + len(inference.triples),
+        },
+        "dropped_trivial": dict(Counter(inference.dropped).most_common()),
+        "timings_seconds": {name: round(seconds, 4) for name, seconds in timings.items()},
+    }

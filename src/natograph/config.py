@@ -1,0 +1,93 @@
+"""Settings: defaults, then NATOGRAPH_* environment variables, then explicit overrides."""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+
+from .errors import ConfigError
+
+ENV_PREFIX = "NATOGRAPH_"
+
+
+@dataclass(frozen=True)
+class Config:
+    """Everything a natograph step needs to know about where things are and what limits apply."""
+
+    root: Path = field(default_factory=Path.cwd)
+    ontology_file: str = "ontology/nato.ttl"
+    shapes_file: str = "ontology/shapes.ttl"
+    data_dir: str = "data"
+    queries_dir: str = "queries"
+    snapshot_dir: str = ".natograph/snapshots"
+    reasoner: str = "owlrl"
+    resource_base: str = "https://w3id.org/natograph/"
+    public_base: str = ""
+    query_timeout_ms: int = 10_000
+    max_rows: int = 10_000
+    max_query_bytes: int = 64 * 1024
+    max_concurrent_queries: int = 4
+    queries_per_minute: int = 120
+    free_sparql: bool = True
+
+    @classmethod
+    def load(cls, **overrides) -> "Config":
+        """Defaults, overridden by NATOGRAPH_* environment variables, overridden by `overrides`."""
+        values: dict = {}
+        for f in fields(cls):
+            raw = os.environ.get(ENV_PREFIX + f.name.upper())
+            if raw is not None:
+                values[f.name] = _coerce(f.name, f.type, raw)
+        values.update({k: v for k, v in overrides.items() if v is not None})
+        unknown = set(values) - {f.name for f in fields(cls)}
+        if unknown:
+            raise ConfigError(f"unknown setting(s): {', '.join(sorted(unknown))}")
+        if "root" in values:
+            values["root"] = Path(values["root"]).resolve()
+        return cls(**values)
+
+    def replace(self, **changes) -> "Config":
+        """A copy with some settings changed."""
+        return dataclasses.replace(self, **changes)
+
+    def path(self, relative: str) -> Path:
+        """A path below the project root."""
+        return self.root / relative
+
+    @property
+    def ontology_path(self) -> Path:
+        return self.path(self.ontology_file)
+
+    @property
+    def shapes_path(self) -> Path:
+        return self.path(self.shapes_file)
+
+    @property
+    def data_path(self) -> Path:
+        return self.path(self.data_dir)
+
+    @property
+    def queries_path(self) -> Path:
+        return self.path(self.queries_dir)
+
+    @property
+    def snapshots_path(self) -> Path:
+        return self.path(self.snapshot_dir)
+
+
+def _coerce(name: str, kind, raw: str):
+    kind = kind if isinstance(kind, str) else getattr(kind, "__name__", str(kind))
+    try:
+        if kind == "int":
+            return int(raw)
+        if kind == "bool":
+            if raw.lower() in {"1", "true", "yes", "on"}:
+                return True
+            if raw.lower() in {"0", "false", "no", "off"}:
+                return False
+            raise ValueError(raw)
+    except ValueError:
+        raise ConfigError(f"{ENV_PREFIX}{name.upper()}={raw!r} is not a valid {kind}") from None
+    return raw

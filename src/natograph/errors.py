@@ -1,0 +1,123 @@
+"""One exception tree: each error knows its HTTP status and its CLI exit code."""
+
+from __future__ import annotations
+
+
+class NatographError(Exception):
+    """Base of every error natograph reports to a user."""
+
+    http_status = 500
+    exit_code = 2
+    kind = "error"
+
+    def to_dict(self) -> dict:
+        """The JSON shape of this error, shared by every HTTP response and `--format json`."""
+        return {"error": self.kind, "message": str(self)}
+
+
+class ConfigError(NatographError):
+    """A setting has a value natograph cannot use."""
+
+    kind = "config-error"
+
+
+class InputFileError(NatographError):
+    """An input file is missing or malformed; names the file, line and the parser's reason."""
+
+    kind = "input-file-error"
+
+    def __init__(self, path: str, reason: str, line: int | None = None, column: int | None = None):
+        self.path, self.reason, self.line, self.column = path, reason, line, column
+        where = path if line is None else f"{path}:{line}" + (f":{column}" if column else "")
+        super().__init__(f"{where}: {reason}")
+
+    def to_dict(self) -> dict:
+        return {**super().to_dict(), "file": self.path, "line": self.line, "column": self.column}
+
+
+class InconsistencyError(NatographError):
+    """The reasoned graph contains OWL-RL clashes."""
+
+    kind = "inconsistent-graph"
+    exit_code = 1
+
+    def __init__(self, clashes: list):
+        self.clashes = clashes
+        lines = [f"the reasoned graph is inconsistent: {len(clashes)} clash(es)"]
+        lines += [clash.describe() for clash in clashes]
+        super().__init__("\n".join(lines))
+
+    def to_dict(self) -> dict:
+        return {**super().to_dict(), "clashes": [clash.to_dict() for clash in self.clashes]}
+
+
+class SnapshotError(NatographError):
+    """No usable snapshot, or a snapshot that cannot be opened."""
+
+    kind = "snapshot-error"
+    http_status = 503
+
+
+class QuerySyntaxError(NatographError):
+    """A SPARQL query that does not parse; names the position."""
+
+    kind = "query-syntax-error"
+    http_status = 400
+
+    def __init__(self, reason: str, line: int | None = None, column: int | None = None):
+        self.reason, self.line, self.column = reason, line, column
+        where = f"line {line}, column {column}: " if line is not None else ""
+        super().__init__(f"malformed query at {where}{reason}" if where else f"malformed query: {reason}")
+
+    def to_dict(self) -> dict:
+        return {**super().to_dict(), "line": self.line, "column": self.column}
+
+
+class QueryRefusedError(NatographError):
+    """A query natograph will not run (an update, a federated SERVICE call, free SPARQL turned off)."""
+
+    kind = "query-refused"
+    http_status = 403
+
+
+class QueryTimeoutError(NatographError):
+    """A query ran past the time limit and was stopped."""
+
+    kind = "query-timeout"
+    http_status = 503
+
+    def __init__(self, limit_ms: int):
+        self.limit_ms = limit_ms
+        super().__init__(f"query stopped: it ran past the time limit of {limit_ms} ms")
+
+    def to_dict(self) -> dict:
+        return {**super().to_dict(), "limit_ms": self.limit_ms}
+
+
+class ParameterError(NatographError):
+    """A request or canned-query parameter that is missing or invalid; names the parameter."""
+
+    kind = "invalid-parameter"
+    http_status = 400
+
+    def __init__(self, parameter: str, problem: str, *, accepts: str | None = None, candidates=None):
+        self.parameter, self.problem, self.accepts, self.candidates = parameter, problem, accepts, candidates
+        text = f"parameter '{parameter}': {problem}"
+        if accepts:
+            text += f" (accepts {accepts})"
+        super().__init__(text)
+
+    def to_dict(self) -> dict:
+        data = {**super().to_dict(), "parameter": self.parameter}
+        if self.accepts:
+            data["accepts"] = self.accepts
+        if self.candidates is not None:
+            data["candidates"] = list(self.candidates)
+        return data
+
+
+class NotFoundError(NatographError):
+    """A resource, canned query or page that does not exist."""
+
+    kind = "not-found"
+    http_status = 404

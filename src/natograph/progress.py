@@ -1,0 +1,58 @@
+"""Timing and progress for build steps: a step that runs past a second shows it is still working."""
+
+from __future__ import annotations
+
+import sys
+import threading
+import time
+from contextlib import contextmanager
+from typing import Callable, TextIO
+
+SHOW_AFTER_SECONDS = 1.0
+
+
+class StepTimer:
+    """Times named steps; on a terminal, shows a live elapsed-time line for steps longer than a second."""
+
+    def __init__(self, stream: TextIO | None = None, *, quiet: bool = False):
+        self.stream = stream or sys.stderr
+        self.quiet = quiet
+        self.timings: dict[str, float] = {}
+
+    @contextmanager
+    def step(self, name: str):
+        started = time.perf_counter()
+        done = threading.Event()
+        ticker = threading.Thread(target=self._tick, args=(name, started, done), daemon=True)
+        if not self.quiet:
+            ticker.start()
+        try:
+            yield
+        finally:
+            done.set()
+            if ticker.is_alive():
+                ticker.join()
+            self.timings[name] = time.perf_counter() - started
+
+    def _tick(self, name: str, started: float, done: threading.Event) -> None:
+        if done.wait(SHOW_AFTER_SECONDS):
+            return
+        live = self.stream.isatty()
+        if not live:
+            self._write(f"  {name}: still running after {SHOW_AFTER_SECONDS:.0f} s …\n")
+        while not done.wait(0.2 if live else 10):
+            elapsed = time.perf_counter() - started
+            self._write(f"\r  {name}: {_spinner(elapsed)} {elapsed:5.1f} s" if live else f"  {name}: {elapsed:.0f} s …\n")
+        if live:
+            self._write("\r\033[K")
+
+    def _write(self, text: str) -> None:
+        self.stream.write(text)
+        self.stream.flush()
+
+
+def _spinner(elapsed: float) -> str:
+    return "|/-\\"[int(elapsed * 5) % 4]
+
+
+Reporter = Callable[[str], None]

@@ -1,0 +1,129 @@
+"""Store step: one small query interface over a snapshot, whatever engine holds it."""
+
+from __future__ import annotations
+
+import re
+import time
+from dataclasses import dataclass, field
+from typing import Protocol, Union
+
+import pyoxigraph as ox
+
+from .errors import QuerySyntaxError, QueryTimeoutError
+from .snapshot import Snapshot
+from .vocab import ASSERTED_GRAPH, INFERRED_GRAPH
+
+DEFAULT_DATASET = (ASSERTED_GRAPH, INFERRED_GRAPH)
+_POSITION = re.compile(r"error at (\d+):(\d+): ?(.*)", re.S)
+
+
+@dataclass
+class SelectResult:
+    """Rows of a SELECT query; `truncated` says the row limit cut it short."""
+
+    variables: list[str]
+    rows: list[list]
+    truncated: bool = False
+
+
+@dataclass
+class AskResult:
+    """The answer of an ASK query."""
+
+    value: bool
+    truncated: bool = False
+
+
+@dataclass
+class GraphResult:
+    """Triples of a CONSTRUCT or DESCRIBE query; `truncated` says the row limit cut it short."""
+
+    triples: list[ox.Triple]
+    truncated: bool = False
+
+
+QueryResult = Union[SelectResult, AskResult, GraphResult]
+
+
+@dataclass(frozen=True)
+class Dataset:
+    """The RDF dataset of one query: default-graph IRIs (None: asserted ∪ inferred) and named graphs (None: all)."""
+
+    default_graphs: tuple[str, ...] | None = None
+    named_graphs: tuple[str, ...] | None = None
+
+
+@dataclass(frozen=True)
+class QueryLimits:
+    """Limits applied while a query's results are collected."""
+
+    timeout_ms: int | None = None
+    max_rows: int | None = None
+
+
+class Store(Protocol):
+    """What every store offers: run one read-only SPARQL query with bound parameters and limits."""
+
+    key: str
+
+    def query(
+        self,
+        sparql: str,
+        *,
+        bindings: dict[str, object] | None = None,
+        dataset: Dataset = Dataset(),
+        limits: QueryLimits = QueryLimits(),
+    ) -> QueryResult: ...
+
+
+@dataclass
+class EmbeddedStore:
+    """The default store: the snapshot's own Oxigraph database, opened read-only in this process."""
+
+    snapshot: Snapshot
+    key: str = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.key = self.snapshot.key
+
+    def query(self, sparql, *, bindings=None, dataset=Dataset(), limits=QueryLimits()) -> QueryResult:
+        deadline = None if limits.timeout_ms is None else time.monotonic() + limits.timeout_ms / 1000
+        default = dataset.default_graphs if dataset.default_graphs is not None else DEFAULT_DATASET
+        options = {"default_graph": [ox.NamedNode(iri) for iri in default]}
+        if dataset.named_graphs is not None:
+            options["named_graphs"] = [ox.NamedNode(iri) for iri in dataset.named_graphs]
+        if bindings:
+            options["substitutions"] = {ox.Variable(name): term for name, term in bindings.items()}
+        try:
+            result = self.snapshot.store.query(sparql, **options)
+        except SyntaxError as exc:
+            raise parse_error(exc) from None
+        return collect(result, limits, deadline)
+
+
+def parse_error(exc: SyntaxError) -> QuerySyntaxError:
+    """A QuerySyntaxError with the line and column of Oxigraph's parser message."""
+    message = str(exc.msg or exc)
+    match = _POSITION.search(message)
+    if match:
+        return QuerySyntaxError(match.group(3).strip(), int(match.group(1)), int(match.group(2)))
+    return QuerySyntaxError(message)
+
+
+def collect(result, limits: QueryLimits, deadline: float | None) -> QueryResult:
+    """Materialise an Oxigraph result, honouring the row limit and (between rows) the deadline."""
+    if isinstance(result, ox.QueryBoolean):
+        return AskResult(bool(result))
+    items = []
+    truncated = False
+    for index, item in enumerate(result):
+        if deadline is not None and index % 256 == 0 and time.monotonic() > deadline:
+            raise QueryTimeoutError(limits.timeout_ms)
+        if limits.max_rows is not None and len(items) >= limits.max_rows:
+            truncated = True
+            break
+        items.append(item)
+    if isinstance(result, ox.QuerySolutions):
+        variables = [v.value for v in result.variables]
+        return SelectResult(variables, [[row[v] for v in variables] for row in items], truncated)
+    return GraphResult(items, truncated)
