@@ -113,7 +113,7 @@ def parse_query_file(path: Path) -> CannedQuery:
     parameters = tuple(_parameter(path.name, spec) for spec in header.get("params") or [])
     variables = {t.text[1:] for t in tokenize(text) if t.kind == "var"}
     for parameter in parameters:
-        if parameter.name not in variables:
+        if not variables & set(parameter.variables()):
             raise CatalogueError(f"{path.name}: parameter '{parameter.name}' is not a variable of the query")
     return CannedQuery(
         name=path.stem,
