@@ -13,7 +13,7 @@ import yaml
 
 from .dates import day_range
 from .errors import NatographError, ParameterError
-from .sparqltext import query_form, tokenize, where_group_offset
+from .sparqltext import bind_values, query_form, tokenize
 from .store import SelectResult, Store
 from .vocab import NATOID, PREFIXES
 
@@ -270,17 +270,3 @@ def _describe(store: Store, resources_: list[ox.NamedNode]) -> list[dict]:
 
 def _internal_query(name: str) -> str:
     return resources.files("natograph.sparql").joinpath(name).read_text(encoding="utf-8")
-
-
-def bind_values(text: str, bindings: Mapping[str, object]) -> str:
-    """The query with a VALUES block of the bound RDF terms opening its outermost WHERE group.
-
-    Terms are serialised by pyoxigraph (N-Triples syntax, escaped), never taken from user text, and
-    the block sits at the start of the group so FILTERs and aggregates of that group see the values.
-    """
-    if not bindings:
-        return text
-    names = " ".join(f"?{name}" for name in bindings)
-    values = " ".join(str(term) for term in bindings.values())
-    offset = where_group_offset(text)
-    return f"{text[:offset]} VALUES ({names}) {{ ({values}) }}{text[offset:]}"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Mapping
 
 _TOKEN = re.compile(
     r"""
@@ -74,3 +75,17 @@ def where_group_offset(text: str) -> int:
         elif token.text == "}":
             depth -= 1
     raise ValueError("the query has no WHERE group")
+
+
+def bind_values(text: str, bindings: Mapping[str, object]) -> str:
+    """The query with a VALUES block of the bound RDF terms opening its outermost WHERE group.
+
+    Terms are serialised by pyoxigraph (N-Triples syntax, escaped), never taken from user text, and
+    the block sits at the start of the group so FILTERs and aggregates of that group see the values.
+    """
+    if not bindings:
+        return text
+    names = " ".join(f"?{name}" for name in bindings)
+    values = " ".join(str(term) for term in bindings.values())
+    offset = where_group_offset(text)
+    return f"{text[:offset]} VALUES ({names}) {{ ({values}) }}{text[offset:]}"

@@ -11,7 +11,8 @@ import pyoxigraph as ox
 
 from .errors import QuerySyntaxError, QueryTimeoutError
 from .snapshot import Snapshot
-from .vocab import ASSERTED_GRAPH, INFERRED_GRAPH
+from .sparqltext import bind_values
+from .vocab import ASSERTED_GRAPH, INFERRED_GRAPH, PREFIXES
 
 DEFAULT_DATASET = (ASSERTED_GRAPH, INFERRED_GRAPH)
 _POSITION = re.compile(r"error at (\d+):(\d+): ?(.*)", re.S)
@@ -47,10 +48,14 @@ QueryResult = Union[SelectResult, AskResult, GraphResult]
 
 @dataclass(frozen=True)
 class Dataset:
-    """The RDF dataset of one query: default-graph IRIs (None: asserted ∪ inferred) and named graphs (None: all)."""
+    """The RDF dataset of one query: default-graph IRIs (None: asserted ∪ inferred) and named graphs (None: all).
+
+    `from_query` keeps the dataset the query declares with FROM / FROM NAMED instead.
+    """
 
     default_graphs: tuple[str, ...] | None = None
     named_graphs: tuple[str, ...] | None = None
+    from_query: bool = False
 
 
 @dataclass(frozen=True)
@@ -89,13 +94,13 @@ class EmbeddedStore:
     def query(self, sparql, *, bindings=None, dataset=Dataset(), limits=QueryLimits()) -> QueryResult:
         deadline = None if limits.timeout_ms is None else time.monotonic() + limits.timeout_ms / 1000
         default = dataset.default_graphs if dataset.default_graphs is not None else DEFAULT_DATASET
-        options = {"default_graph": [ox.NamedNode(iri) for iri in default]}
-        if dataset.named_graphs is not None:
+        options = {} if dataset.from_query else {"default_graph": [ox.NamedNode(iri) for iri in default]}
+        if dataset.named_graphs is not None and not dataset.from_query:
             options["named_graphs"] = [ox.NamedNode(iri) for iri in dataset.named_graphs]
         if bindings:
-            options["substitutions"] = {ox.Variable(name): term for name, term in bindings.items()}
+            sparql = bind_values(sparql, bindings)
         try:
-            result = self.snapshot.store.query(sparql, **options)
+            result = self.snapshot.store.query(sparql, prefixes=PREFIXES, **options)
         except SyntaxError as exc:
             raise parse_error(exc) from None
         return collect(result, limits, deadline)
@@ -106,8 +111,25 @@ def parse_error(exc: SyntaxError) -> QuerySyntaxError:
     message = str(exc.msg or exc)
     match = _POSITION.search(message)
     if match:
-        return QuerySyntaxError(match.group(3).strip(), int(match.group(1)), int(match.group(2)))
+        return QuerySyntaxError(readable_reason(match.group(3)), int(match.group(1)), int(match.group(2)))
     return QuerySyntaxError(message)
+
+
+_CHARACTER_CLASS = re.compile(r"\[[^\]]*\]")
+
+
+def readable_reason(reason: str) -> str:
+    """Oxigraph's parser reason without its lists of character ranges, which read as noise to a person."""
+    head, sep, alternatives = reason.strip().partition("expected one of ")
+    if not sep:
+        return reason.strip()
+    words = [w.strip() for w in _CHARACTER_CLASS.sub("", alternatives).replace("\n", " ").split(",")]
+    words = [w for w in words if w]
+    explanations = [w for w in words if " " in w and not w.startswith(('"', "'"))]
+    if explanations:
+        return head + explanations[0][0].lower() + explanations[0][1:]
+    shown = ", ".join(words[:12]) + (", …" if len(words) > 12 else "")
+    return f"{head}expected one of {shown}" if words else head + "unexpected input"
 
 
 def collect(result, limits: QueryLimits, deadline: float | None) -> QueryResult:
