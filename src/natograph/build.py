@@ -14,6 +14,7 @@ from .config import Config
 from .errors import InconsistencyError
 from .load import InputFile, graph_input_files, load_files
 from .progress import StepTimer
+from .provenance import SourceIndex
 from .reason import infer
 from .snapshot import Snapshot, SnapshotWriter, current_key, open_snapshot, snapshot_key
 from .vocab import ASSERTED_GRAPH, INFERRED_GRAPH
@@ -50,8 +51,8 @@ def build(config: Config, *, force: bool = False, timer: StepTimer | None = None
     with timer.step("load"):
         loaded = load_files(graph_files)
     asserted = list(dict.fromkeys(t for f in loaded for t in f.triples))
-    with timer.step("reason"):
-        inference = infer(asserted, reasoner=config.reasoner)
+    with timer.step("reason") as report:
+        inference = infer(asserted, reasoner=config.reasoner, progress=report)
     with SnapshotWriter(config, key) as writer:
         with timer.step("write"):
             store = writer.store
@@ -62,7 +63,9 @@ def build(config: Config, *, force: bool = False, timer: StepTimer | None = None
         with timer.step("check"):
             clashes = find_clashes(store, reasoner_messages=inference.messages)
         if clashes:
-            raise InconsistencyError(clashes)
+            # Trace each clashing triple to its line only now: it means parsing the files again.
+            sources = SourceIndex.from_files(graph_files)
+            raise InconsistencyError(find_clashes(store, reasoner_messages=inference.messages, sources=sources))
         manifest = _manifest(config, key, loaded, hashes, asserted, inference, timer.timings)
         writer.commit(manifest)
     return BuildResult(key, manifest, reused=False)

@@ -7,7 +7,7 @@ import sys
 import click
 
 from . import __version__
-from .build import build
+from .build import build, ensure_snapshot
 from .config import Config
 from .errors import NatographError
 from .progress import StepTimer
@@ -35,7 +35,8 @@ def main(ctx: click.Context, root: str | None) -> None:
 
 @main.command("build")
 @click.option("--force", is_flag=True, help="Rebuild even if a snapshot of the same inputs exists.")
-@click.option("--reasoner", type=click.Choice(["owlrl"]), default=None, help="OWL-RL engine (default: owlrl).")
+@click.option("--reasoner", type=click.Choice(["natograph", "owlrl"]), default=None,
+              help="OWL-RL engine: natograph's own (default) or owlrl, the reference.")
 @click.pass_obj
 def build_command(config: Config, force: bool, reasoner: str | None) -> None:
     """Load, reason, check and snapshot the graph; reuse the snapshot if the inputs are unchanged."""
@@ -61,6 +62,134 @@ def format_build_summary(manifest: dict, *, reused: bool, timings: dict[str, flo
     shown = timings if reused else manifest["timings_seconds"]
     lines.append("timings: " + ", ".join(f"{name} {seconds:.2f} s" for name, seconds in shown.items()))
     return "\n".join(lines)
+
+
+@main.command("query")
+@click.argument("name", required=False)
+@click.option("--param", "-p", "params", multiple=True, metavar="NAME=VALUE", help="A canned query parameter.")
+@click.option("--list", "list_queries", is_flag=True, help="List the canned queries and their parameters.")
+@click.option("--sparql", help="Run this free SPARQL query instead of a canned one.")
+@click.option("--file", "query_file", type=click.File("r", encoding="utf-8"), help="Run the free SPARQL query in this file.")
+@click.option("--format", "output_format", type=click.Choice(["table", "csv", "tsv", "json"]), default="table",
+              show_default=True, help="Output format for SELECT/ASK results (graphs print as Turtle).")
+@click.option("--max-rows", type=int, default=None, help="Row limit (default: the max_rows setting).")
+@click.pass_obj
+def query_command(config, name, params, list_queries, sparql, query_file, output_format, max_rows):
+    """Run a canned query by NAME, or free SPARQL with --sparql/--file, on the current snapshot (no server)."""
+    from .canned import bind_parameters, load_catalogue
+    from .errors import NotFoundError, ParameterError
+    from .query import inspect_query
+    from .store import EmbeddedStore, QueryLimits
+
+    catalogue = load_catalogue(config.queries_path)
+    if list_queries:
+        click.echo(format_catalogue(catalogue))
+        return
+    if sum(bool(x) for x in (name, sparql, query_file)) != 1:
+        raise click.UsageError("give exactly one of: a canned query NAME, --sparql, --file")
+    store = EmbeddedStore(ensure_snapshot(config))
+    limits = QueryLimits(max_rows=max_rows or config.max_rows)
+    if name:
+        if name not in catalogue:
+            raise NotFoundError(f"no canned query '{name}'; `natograph query --list` shows them")
+        given = {}
+        for item in params:
+            key, sep, value = item.partition("=")
+            if not sep:
+                raise ParameterError(item, "expected NAME=VALUE")
+            given[key] = value
+        canned = catalogue[name]
+        result = store.query(canned.text, bindings=bind_parameters(canned, given, store), limits=limits)
+    else:
+        text = sparql or query_file.read()
+        inspect_query(text)
+        result = store.query(text, limits=limits)
+    click.echo(format_result(result, output_format))
+
+
+def format_catalogue(catalogue) -> str:
+    """The `--list` text: each canned query with its summary and parameters."""
+    lines = []
+    for query in catalogue.values():
+        lines.append(f"{query.name}: {query.summary}")
+        for p in query.parameters:
+            default = f" [default {p.default}]" if p.default is not None else (" (required)" if p.required else "")
+            lines.append(f"    --param {p.name}=…  {p.type}{default}: {p.description or p.accepts()}")
+    return "\n".join(lines)
+
+
+def format_result(result, output_format: str) -> str:
+    """A query result as text for the terminal (table) or in a standard results format."""
+    from .export import Format
+    from .results import serialize_graph, serialize_result
+    from .store import GraphResult, SelectResult
+    from .table import render_table
+
+    if isinstance(result, GraphResult):
+        return serialize_graph(result.triples, Format.TURTLE).decode("utf-8")
+    if output_format == "table":
+        if isinstance(result, SelectResult):
+            return render_table(result)
+        return "yes" if result.value else "no"
+    chosen = {"csv": Format.CSV, "tsv": Format.TSV, "json": Format.SPARQL_JSON}[output_format]
+    return serialize_result(result, chosen).decode("utf-8")
+
+
+@main.command("check")
+@click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text", show_default=True,
+              help="Report format.")
+@click.pass_context
+def check_command(ctx: click.Context, output_format: str) -> None:
+    """Check consistency, unsatisfiable classes, SHACL shapes and entailment expectations; exit 1 on any finding."""
+    import json
+
+    from .check_report import format_text, run_checks
+
+    report = run_checks(ctx.obj)
+    click.echo(json.dumps(report.to_dict(), indent=2) if output_format == "json" else format_text(report))
+    ctx.exit(report.exit_code)
+
+
+@main.command("explain")
+@click.argument("s")
+@click.argument("p")
+@click.argument("o")
+@click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text", show_default=True,
+              help="An indented tree, or JSON.")
+@click.pass_context
+def explain_command(ctx: click.Context, s: str, p: str, o: str, output_format: str) -> None:
+    """Why the graph holds the triple S P O: the OWL 2 RL rule and premises, down to asserted triples and their lines.
+
+    Terms are prefixed names (natoid:kfor, rdf:type or a), IRIs in <…>, or Turtle literals ('"1999"^^xsd:gYear').
+    Exits 1 if the graph does not entail the triple.
+    """
+    import json
+
+    from .explain import explain, parse_triple
+    from .load import graph_input_files
+    from .provenance import SourceIndex
+
+    triple = parse_triple(s, p, o)
+    config = ctx.obj
+    snapshot = ensure_snapshot(config)
+    explanation = explain(snapshot.store, triple, sources=SourceIndex.from_files(graph_input_files(config)))
+    click.echo(json.dumps(explanation.to_dict(), indent=2) if output_format == "json" else explanation.render())
+    ctx.exit(1 if explanation.status == "not-entailed" else 0)
+
+
+@main.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True, help="Port to listen on.")
+@click.pass_obj
+def serve_command(config: Config, host: str, port: int) -> None:
+    """Build the snapshot if needed, then serve it: SPARQL 1.1 endpoint at /sparql, landing page at /."""
+    from .serve.server import exec_server
+
+    timer = StepTimer()
+    result = build(config, timer=timer)
+    click.echo(format_build_summary(result.manifest, reused=result.reused, timings=timer.timings))
+    click.echo(f"serving snapshot {result.key} at http://{host}:{port}/ (SPARQL endpoint: /sparql); Ctrl-C stops")
+    exec_server(config, host=host, port=port)
 
 
 if __name__ == "__main__":  # pragma: no cover

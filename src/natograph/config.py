@@ -21,8 +21,9 @@ class Config:
     shapes_file: str = "ontology/shapes.ttl"
     data_dir: str = "data"
     queries_dir: str = "queries"
+    checks_dir: str = "checks"
     snapshot_dir: str = ".natograph/snapshots"
-    reasoner: str = "owlrl"
+    reasoner: str = "natograph"
     resource_base: str = "https://w3id.org/natograph/"
     public_base: str = ""
     query_timeout_ms: int = 10_000
@@ -31,6 +32,7 @@ class Config:
     max_concurrent_queries: int = 4
     queries_per_minute: int = 120
     free_sparql: bool = True
+    max_body_bytes: int = 256 * 1024
 
     @classmethod
     def load(cls, **overrides) -> "Config":
@@ -71,6 +73,10 @@ class Config:
     @property
     def queries_path(self) -> Path:
         return self.path(self.queries_dir)
+
+    @property
+    def checks_path(self) -> Path:
+        return self.path(self.checks_dir)
 
     @property
     def snapshots_path(self) -> Path:

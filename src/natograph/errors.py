@@ -121,3 +121,80 @@ class NotFoundError(NatographError):
 
     kind = "not-found"
     http_status = 404
+
+
+class NotAcceptableError(NatographError):
+    """No representation the client accepts; names the media types that are offered."""
+
+    kind = "not-acceptable"
+    http_status = 406
+
+    def __init__(self, message: str, offered: list[str]):
+        self.offered = list(offered)
+        super().__init__(f"{message}; offered: {', '.join(self.offered)}")
+
+    def to_dict(self) -> dict:
+        return {**super().to_dict(), "offered": self.offered}
+
+
+class UnsupportedMediaTypeError(NatographError):
+    """A request body of a media type natograph does not read; names the ones it does."""
+
+    kind = "unsupported-media-type"
+    http_status = 415
+
+    def __init__(self, message: str, accepted: list[str]):
+        self.accepted = list(accepted)
+        super().__init__(f"{message}; accepted: {', '.join(self.accepted)}")
+
+    def to_dict(self) -> dict:
+        return {**super().to_dict(), "accepted": self.accepted}
+
+
+class PayloadTooLargeError(NatographError):
+    """A request body or query longer than the configured limit."""
+
+    kind = "payload-too-large"
+    http_status = 413
+
+    def __init__(self, message: str, limit_bytes: int):
+        self.limit_bytes = limit_bytes
+        super().__init__(message)
+
+    def to_dict(self) -> dict:
+        return {**super().to_dict(), "limit_bytes": self.limit_bytes}
+
+
+class ServerBusyError(NatographError):
+    """Every query worker is busy; the client should retry after `retry_after` seconds."""
+
+    kind = "server-busy"
+    http_status = 503
+
+    def __init__(self, message: str, retry_after: int):
+        self.retry_after = retry_after
+        super().__init__(message)
+
+    def to_dict(self) -> dict:
+        return {**super().to_dict(), "retry_after": self.retry_after}
+
+
+class RateLimitError(NatographError):
+    """A client spent its query budget; it may query again after `retry_after` seconds."""
+
+    kind = "rate-limited"
+    http_status = 429
+
+    def __init__(self, message: str, retry_after: int):
+        self.retry_after = retry_after
+        super().__init__(message)
+
+    def to_dict(self) -> dict:
+        return {**super().to_dict(), "retry_after": self.retry_after}
+
+
+class QueryFailedError(NatographError):
+    """A query that parsed but could not be evaluated (the store failed, or its worker died)."""
+
+    kind = "query-failed"
+    http_status = 500

@@ -18,16 +18,19 @@ class StepTimer:
         self.stream = stream or sys.stderr
         self.quiet = quiet
         self.timings: dict[str, float] = {}
+        self.detail = ""
 
     @contextmanager
     def step(self, name: str):
+        """Time the block; it receives a function that sets the detail shown after the elapsed time."""
         started = time.perf_counter()
         done = threading.Event()
+        self.detail = ""
         ticker = threading.Thread(target=self._tick, args=(name, started, done), daemon=True)
         if not self.quiet:
             ticker.start()
         try:
-            yield
+            yield self._set_detail
         finally:
             done.set()
             if ticker.is_alive():
@@ -42,9 +45,14 @@ class StepTimer:
             self._write(f"  {name}: still running after {SHOW_AFTER_SECONDS:.0f} s …\n")
         while not done.wait(0.2 if live else 10):
             elapsed = time.perf_counter() - started
-            self._write(f"\r  {name}: {_spinner(elapsed)} {elapsed:5.1f} s" if live else f"  {name}: {elapsed:.0f} s …\n")
+            detail = f" · {self.detail}" if self.detail else ""
+            self._write(f"\r\033[K  {name}: {_spinner(elapsed)} {elapsed:5.1f} s{detail}" if live
+                        else f"  {name}: {elapsed:.0f} s …{detail}\n")
         if live:
             self._write("\r\033[K")
+
+    def _set_detail(self, detail: str) -> None:
+        self.detail = detail
 
     def _write(self, text: str) -> None:
         self.stream.write(text)

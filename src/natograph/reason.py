@@ -8,21 +8,30 @@ from typing import Callable, Iterable
 
 import owlrl
 import pyoxigraph as ox
-from rdflib import Graph, Literal, URIRef
+from rdflib import Graph, URIRef
 from rdflib.namespace import OWL, RDF, RDFS, XSD
 
 from .dates import day_range
 from .errors import ConfigError
-from .terms import triple_to_oxigraph, triple_to_rdflib
+from .reasoner import Entailment, closure as natograph_engine_closure
+from .terms import to_oxigraph, triple_to_rdflib
 from .vocab import DATE_BOUND_PROPERTIES
+
+Progress = Callable[[str], None]
 
 OWLRL_ERROR_CLASS = URIRef("http://www.daml.org/2002/03/agents/agent-ont#ErrorMessage")
 OWLRL_ERROR_TEXT = URIRef("http://www.daml.org/2002/03/agents/agent-ont#error")
 
 BUILT_IN_NAMESPACES = (str(RDF), str(RDFS), str(OWL), str(XSD))
-REFLEXIVE_NOISE = {OWL.sameAs, OWL.equivalentClass, OWL.equivalentProperty, RDFS.subClassOf, RDFS.subPropertyOf}
-TOP_CLASSES = {OWL.Thing, RDFS.Resource}
-TOP_CLASS_LINKS = {RDF.type, RDFS.subClassOf, RDFS.domain, RDFS.range}
+REFLEXIVE_NOISE = {ox.NamedNode(str(t)) for t in (OWL.sameAs, OWL.equivalentClass, OWL.equivalentProperty,
+                                                  RDFS.subClassOf, RDFS.subPropertyOf)}
+TOP_CLASSES = {ox.NamedNode(str(OWL.Thing)), ox.NamedNode(str(RDFS.Resource))}
+TOP_CLASS_LINKS = {ox.NamedNode(str(t)) for t in (RDF.type, RDFS.subClassOf, RDFS.domain, RDFS.range)}
+SUB_CLASS_OF = ox.NamedNode(str(RDFS.subClassOf))
+NOTHING = ox.NamedNode(str(OWL.Nothing))
+XSD_DATE = ox.NamedNode(str(XSD.date))
+_DATE_BOUND_PROPERTIES = {ox.NamedNode(str(p)): tuple(ox.NamedNode(str(n)) for n in names)
+                          for p, names in DATE_BOUND_PROPERTIES.items()}
 
 
 @dataclass
@@ -35,70 +44,75 @@ class Inference:
 
 
 def trivial_kind(triple: tuple) -> str | None:
-    """Why an entailed triple is noise rather than knowledge, or None if it is worth keeping."""
+    """Why an entailed triple (of pyoxigraph terms) is noise rather than knowledge, or None if it is worth keeping."""
     s, p, o = triple
-    if isinstance(s, Literal):
+    if isinstance(s, ox.Literal):
         return "literal as subject (not valid RDF)"
     if s == o and p in REFLEXIVE_NOISE:
         return "reflexive sameAs/equivalence/subsumption"
     if o in TOP_CLASSES and p in TOP_CLASS_LINKS:
         return "owl:Thing / rdfs:Resource as type, superclass, domain or range"
-    if p == RDFS.subClassOf and s == OWL.Nothing:
+    if p == SUB_CLASS_OF and s == NOTHING:
         return "owl:Nothing subsumption"
-    if str(s).startswith(BUILT_IN_NAMESPACES):
+    if isinstance(s, ox.NamedNode) and s.value.startswith(BUILT_IN_NAMESPACES):
         return "axioms about the RDF/RDFS/OWL/XSD vocabularies"
     return None
 
 
-def owlrl_closure(graph: Graph) -> list[str]:
-    """Expand `graph` in place to its OWL-RL closure with owlrl; returns owlrl's error messages."""
+def owlrl_closure(asserted: list[ox.Triple], *, progress: Progress | None = None) -> Entailment:
+    """The OWL-RL closure computed by owlrl (the reference engine), minus the asserted triples."""
+    graph = Graph()
+    for triple in asserted:
+        graph.add(triple_to_rdflib(triple))
+    asserted_set = set(graph)
     owlrl.DeductiveClosure(owlrl.OWLRL_Semantics).expand(graph)
     messages = []
     for node in list(graph.subjects(RDF.type, OWLRL_ERROR_CLASS)):
         messages.extend(str(text) for text in graph.objects(node, OWLRL_ERROR_TEXT))
         graph.remove((node, None, None))
-    return sorted(messages)
+    triples = [tuple(map(to_oxigraph, t)) for t in graph if t not in asserted_set]
+    return Entailment(triples, sorted(messages))
 
 
-REASONERS: dict[str, Callable[[Graph], list[str]]] = {"owlrl": owlrl_closure}
+def natograph_closure(asserted: list[ox.Triple], *, progress: Progress | None = None) -> Entailment:
+    """The OWL-RL closure computed by natograph's own engine (natograph.reasoner), minus the asserted triples."""
+    return natograph_engine_closure(asserted, progress=progress)
 
 
-def date_bounds(triples: Iterable[tuple]) -> list[tuple]:
+REASONERS: dict[str, Callable[..., Entailment]] = {"owlrl": owlrl_closure, "natograph": natograph_closure}
+
+
+def date_bounds(triples: Iterable[tuple]) -> list[ox.Triple]:
     """The earliest/latest-day triples for every date value, so that dates of any precision compare."""
     bounds = []
     for s, p, o in triples:
-        names = DATE_BOUND_PROPERTIES.get(p)
-        if names is None or not isinstance(o, Literal) or o.datatype is None:
+        names = _DATE_BOUND_PROPERTIES.get(p)
+        if names is None or not isinstance(o, ox.Literal):
             continue
-        span = day_range(str(o), str(o.datatype))
+        span = day_range(o.value, o.datatype.value)
         if span is None:
             continue
         for name, day in zip(names, span):
-            bounds.append((s, name, Literal(day.isoformat(), datatype=XSD.date)))
+            bounds.append(ox.Triple(s, name, ox.Literal(day.isoformat(), datatype=XSD_DATE)))
     return bounds
 
 
-def infer(asserted: Iterable[ox.Triple], *, reasoner: str = "owlrl") -> Inference:
+def infer(asserted: Iterable[ox.Triple], *, reasoner: str = "natograph", progress: Progress | None = None) -> Inference:
     """Reason over the asserted triples; the result holds only new, non-trivial triples."""
     if reasoner not in REASONERS:
         raise ConfigError(f"unknown reasoner {reasoner!r}; choose one of: {', '.join(REASONERS)}")
-    graph = Graph()
-    for triple in asserted:
-        graph.add(triple_to_rdflib(triple))
-    asserted_set = set(graph)
-    messages = REASONERS[reasoner](graph)
+    asserted = list(dict.fromkeys(asserted))
+    entailment = REASONERS[reasoner](asserted, progress=progress)
     kept, dropped = [], Counter()
-    for triple in graph:
-        if triple in asserted_set:
-            continue
+    for triple in entailment.triples:
         kind = trivial_kind(triple)
         if kind:
             dropped[kind] += 1
         else:
-            kept.append(triple)
-    seen = asserted_set | set(kept)
-    for triple in date_bounds(graph):
+            kept.append(ox.Triple(*triple))
+    seen = set(asserted) | set(kept)
+    for triple in date_bounds(asserted + kept):
         if triple not in seen:
             seen.add(triple)
             kept.append(triple)
-    return Inference([triple_to_oxigraph(t) for t in kept], dropped, messages)
+    return Inference(kept, dropped, entailment.messages)

@@ -19,10 +19,13 @@ from .errors import SnapshotError
 
 CURRENT_POINTER = "CURRENT"
 MANIFEST = "manifest.json"
+CHECK_REPORT = "check-report.json"  # written by `natograph check`, served by GET /check
 STORE_DIR = "store"
 KEEP_SNAPSHOTS = 3
 # The modules whose behaviour shapes a snapshot's content: editing one invalidates snapshots.
-PIPELINE_MODULES = ("load.py", "reason.py", "dates.py", "check.py", "snapshot.py", "build.py", "vocab.py", "terms.py")
+PIPELINE_MODULES = ("load.py", "reason.py", "dates.py", "check.py", "snapshot.py", "build.py", "vocab.py", "terms.py",
+                    *(f"reasoner/{name}.py" for name in ("__init__", "vocabulary", "datatypes", "store", "schema",
+                                                         "engine", "clashes")))
 
 
 def code_fingerprint() -> str:
@@ -30,7 +33,7 @@ def code_fingerprint() -> str:
     digest = hashlib.sha256(__version__.encode())
     package = resources.files("natograph")
     for name in PIPELINE_MODULES:
-        digest.update(name.encode() + b"\0" + package.joinpath(name).read_bytes())
+        digest.update(name.encode() + b"\0" + package.joinpath(*name.split("/")).read_bytes())
     for entry in sorted(package.joinpath("sparql").iterdir(), key=lambda e: e.name):
         if entry.name.endswith(".rq"):
             digest.update(entry.name.encode() + b"\0" + entry.read_bytes())

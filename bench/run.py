@@ -1,0 +1,217 @@
+"""The benchmark command: OWL-RL closure (natograph's engine vs owlrl vs reasonable), medians and ratios.
+
+    python3 bench/run.py            # full run: 1k/10k/100k/1M triples and 100k+fp, 3 runs each
+    python3 bench/run.py --quick    # 1k/10k, one run each
+
+On first use it creates its own virtual environment (.natograph/bench-venv) with natograph and
+the peers of bench/requirements.txt, then re-runs itself there. Each measurement is one child
+process, so that its peak memory (maximum resident set size) is its own.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import platform
+import resource
+import statistics
+import subprocess
+import sys
+import time
+import venv
+from pathlib import Path
+
+BENCH = Path(__file__).resolve().parent
+REPO_ROOT = BENCH.parent
+VENV = REPO_ROOT / ".natograph" / "bench-venv"
+OUT = BENCH / "out"
+SIZES = {"1k": 1_000, "10k": 10_000, "100k": 100_000, "1M": 1_000_000, "100k+fp": 100_002}
+# The stress case: the 100k data, plus two owl:FunctionalProperty axioms on properties whose values
+# many subjects share (every figure's year and operation). Equality reasoning, not data, then dominates.
+EXTRA_FUNCTIONAL = ("asOf", "figureOf")
+ENGINES = ("natograph", "owlrl", "reasonable")
+OWLRL_MAX_TRIPLES = 100_000  # 1M did not finish in 10 minutes (issue 7)
+
+
+def ensure_environment(argv: list[str]) -> None:
+    """Re-run this script inside the benchmark's own virtual environment, creating it if needed."""
+    python = VENV / "bin" / "python"
+    if Path(sys.prefix).resolve() == VENV.resolve():
+        return
+    if not python.exists():
+        print(f"creating the benchmark environment in {VENV} …", file=sys.stderr)
+        venv.create(VENV, with_pip=True)
+        subprocess.run([python, "-m", "pip", "install", "-q", "-r", BENCH / "requirements.txt", "-e", REPO_ROOT],
+                       check=True)
+    os.execv(python, [str(python), __file__, *argv])
+
+
+def data_file(size_name: str) -> Path:
+    """The generated file for one size (generated once, deterministically).
+
+    It is N-Triples, named .ttl because N-Triples is also Turtle and reasonable reads only .ttl/.n3 files.
+    """
+    path = OUT / "data" / f"nato-{size_name}.ttl"
+    if path.exists():
+        return path
+    sys.path.insert(0, str(BENCH))
+    from generate import NATO, main as generate_main
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if size_name.endswith("+fp"):
+        base = data_file(size_name.removesuffix("+fp"))
+        axioms = "".join(f"<{NATO}{name}> <http://www.w3.org/1999/02/22-rdf-syntax-ns#type> "
+                         f"<http://www.w3.org/2002/07/owl#FunctionalProperty> .\n" for name in EXTRA_FUNCTIONAL)
+        path.write_bytes(base.read_bytes() + axioms.encode())
+    else:
+        generate_main(["--triples", size_name, "--out", str(path)])
+    return path
+
+
+def run_child(engine: str, path: Path, *, timeout_s: float, memory_limit_gb: float) -> dict:
+    """Measure one engine once, in a child process: seconds, inferred triples, peak memory."""
+    command = [sys.executable, __file__, "--child", engine, str(path), "--memory-limit-gb", str(memory_limit_gb)]
+    started = time.perf_counter()
+    child = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        stdout, stderr = child.communicate(timeout=timeout_s)
+    except subprocess.TimeoutExpired:
+        child.kill()
+        child.communicate()
+        return {"status": f"timeout (> {timeout_s:.0f} s)"}
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    peak_mb = usage.ru_maxrss / 1024
+    if child.returncode != 0:
+        reason = "out of memory" if "MemoryError" in stderr or "memory allocation" in stderr or child.returncode < 0 \
+            else f"failed (exit {child.returncode})"
+        return {"status": reason, "detail": stderr.strip().splitlines()[-1:] if stderr.strip() else [],
+                "wall_seconds": time.perf_counter() - started}
+    result = json.loads(stdout.strip().splitlines()[-1])
+    result.update(status="ok", peak_mb=peak_mb)
+    return result
+
+
+def child_main(engine: str, path: Path, memory_limit_gb: float) -> None:
+    """In the child: load the triples, then time the engine alone; print one JSON line."""
+    limit = int(memory_limit_gb * 1024**3)
+    resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+    import pyoxigraph as ox
+
+    if engine == "reasonable":
+        import reasonable
+
+        started = time.perf_counter()
+        reasoner = reasonable.PyReasoner()
+        reasoner.load_file(str(path))
+        triples = reasoner.reason()
+        seconds = time.perf_counter() - started
+        print(json.dumps({"seconds": seconds, "closure": len(triples)}))
+        return
+    from natograph.reason import infer
+
+    asserted = [quad.triple for quad in ox.parse(path=str(path), format=ox.RdfFormat.N_TRIPLES)]
+    started = time.perf_counter()
+    inference = infer(asserted, reasoner=engine)
+    seconds = time.perf_counter() - started
+    print(json.dumps({"seconds": seconds, "inferred": len(inference.triples),
+                      "dropped": sum(inference.dropped.values()), "messages": len(inference.messages)}))
+
+
+def measure(engine: str, size_name: str, runs: int, args) -> dict:
+    """Median seconds and peak memory of `runs` runs of one engine at one size, each in a fresh process."""
+    path = data_file(size_name)
+    results = []
+    for _ in range(runs):
+        # A grandchild measures, so that RUSAGE_CHILDREN of this helper is that one run's peak alone.
+        helper = subprocess.run(
+            [sys.executable, __file__, "--measure-once", engine, str(path),
+             "--timeout-s", str(args.timeout_s), "--memory-limit-gb", str(args.memory_limit_gb)],
+            capture_output=True, text=True,
+        )
+        results.append(json.loads(helper.stdout.strip().splitlines()[-1]))
+        if results[-1]["status"] != "ok":
+            break
+    good = [r for r in results if r["status"] == "ok"]
+    if len(good) < len(results) or not good:
+        return {"engine": engine, "size": size_name, "status": results[-1]["status"], "runs": results}
+    return {
+        "engine": engine, "size": size_name, "status": "ok", "runs": len(good),
+        "seconds": statistics.median(r["seconds"] for r in good),
+        "peak_mb": statistics.median(r["peak_mb"] for r in good),
+        "inferred": good[0].get("inferred", good[0].get("closure")),
+    }
+
+
+def format_table(rows: list[dict]) -> str:
+    """A Markdown table of medians, with time and memory ratios against owlrl and reasonable."""
+    by_key = {(r["size"], r["engine"]): r for r in rows}
+    lines = ["| triples | engine | median time | peak memory | owlrl time ÷ this | reasonable time ÷ this | reasonable memory ÷ this |",
+             "|---|---|---|---|---|---|---|"]
+    for row in rows:
+        size, engine = row["size"], row["engine"]
+        if row["status"] != "ok":
+            lines.append(f"| {size} | {engine} | {row['status']} | | | | |")
+            continue
+        cells = [f"{row['seconds']:.2f} s", f"{row['peak_mb']:.0f} MB"]
+        for peer, key in (("owlrl", "seconds"), ("reasonable", "seconds"), ("reasonable", "peak_mb")):
+            other = by_key.get((size, peer))
+            ok = other is not None and other["status"] == "ok" and peer != engine
+            cells.append(f"{other[key] / row[key]:.1f}×" if ok else "")
+        lines.append(f"| {size} | {engine} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(description="natograph benchmarks: OWL-RL closure engines side by side.")
+    parser.add_argument("--quick", action="store_true", help="1k and 10k triples, one run each")
+    parser.add_argument("--sizes", default=None, help="comma-separated, among 1k,10k,100k,1M,100k+fp")
+    parser.add_argument("--engines", default=",".join(ENGINES))
+    parser.add_argument("--runs", type=int, default=3, help="runs per measurement (the median is reported)")
+    parser.add_argument("--owlrl-runs-above-10k", type=int, default=1,
+                        help="runs of owlrl at 100k (each takes minutes)")
+    parser.add_argument("--timeout-s", type=float, default=900)
+    parser.add_argument("--memory-limit-gb", type=float, default=14)
+    parser.add_argument("--child", nargs=2, metavar=("ENGINE", "FILE"), help=argparse.SUPPRESS)
+    parser.add_argument("--measure-once", nargs=2, metavar=("ENGINE", "FILE"), help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.child:
+        child_main(args.child[0], Path(args.child[1]), args.memory_limit_gb)
+        return 0
+    if args.measure_once:
+        result = run_child(args.measure_once[0], Path(args.measure_once[1]),
+                           timeout_s=args.timeout_s, memory_limit_gb=args.memory_limit_gb)
+        print(json.dumps(result))
+        return 0
+    ensure_environment(argv)
+    sizes = args.sizes.split(",") if args.sizes else ["1k", "10k"] if args.quick else list(SIZES)
+    runs = 1 if args.quick else args.runs
+    engines = args.engines.split(",")
+    started = time.perf_counter()
+    rows = []
+    for size in sizes:
+        for engine in engines:
+            if engine == "owlrl" and SIZES[size] > OWLRL_MAX_TRIPLES:
+                rows.append({"engine": engine, "size": size,
+                             "status": f"skipped above {OWLRL_MAX_TRIPLES:,} triples (1M did not finish in 10 min)"})
+                continue
+            n = args.owlrl_runs_above_10k if engine == "owlrl" and SIZES[size] > 10_000 else runs
+            print(f"  {engine} at {size} triples, {n} run(s) …", file=sys.stderr, flush=True)
+            rows.append(measure(engine, size, n, args))
+    elapsed = time.perf_counter() - started
+    header = (f"OWL-RL closure, {dt.date.today().isoformat()}, {platform.machine()} with {os.cpu_count()} cores, "
+              f"Python {platform.python_version()}; medians of {runs} run(s) (owlrl above 10k: "
+              f"{args.owlrl_runs_above_10k}); benchmark took {elapsed / 60:.1f} min")
+    table = format_table(rows)
+    print(header)
+    print(table)
+    OUT.mkdir(exist_ok=True)
+    report = OUT / f"build-{dt.datetime.now().strftime('%Y%m%d-%H%M%S')}.json"
+    report.write_text(json.dumps({"header": header, "rows": rows}, indent=2))
+    print(f"(raw results: {report.relative_to(REPO_ROOT)})", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,70 @@
+"""The web application: `create_app(config)` opens the current snapshot and registers one blueprint per concern."""
+
+from __future__ import annotations
+
+import json
+import re
+
+from flask import Flask, Response, request
+from werkzeug.exceptions import HTTPException, MethodNotAllowed, RequestEntityTooLarge
+
+from ..config import Config
+from ..errors import NatographError, PayloadTooLargeError
+from ..executor import QueryExecutor, WorkerPool
+from ..snapshot import open_snapshot
+from ..store import EmbeddedStore
+from .limits import RateLimiter
+from .responses import add_cors_headers, error_response
+from .state import EXTENSION_KEY, ServerState
+
+# Each entry is "module:attribute" of a Blueprint below natograph.serve; adding a concern is one line.
+BLUEPRINTS = [
+    "sparql:blueprint",
+    "site:blueprint",
+    "checks:blueprint",
+    "canned:blueprint",
+]
+
+
+def create_app(config: Config | None = None, *, store: EmbeddedStore | None = None,
+               executor: QueryExecutor | None = None) -> Flask:
+    """A Flask application serving a snapshot (the current one of `config` unless `store` is given).
+
+    Queries run in a pool of `max_concurrent_queries` worker processes unless another executor is given
+    (e.g. `InlineExecutor(store)` in tests, which evaluates in the request thread).
+    """
+    config = config or Config.load()
+    store = store or EmbeddedStore(open_snapshot(config))
+    executor = executor or WorkerPool(config, store.key, size=config.max_concurrent_queries)
+    app = Flask(__name__)
+    app.config["MAX_CONTENT_LENGTH"] = config.max_body_bytes
+    app.json.sort_keys = False
+    app.extensions[EXTENSION_KEY] = ServerState(config, store, executor, RateLimiter(config.queries_per_minute))
+    for entry in BLUEPRINTS:
+        app.register_blueprint(_import_blueprint(entry))
+    app.register_error_handler(NatographError, error_response)
+    app.register_error_handler(HTTPException, _http_error_response)
+    app.after_request(lambda response: add_cors_headers(response, request))
+    return app
+
+
+def _import_blueprint(entry: str):
+    module_name, _, attribute = entry.partition(":")
+    module = __import__(f"{__name__}.{module_name}", fromlist=[attribute])
+    return getattr(module, attribute)
+
+
+def _http_error_response(exc: HTTPException):
+    """Werkzeug's own errors (404, 405, 413 …) in the same JSON shape as natograph's."""
+    if isinstance(exc, RequestEntityTooLarge):
+        limit = request.max_content_length or 0
+        return error_response(PayloadTooLargeError(f"the request body is larger than the limit of {limit} bytes", limit))
+    body = {"error": re.sub(r"[^a-z0-9]+", "-", (exc.name or "error").lower()).strip("-"), "message": exc.description}
+    allowed = exc.get_response().headers.get("Allow")
+    if isinstance(exc, MethodNotAllowed) and allowed:
+        body["message"] = f"method {request.method} is not allowed on {request.path}; allowed: {allowed}"
+        body["allowed"] = [method.strip() for method in allowed.split(",")]
+    response = Response(json.dumps(body), status=exc.code, content_type="application/json; charset=utf-8")
+    if allowed:
+        response.headers["Allow"] = allowed
+    return response

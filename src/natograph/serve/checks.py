@@ -1,0 +1,94 @@
+"""GET /check (the served snapshot's check report) and GET /explain?s=&p=&o= (why a triple holds), as JSON or HTML."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+
+from flask import Blueprint, Response, render_template, request, url_for
+
+from .. import __version__
+from ..errors import NotAcceptableError, NotFoundError, ParameterError, SnapshotError
+from ..explain import Explainer, parse_triple
+from ..snapshot import CHECK_REPORT
+from .responses import is_not_modified, not_modified
+from .state import current_state
+
+blueprint = Blueprint("checks", __name__)
+
+MEDIA_TYPES = {"json": "application/json", "html": "text/html"}
+
+
+def choose_representation() -> str:
+    """"json" or "html": the `format` parameter first, then the Accept header (JSON when it does not say)."""
+    name = request.args.get("format")
+    if name is not None:
+        if name not in MEDIA_TYPES:
+            raise ParameterError("format", f"unknown format {name!r}", accepts="json, html")
+        return name
+    if not request.headers.get("Accept"):
+        return "json"
+    best = request.accept_mimetypes.best_match(list(MEDIA_TYPES.values()))
+    if best is None:
+        raise NotAcceptableError("no media type in Accept can express this page", list(MEDIA_TYPES.values()))
+    return "json" if best == MEDIA_TYPES["json"] else "html"
+
+
+@blueprint.get("/check")
+def check_report() -> Response:
+    """The report `natograph check` saved for the served snapshot."""
+    state = current_state()
+    snapshot = state.store.snapshot
+    representation = choose_representation()
+    try:
+        text = (snapshot.path / CHECK_REPORT).read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise NotFoundError(f"snapshot {snapshot.key} has no check report yet: run `natograph check`") from None
+    except OSError as exc:
+        raise SnapshotError(f"the check report of snapshot {snapshot.key} cannot be read: {exc.strerror}") from None
+    # `natograph check` may run again on the same snapshot (after checks/*.trig changed): the ETag follows the report.
+    etag = _etag(snapshot.key, "check", representation, hashlib.sha256(text.encode()).hexdigest()[:16])
+    if is_not_modified(request, etag):
+        return not_modified(etag)
+    report = json.loads(text)
+    if representation == "json":
+        response = Response(text, content_type="application/json; charset=utf-8")
+    else:
+        response = Response(render_template("check.html", report=report), content_type="text/html; charset=utf-8")
+    return _finish(response, etag)
+
+
+@blueprint.get("/explain")
+def explain_triple() -> Response:
+    """Why the served graph holds the triple ?s ?p ?o: asserted (and in which file), inferred (rule, premises), or not."""
+    state = current_state()
+    terms = {name: request.args.get(name, "") for name in ("s", "p", "o")}
+    triple = parse_triple(terms["s"], terms["p"], terms["o"])
+    representation = choose_representation()
+    digest = hashlib.sha256(str(triple).encode()).hexdigest()[:16]
+    etag = _etag(state.snapshot_key, "explain", representation, digest)
+    if is_not_modified(request, etag):
+        return not_modified(etag)
+    explanation = Explainer(state.store.snapshot.store).explain(triple)
+    if representation == "json":
+        body = json.dumps(explanation.to_dict(), ensure_ascii=False, indent=2)
+        response = Response(body, content_type="application/json; charset=utf-8")
+    else:
+        page = render_template("explain.html", explanation=explanation.to_dict(), terms=terms)
+        response = Response(page, content_type="text/html; charset=utf-8")
+    return _finish(response, etag)
+
+
+def explain_url(triple) -> str:
+    """The /explain address of a triple of pyoxigraph terms (for links from resource pages)."""
+    return url_for("checks.explain_triple", s=str(triple.subject), p=str(triple.predicate), o=str(triple.object))
+
+
+def _etag(snapshot_key: str, *parts: str) -> str:
+    return 'W/"' + "-".join([snapshot_key, __version__, *parts]) + '"'
+
+
+def _finish(response: Response, etag: str) -> Response:
+    response.headers["ETag"] = etag
+    response.headers["Vary"] = "Accept"
+    return response

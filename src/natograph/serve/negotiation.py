@@ -1,0 +1,121 @@
+"""Content negotiation: the `format` parameter first, then the Accept header with its q-values."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Sequence
+
+from ..errors import NotAcceptableError, ParameterError
+from ..export import FORMATS_BY_KIND, Format, ResultKind, all_short_names, format_named, media_types
+
+KIND_DESCRIPTION = {
+    ResultKind.SOLUTIONS: "SELECT or ASK results",
+    ResultKind.GRAPH: "a graph (CONSTRUCT, DESCRIBE, service description)",
+}
+
+
+@dataclass(frozen=True)
+class MediaRange:
+    """One entry of an Accept header: `type/subtype` (either may be `*`), its q-value and its position."""
+
+    type: str
+    subtype: str
+    q: float
+    position: int
+
+    def specificity(self, media_type: str) -> int | None:
+        """How precisely this range names a media type (2 exact, 1 `type/*`, 0 `*/*`), or None if it does not."""
+        kind, _, subtype = media_type.partition("/")
+        if self.type == "*":
+            return 0 if self.subtype == "*" else None
+        if self.type != kind:
+            return None
+        if self.subtype == "*":
+            return 1
+        return 2 if self.subtype == subtype else None
+
+
+def parse_accept(header: str) -> list[MediaRange]:
+    """The media ranges of an Accept header; malformed entries are skipped."""
+    ranges = []
+    for position, entry in enumerate(header.split(",")):
+        media, *parameters = [part.strip() for part in entry.split(";")]
+        kind, slash, subtype = media.lower().partition("/")
+        if not slash or not kind or not subtype:
+            continue
+        q = 1.0
+        for parameter in parameters:
+            name, _, value = parameter.partition("=")
+            if name.strip().lower() == "q":
+                q = _q_value(value.strip())
+        ranges.append(MediaRange(kind, subtype, q, position))
+    return ranges
+
+
+def _q_value(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        return 1.0
+    return min(max(value, 0.0), 1.0)
+
+
+def choose_format(kind: ResultKind, *, accept: str | None = None, format_name: str | None = None,
+                  format_names: Sequence[str] = ()) -> Format:
+    """The format to answer in: the first format name that names one, else the best match of Accept, else the default.
+
+    Format names are values of a `format` parameter, short names (`ttl`, `json`) or media types; a
+    request may repeat it (`format_names`). Among formats the client accepts equally, a more specific
+    range wins, then the range it lists first, then the server's order (SPARQL JSON, Turtle).
+    """
+    offered = FORMATS_BY_KIND[kind]
+    names = [format_name, *format_names] if format_name else list(format_names)
+    if names:
+        return _format_from_names(kind, names)
+    if not accept or not accept.strip():
+        return offered[0]
+    ranges = parse_accept(accept)
+    if not ranges:
+        return offered[0]
+    best, best_key = None, None
+    for rank, fmt in enumerate(offered):
+        key = _match(fmt, ranges)
+        if key is not None and key[0] > 0 and (best_key is None or key + (-rank,) > best_key):
+            best, best_key = fmt, key + (-rank,)
+    if best is None:
+        raise NotAcceptableError(
+            f"no media type in Accept ({accept.strip()}) can express {KIND_DESCRIPTION[kind]}",
+            [fmt.media_type for fmt in offered],
+        )
+    return best
+
+
+def _match(fmt: Format, ranges: list[MediaRange]) -> tuple | None:
+    best = None
+    for media_type in media_types(fmt):
+        matching = [(r.specificity(media_type), r) for r in ranges]
+        matching = [(s, r) for s, r in matching if s is not None]
+        if not matching:
+            continue
+        # The most specific range that names a media type decides its q-value (RFC 9110, 12.5.1).
+        specificity, chosen = max(matching, key=lambda pair: (pair[0], pair[1].q))
+        if specificity == 2 and chosen.q == 0:
+            return None  # the client refuses this serialisation by one of its names
+        key = (chosen.q, specificity, -chosen.position)
+        if best is None or key > best:
+            best = key
+    return best
+
+
+def _format_from_names(kind: ResultKind, names: Sequence[str]) -> Format:
+    for name in names:
+        fmt = format_named(name, kind)
+        if fmt is not None:
+            return fmt
+    other = ResultKind.GRAPH if kind is ResultKind.SOLUTIONS else ResultKind.SOLUTIONS
+    if any(format_named(name, other) is not None for name in names):
+        raise NotAcceptableError(
+            f"format={names[0]} cannot express {KIND_DESCRIPTION[kind]}",
+            [f.short_name for f in FORMATS_BY_KIND[kind]],
+        )
+    raise ParameterError("format", f"unknown format {names[0]!r}", accepts=", ".join(all_short_names()))

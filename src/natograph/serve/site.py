@@ -1,0 +1,47 @@
+"""The landing page (what is served, and where) and /health for monitors."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, jsonify, render_template
+
+from .. import __version__
+from .description import named_graphs
+from .state import current_state
+
+blueprint = Blueprint("site", __name__, template_folder="templates", static_folder="static",
+                      static_url_path="/static")
+
+EXAMPLE_QUERY = """PREFIX nato: <https://w3id.org/natograph/ontology#>
+PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
+SELECT ?operation ?label WHERE {
+  ?operation a nato:Operation ; rdfs:label ?label .
+} ORDER BY ?label LIMIT 20"""
+
+
+@blueprint.route("/")
+def landing_page() -> str:
+    """What is served: counts, snapshot, named graphs and links to the endpoint, queries and dumps."""
+    state = current_state()
+    manifest = state.manifest
+    return render_template(
+        "index.html", manifest=manifest, graphs=named_graphs(manifest), config=state.config, version=__version__,
+        example_query=EXAMPLE_QUERY,
+    )
+
+
+@blueprint.route("/health")
+def health() -> Response:
+    """Status, snapshot and triple counts; `starting` until a query worker is ready."""
+    state = current_state()
+    workers = state.executor.status()
+    ready = workers.get("ready", 1) > 0
+    response = jsonify({
+        "status": "ok" if ready else "starting",
+        "snapshot": state.snapshot_key,
+        "created": state.manifest.get("created"),
+        "version": __version__,
+        "counts": state.manifest["counts"],
+        "query_workers": workers,
+    })
+    response.headers["Cache-Control"] = "no-store"
+    return response

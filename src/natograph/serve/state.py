@@ -1,0 +1,37 @@
+"""What a running server holds: settings, the opened snapshot, the query executor and the rate budget."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask import current_app
+
+from ..config import Config
+from ..executor import QueryExecutor
+from ..store import EmbeddedStore
+from .limits import RateLimiter
+
+EXTENSION_KEY = "natograph"
+
+
+@dataclass
+class ServerState:
+    """The state of one application, kept in `app.extensions["natograph"]`."""
+
+    config: Config
+    store: EmbeddedStore
+    executor: QueryExecutor
+    rate_limiter: RateLimiter
+
+    @property
+    def snapshot_key(self) -> str:
+        return self.store.key
+
+    @property
+    def manifest(self) -> dict:
+        return self.store.snapshot.manifest
+
+
+def current_state() -> ServerState:
+    """The state of the application handling the current request."""
+    return current_app.extensions[EXTENSION_KEY]

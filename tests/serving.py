@@ -1,0 +1,122 @@
+"""Helpers for the serving tests: a built copy of the mini project, and a real `natograph serve` process."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+
+from natograph.build import build
+from natograph.config import Config
+
+TEST_DATA = Path(__file__).resolve().parent / "data"
+NATO = "https://w3id.org/natograph/ontology#"
+NATOID = "https://w3id.org/natograph/id/"
+GRAPH = "https://w3id.org/natograph/graph/"
+START_TIMEOUT_SECONDS = 90
+
+
+def built_mini_project(directory: Path, **settings) -> Config:
+    """A copy of tests/data/mini in `directory`, built, with these settings."""
+    root = directory / "mini"
+    shutil.copytree(TEST_DATA / "mini", root)
+    config = Config.load(root=root, **settings)
+    build(config)
+    return config
+
+
+class Listener:
+    """A local socket that counts the connections made to it (accepting and closing each)."""
+
+    def __init__(self):
+        self.socket = socket.socket()
+        self.socket.bind(("127.0.0.1", 0))
+        self.socket.listen(16)
+        self.port = self.socket.getsockname()[1]
+
+    def connections(self, wait: float) -> int:
+        self.socket.settimeout(wait)
+        count = 0
+        while True:
+            try:
+                connection, _ = self.socket.accept()
+            except socket.timeout:
+                return count
+            connection.close()
+            count += 1
+            self.socket.settimeout(0.2)
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@dataclass
+class HTTPAnswer:
+    status: int
+    headers: dict
+    body: bytes
+
+    def json(self):
+        return json.loads(self.body)
+
+
+class ServerProcess:
+    """`natograph serve` started as a real process on a free local port, with settings from NATOGRAPH_* variables."""
+
+    def __init__(self, root: Path, log_path: Path, **settings):
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        environment = {**os.environ, **{f"NATOGRAPH_{k.upper()}": str(v) for k, v in settings.items()}}
+        self.log = open(log_path, "wb")
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "natograph.cli", "--root", str(root), "serve", "--port", str(self.port)],
+            env=environment, stdout=self.log, stderr=subprocess.STDOUT,
+        )
+        self.log_path = log_path
+        self._wait_until_ready()
+
+    def _wait_until_ready(self) -> None:
+        started = time.monotonic()
+        while time.monotonic() - started < START_TIMEOUT_SECONDS:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"server exited: {self.log_path.read_text()}")
+            try:
+                health = self.request("GET", "/health").json()
+            except OSError:
+                time.sleep(0.1)
+                continue
+            workers = health["query_workers"]
+            if workers.get("ready") == workers.get("size"):
+                return
+            time.sleep(0.1)
+        raise RuntimeError(f"server not ready after {START_TIMEOUT_SECONDS} s: {self.log_path.read_text()}")
+
+    def request(self, method: str, path: str, *, body: bytes | None = None, headers: dict | None = None,
+                timeout: float = 30) -> HTTPAnswer:
+        """A raw HTTP request; error statuses are answers, not exceptions."""
+        request = urllib.request.Request(self.url + path, data=body, method=method, headers=headers or {})
+        try:
+            with urllib.request.urlopen(request, timeout=timeout) as response:
+                return HTTPAnswer(response.status, dict(response.headers), response.read())
+        except urllib.error.HTTPError as error:
+            return HTTPAnswer(error.code, dict(error.headers), error.read())
+
+    def stop(self) -> None:
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+        self.log.close()

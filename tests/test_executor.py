@@ -1,0 +1,101 @@
+"""Query execution: inline and in worker processes, the same answers; a worker past the time limit is stopped."""
+
+import threading
+import time
+
+import pytest
+
+from natograph.errors import QuerySyntaxError, QueryTimeoutError, ServerBusyError
+from natograph.executor import InlineExecutor, QueryJob, WorkerPool
+from natograph.export import Format
+from natograph.snapshot import open_snapshot
+from natograph.store import EmbeddedStore, QueryLimits
+
+from .serving import built_mini_project
+
+# A cross product of the default graph with itself six times, counted: one row, long after any limit.
+SLOW_QUERY = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l . ?m ?n ?o . ?p ?q ?r }"
+LABELS = "SELECT ?label WHERE { ?s <http://www.w3.org/2000/01/rdf-schema#label> ?label } ORDER BY ?label"
+
+
+@pytest.fixture(scope="module")
+def config(tmp_path_factory):
+    return built_mini_project(tmp_path_factory.mktemp("executor"))
+
+
+@pytest.fixture(scope="module")
+def pool(config):
+    workers = WorkerPool(config, open_snapshot(config).key, size=2)
+    deadline = time.monotonic() + 60
+    while workers.status()["ready"] < 2 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    yield workers
+    workers.close()
+
+
+def wait_until_ready(pool, count, seconds=30):
+    deadline = time.monotonic() + seconds
+    while pool.status()["ready"] < count and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert pool.status()["ready"] >= count
+
+
+def test_worker_processes_answer_like_the_inline_executor(config, pool):
+    inline = InlineExecutor(EmbeddedStore(open_snapshot(config)))
+    for fmt in (Format.SPARQL_JSON, Format.CSV, Format.SPARQL_XML):
+        job = QueryJob(LABELS, fmt, limits=QueryLimits(timeout_ms=5000, max_rows=100))
+        assert pool.run(job) == inline.run(job)
+
+
+def test_errors_keep_their_details_across_the_process_boundary(pool):
+    with pytest.raises(QuerySyntaxError) as caught:
+        pool.run(QueryJob("SELECT * WHERE {\n ?s ?p }", Format.SPARQL_JSON))
+    assert caught.value.line == 2 and caught.value.to_dict()["error"] == "query-syntax-error"
+
+
+def test_a_query_past_the_time_limit_is_stopped_and_its_worker_replaced(pool):
+    started = time.monotonic()
+    with pytest.raises(QueryTimeoutError) as caught:
+        pool.run(QueryJob(SLOW_QUERY, Format.SPARQL_JSON, limits=QueryLimits(timeout_ms=500)))
+    assert time.monotonic() - started < 0.5 + 1.0
+    assert caught.value.limit_ms == 500
+    wait_until_ready(pool, 2)
+    assert pool.run(QueryJob("ASK {}", Format.SPARQL_JSON)).body == b'{"head":{},"boolean":true}'
+
+
+def test_other_queries_run_while_one_is_slow(pool):
+    wait_until_ready(pool, 2)
+    outcomes = []
+    slow = threading.Thread(target=_run_slow, args=(pool, 2000, outcomes))
+    slow.start()
+    time.sleep(0.2)
+    started = time.monotonic()
+    pool.run(QueryJob(LABELS, Format.SPARQL_JSON))
+    assert time.monotonic() - started < 0.5
+    slow.join()
+    assert outcomes == [QueryTimeoutError]
+
+
+def test_when_every_worker_is_busy_the_pool_answers_busy_with_a_retry_time(pool):
+    wait_until_ready(pool, 2)
+    outcomes = []
+    slow = [threading.Thread(target=_run_slow, args=(pool, 3000, outcomes)) for _ in range(2)]
+    for thread in slow:
+        thread.start()
+    time.sleep(0.3)
+    started = time.monotonic()
+    with pytest.raises(ServerBusyError) as busy:
+        pool.run(QueryJob("ASK {}", Format.SPARQL_JSON))
+    assert 0.9 < time.monotonic() - started < 1.5
+    assert 1 <= busy.value.retry_after <= 3
+    for thread in slow:
+        thread.join()
+    assert outcomes == [QueryTimeoutError, QueryTimeoutError]
+
+
+def _run_slow(pool, timeout_ms, outcomes):
+    try:
+        pool.run(QueryJob(SLOW_QUERY, Format.SPARQL_JSON, limits=QueryLimits(timeout_ms=timeout_ms)))
+        outcomes.append(None)
+    except (QueryTimeoutError, ServerBusyError) as exc:
+        outcomes.append(type(exc))

@@ -1,0 +1,116 @@
+"""Result writers: every format parses back (with Oxigraph's and rdflib's parsers) to the same terms."""
+
+import csv
+import io
+import json
+
+import pyoxigraph as ox
+import pytest
+import rdflib
+
+from natograph.export import FORMATS_BY_KIND, Format, ResultKind
+from natograph.results import serialize_graph, serialize_result
+from natograph.store import AskResult, GraphResult, SelectResult
+
+XSD = "http://www.w3.org/2001/XMLSchema#"
+IRI = ox.NamedNode("https://w3id.org/natograph/id/kfor")
+LABEL = ox.Literal('KFOR, "Kosovo Force"\tand\nmore', language="en")
+NUMBER = ox.Literal("1999", datatype=ox.NamedNode(XSD + "gYear"))
+PLAIN = ox.Literal("plain, with <angle> & ampersand")
+BLANK = ox.BlankNode("b0")
+SELECT = SelectResult(["s", "label", "year", "other"], [
+    [IRI, LABEL, NUMBER, None],
+    [BLANK, PLAIN, None, IRI],
+])
+TRIPLES = [
+    ox.Triple(IRI, ox.NamedNode("http://www.w3.org/2000/01/rdf-schema#label"), LABEL),
+    ox.Triple(IRI, ox.NamedNode("https://w3id.org/natograph/ontology#startDate"), NUMBER),
+]
+
+
+def solutions(body: bytes, fmt: ox.QueryResultsFormat) -> list[dict]:
+    parsed = ox.parse_query_results(body, format=fmt)
+    return [{v.value: row[v] for v in parsed.variables if row[v] is not None} for row in parsed]
+
+
+def expected_solutions() -> list[dict]:
+    return [{name: term for name, term in zip(SELECT.variables, row) if term is not None} for row in SELECT.rows]
+
+
+@pytest.mark.parametrize("fmt, parser", [
+    (Format.SPARQL_JSON, ox.QueryResultsFormat.JSON),
+    (Format.SPARQL_XML, ox.QueryResultsFormat.XML),
+    (Format.TSV, ox.QueryResultsFormat.TSV),
+])
+def test_select_results_parse_back_to_the_same_terms(fmt, parser):
+    body = serialize_result(SELECT, fmt)
+    assert solutions(body, parser) == expected_solutions()
+
+
+@pytest.mark.parametrize("fmt, parser", [
+    (Format.SPARQL_JSON, ox.QueryResultsFormat.JSON),
+    (Format.SPARQL_XML, ox.QueryResultsFormat.XML),
+])
+def test_ask_results_parse_back(fmt, parser):
+    for value in (True, False):
+        assert bool(ox.parse_query_results(serialize_result(AskResult(value), fmt), format=parser)) is value
+
+
+def test_csv_has_plain_values_and_crlf_line_ends():
+    body = serialize_result(SELECT, Format.CSV).decode("utf-8")
+    assert body.startswith("s,label,year,other\r\n")
+    rows = list(csv.reader(io.StringIO(body, newline="")))
+    assert rows[1] == [IRI.value, LABEL.value, "1999", ""]
+    assert rows[2] == ["_:b0", PLAIN.value, "", IRI.value]
+
+
+def test_tsv_keeps_tabs_inside_literals_escaped():
+    lines = serialize_result(SELECT, Format.TSV).decode("utf-8").split("\n")
+    assert lines[0] == "?s\t?label\t?year\t?other"
+    assert len(lines[1].split("\t")) == 4
+
+
+def test_ask_in_csv_and_tsv_is_one_named_column():
+    assert serialize_result(AskResult(True), Format.CSV) == b"boolean\r\ntrue\r\n"
+    assert serialize_result(AskResult(False), Format.TSV) == b"?boolean\nfalse\n"
+
+
+def test_json_says_whether_the_row_limit_cut_the_result():
+    whole = json.loads(serialize_result(SELECT, Format.SPARQL_JSON, max_rows=10))
+    assert whole["natograph"] == {"truncated": False}
+    cut = SelectResult(SELECT.variables, SELECT.rows[:1], truncated=True)
+    document = json.loads(serialize_result(cut, Format.SPARQL_JSON, max_rows=1))
+    assert document["natograph"] == {"truncated": True, "max_rows": 1}
+    assert len(document["results"]["bindings"]) == 1
+
+
+def test_rdf_star_triple_terms_are_written_in_json_and_xml():
+    quoted = ox.Triple(IRI, ox.NamedNode("http://e/p"), NUMBER)
+    result = SelectResult(["t"], [[quoted]])
+    for fmt, parser in [(Format.SPARQL_JSON, ox.QueryResultsFormat.JSON), (Format.SPARQL_XML, ox.QueryResultsFormat.XML)]:
+        assert solutions(serialize_result(result, fmt), parser) == [{"t": quoted}]
+
+
+@pytest.mark.parametrize("fmt", FORMATS_BY_KIND[ResultKind.GRAPH])
+def test_graph_results_parse_back_with_rdflib(fmt):
+    body = serialize_result(GraphResult(TRIPLES), fmt)
+    rdflib_format = {
+        Format.TURTLE: "turtle", Format.N_TRIPLES: "nt", Format.JSON_LD: "json-ld",
+        Format.RDF_XML: "xml", Format.N_QUADS: "nquads", Format.TRIG: "trig",
+    }[fmt]
+    parsed = rdflib.Dataset()
+    parsed.parse(data=body, format=rdflib_format)
+    triples = {(str(s), str(p), str(o)) for s, p, o, _ in parsed.quads((None, None, None, None))}
+    assert triples == {(t.subject.value, t.predicate.value, t.object.value) for t in TRIPLES}
+
+
+def test_turtle_uses_natograph_prefixes_unless_given_others():
+    assert b"natoid:kfor" in serialize_graph(TRIPLES, Format.TURTLE)
+    assert b"<https://w3id.org/natograph/id/kfor>" in serialize_graph(TRIPLES, Format.TURTLE, prefixes={})
+
+
+def test_a_format_of_the_other_kind_is_refused():
+    with pytest.raises(ValueError):
+        serialize_result(SELECT, Format.TURTLE)
+    with pytest.raises(ValueError):
+        serialize_result(GraphResult(TRIPLES), Format.CSV)
