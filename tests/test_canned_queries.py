@@ -2,7 +2,8 @@
 
 import pytest
 
-from natograph.canned import bind_parameters, bind_values, load_catalogue
+from natograph.canned import bind_parameters, load_catalogue
+from natograph.sparqltext import bind_values
 
 from .conftest import REPO_ROOT
 

@@ -12,8 +12,9 @@ import pyoxigraph as ox
 import yaml
 
 from .dates import day_range
-from .errors import NatographError, ParameterError
-from .sparqltext import bind_values, query_form, tokenize
+from .errors import NatographError, ParameterError, QueryRefusedError
+from .query import QueryForm, query_form
+from .sparqltext import TokenKind, tokenize
 from .store import SelectResult, Store
 from .vocab import NATOID, PREFIXES
 
@@ -107,11 +108,15 @@ def parse_query_file(path: Path) -> CannedQuery:
         raise CatalogueError(f"{path.name}: the #+ header is not valid YAML: {exc}") from None
     if not isinstance(header, dict) or not header.get("summary"):
         raise CatalogueError(f"{path.name}: the #+ header needs at least a summary")
-    form = query_form(tokenize(text))
-    if form not in ("SELECT", "CONSTRUCT", "ASK", "DESCRIBE"):
-        raise CatalogueError(f"{path.name}: not a SPARQL query (found {form or 'no query form'})")
+    tokens = list(tokenize(text))
+    try:
+        form = query_form(tokens)
+    except QueryRefusedError:
+        form = QueryForm.UNKNOWN
+    if form is QueryForm.UNKNOWN:
+        raise CatalogueError(f"{path.name}: not a SPARQL query (SELECT, ASK, CONSTRUCT or DESCRIBE)")
     parameters = tuple(_parameter(path.name, spec) for spec in header.get("params") or [])
-    variables = {t.text[1:] for t in tokenize(text) if t.kind == "var"}
+    variables = {t.text[1:] for t in tokens if t.kind is TokenKind.VARIABLE}
     for parameter in parameters:
         if not variables & set(parameter.variables()):
             raise CatalogueError(f"{path.name}: parameter '{parameter.name}' is not a variable of the query")
@@ -122,7 +127,7 @@ def parse_query_file(path: Path) -> CannedQuery:
         tags=tuple(header.get("tags") or ()),
         parameters=parameters,
         text=text,
-        form=form,
+        form=form.value,
         path=path,
     )
 
@@ -248,7 +253,7 @@ def _resources(store: Store, query_file: str, parameter: Parameter, value) -> li
         bindings = {"value": value}
         if cls is not None:
             bindings["class"] = ox.NamedNode(cls)
-        result = store.query(bind_values(text, bindings))
+        result = store.query(text, bindings=bindings)
         assert isinstance(result, SelectResult)
         found += [row[0] for row in result.rows if row[0] not in found]
     return found
@@ -262,7 +267,7 @@ def _describe(store: Store, resources_: list[ox.NamedNode]) -> list[dict]:
     text = _internal_query("label-of.rq")
     described = []
     for resource in resources_:
-        result = store.query(bind_values(text, {"resource": resource}))
+        result = store.query(text, bindings={"resource": resource})
         label = result.rows[0][0].value if result.rows and result.rows[0][0] is not None else ""
         described.append({"iri": resource.value, "name": compact_iri(resource.value), "label": label})
     return described

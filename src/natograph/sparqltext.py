@@ -1,78 +1,153 @@
-"""A small SPARQL tokenizer: enough to find keywords and braces outside strings, IRIs and comments."""
+"""SPARQL text: a tokenizer that delimits strings, IRIs and comments as the grammar does, and VALUES binding."""
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Mapping
+from enum import Enum
+from typing import Iterator, Mapping
 
-_TOKEN = re.compile(
-    r"""
-    (?P<comment>\#[^\n]*)
-  | (?P<string>'''(?:[^'\\]|\\.|'(?!''))*'''|\"\"\"(?:[^"\\]|\\.|"(?!""))*\"\"\"|'(?:[^'\\\n]|\\.)*'|"(?:[^"\\\n]|\\.)*")
-  | (?P<iri><[^<>"{}|^`\\\x00-\x20]*>)
-  | (?P<var>[?$][A-Za-z0-9_\u00B7\u00C0-\uFFFF]+)
-  | (?P<word>[A-Za-z_][A-Za-z0-9_\-]*(?::[^\s{}()\[\];,<>"']*)?|:[^\s{}()\[\];,<>"']*)
-  | (?P<space>\s+)
-  | (?P<punct>.)
-    """,
-    re.X | re.S,
-)
+
+class TokenKind(Enum):
+    """The lexical classes the safety check distinguishes."""
+
+    WORD = "word"  # keywords, prefixed names, blank node labels, numbers, `a`
+    IRI = "iri"
+    STRING = "string"
+    VARIABLE = "variable"
+    LANGTAG = "langtag"
+    PUNCT = "punct"
 
 
 @dataclass(frozen=True)
 class Token:
-    """One lexical token with its kind and offset in the query text."""
+    """One token of a query, with its 1-based line and column."""
 
-    kind: str
+    kind: TokenKind
     text: str
-    start: int
-
-    def is_keyword(self, *words: str) -> bool:
-        return self.kind == "word" and self.text.upper() in words
-
-
-def tokenize(text: str) -> list[Token]:
-    """The tokens of a SPARQL text, without whitespace and comments."""
-    tokens = []
-    for match in _TOKEN.finditer(text):
-        kind = match.lastgroup
-        if kind not in ("space", "comment"):
-            tokens.append(Token(kind, match.group(), match.start()))
-    return tokens
+    line: int
+    column: int
+    offset: int
 
 
-def query_form(tokens: list[Token]) -> str | None:
-    """SELECT, CONSTRUCT, ASK or DESCRIBE for a query; the first update keyword for an update; or None."""
-    for token in tokens:
-        if token.is_keyword("SELECT", "CONSTRUCT", "ASK", "DESCRIBE"):
-            return token.text.upper()
-        if token.is_keyword(*UPDATE_KEYWORDS):
-            return token.text.upper()
-    return None
+_WHITESPACE = re.compile(r"\s+")
+_IRI = re.compile(r"<(?:[^<>\"{}|^`\\\x00-\x20]|\\u[0-9A-Fa-f]{4}|\\U[0-9A-Fa-f]{8})*>")
+# Name characters of the SPARQL grammar (VARNAME's; PN_CHARS adds "-"), less any Unicode whitespace among them.
+_VARIABLE_CHARS = (
+    r"A-Za-z0-9_\u00B7\u00C0-\u00D6\u00D8-\u00F6\u00F8-\u037D\u037F-\u1FFF\u200C\u200D"
+    r"\u203F\u2040\u2070-\u218F\u2C00-\u2FEF\u3001-\uD7FF\uF900-\uFDCF\uFDF0-\uFFFD\U00010000-\U000EFFFF"
+)
+_NAME_CHAR = rf"(?:(?!\s)[{_VARIABLE_CHARS}\-])"
+_VARIABLE = re.compile(rf"[?$](?:(?!\s)[{_VARIABLE_CHARS}])+")
+_LANGTAG = re.compile(r"@[A-Za-z]+(?:-[A-Za-z0-9]+)*")
+_NUMBER = re.compile(r"\d+\.\d*[eE][+-]?\d+|\.\d+[eE][+-]?\d+|\d+[eE][+-]?\d+|\d*\.\d+|\d+")
+# A keyword, prefixed name or blank node label; dots only inside (a final dot ends the triple).
+_WORD_PART = rf"(?:{_NAME_CHAR}|:|%[0-9A-Fa-f]{{2}}|\\[-_~.!$&'()*+,;=/?#@%])"
+_WORD = re.compile(rf"{_WORD_PART}+(?:\.+{_WORD_PART}+)*")
+_COMMENT_END = re.compile(r"[\n\r\v\f\x1c-\x1e\x85\u2028\u2029]")
 
 
-UPDATE_KEYWORDS = ("INSERT", "DELETE", "LOAD", "CLEAR", "CREATE", "DROP", "COPY", "MOVE", "ADD", "WITH")
+def tokenize(text: str) -> Iterator[Token]:
+    """The tokens of a SPARQL text, with comments and whitespace left out.
+
+    Strings, IRIs and comments are recognised exactly as the SPARQL grammar delimits them, so that a
+    keyword inside one of them is never taken for code, and no code is ever taken for one of them.
+    """
+    position, line, line_start = 0, 1, 0
+    length = len(text)
+    while position < length:
+        char = text[position]
+        start = position
+        match = _WHITESPACE.match(text, position)
+        if match:
+            position = match.end()
+        elif char == "#":
+            position = _line_end(text, position)
+        elif char in "\"'":
+            position = _string_end(text, position)
+            yield Token(TokenKind.STRING, text[start:position], line, start - line_start + 1, start)
+        elif char == "<" and (match := _IRI.match(text, position)):
+            position = match.end()
+            yield Token(TokenKind.IRI, match.group(), line, start - line_start + 1, start)
+        elif char in "?$" and (match := _VARIABLE.match(text, position)):
+            position = match.end()
+            yield Token(TokenKind.VARIABLE, match.group(), line, start - line_start + 1, start)
+        elif char == "@" and (match := _LANGTAG.match(text, position)):
+            position = match.end()
+            yield Token(TokenKind.LANGTAG, match.group(), line, start - line_start + 1, start)
+        elif (char.isdigit() or char == ".") and (match := _NUMBER.match(text, position)):
+            position = match.end()
+            yield Token(TokenKind.WORD, match.group(), line, start - line_start + 1, start)
+        elif match := _WORD.match(text, position):
+            position = match.end()
+            yield Token(TokenKind.WORD, match.group(), line, start - line_start + 1, start)
+        else:
+            position += 1
+            yield Token(TokenKind.PUNCT, char, line, start - line_start + 1, start)
+        for index in _newlines(text, start, position):
+            line, line_start = line + 1, index + 1
+
+
+def _line_end(text: str, position: int) -> int:
+    # Ends a comment at any line-breaking character, so a comment never hides more than the parser's does.
+    match = _COMMENT_END.search(text, position)
+    return match.start() if match else len(text)
+
+
+def _string_end(text: str, position: int) -> int:
+    quote = text[position]
+    if text.startswith(quote * 3, position):
+        index = position + 3
+        while index < len(text):
+            if text[index] == "\\":
+                index += 2
+            elif text.startswith(quote * 3, index):
+                run = index
+                while run < len(text) and text[run] == quote:
+                    run += 1
+                return run
+            else:
+                index += 1
+        return len(text)
+    index = position + 1
+    while index < len(text):
+        char = text[index]
+        if char == "\\":
+            index += 2
+        elif char == quote:
+            return index + 1
+        elif char in "\r\n":
+            return index
+        else:
+            index += 1
+    return len(text)
+
+
+def _newlines(text: str, start: int, end: int) -> Iterator[int]:
+    index = start
+    while index < end:
+        char = text[index]
+        if char == "\n" or (char == "\r" and (index + 1 >= len(text) or text[index + 1] != "\n")):
+            yield index
+        index += 1
 
 
 def where_group_offset(text: str) -> int:
     """The offset just after the `{` that opens the query's outermost WHERE group."""
-    tokens = tokenize(text)
-    form = query_form(tokens)
-    depth, opened = 0, 0
-    after_where = False
+    tokens = list(tokenize(text))
+    words = (t.text.upper() for t in tokens if t.kind is TokenKind.WORD)
+    is_construct = next((w for w in words if w in ("SELECT", "CONSTRUCT", "ASK", "DESCRIBE")), None) == "CONSTRUCT"
+    depth, opened, after_where = 0, 0, False
     for token in tokens:
-        if token.kind != "punct" and not token.is_keyword("WHERE"):
-            continue
-        if token.is_keyword("WHERE") and depth == 0:
+        if token.kind is TokenKind.WORD and token.text.upper() == "WHERE" and depth == 0:
             after_where = True
-        elif token.text == "{":
+        elif token.kind is TokenKind.PUNCT and token.text == "{":
             if depth == 0:
                 opened += 1
-                if after_where or form != "CONSTRUCT" or opened == 2:
-                    return token.start + 1
+                if after_where or not is_construct or opened == 2:
+                    return token.offset + 1
             depth += 1
-        elif token.text == "}":
+        elif token.kind is TokenKind.PUNCT and token.text == "}":
             depth -= 1
     raise ValueError("the query has no WHERE group")
 
