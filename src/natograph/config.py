@@ -33,6 +33,7 @@ class Config:
     queries_per_minute: int = 120
     free_sparql: bool = True
     max_body_bytes: int = 256 * 1024
+    result_cache_bytes: int = 64 * 1024 * 1024
 
     @classmethod
     def load(cls, **overrides) -> "Config":

@@ -8,6 +8,7 @@ import re
 from flask import Flask, Response, request
 from werkzeug.exceptions import HTTPException, MethodNotAllowed, RequestEntityTooLarge
 
+from ..cache import CachingExecutor
 from ..config import Config
 from ..errors import NatographError, PayloadTooLargeError
 from ..executor import QueryExecutor, WorkerPool
@@ -36,6 +37,8 @@ def create_app(config: Config | None = None, *, store: EmbeddedStore | None = No
     config = config or Config.load()
     store = store or EmbeddedStore(open_snapshot(config))
     executor = executor or WorkerPool(config, store.key, size=config.max_concurrent_queries)
+    if config.result_cache_bytes > 0:
+        executor = CachingExecutor(executor, max_bytes=config.result_cache_bytes)
     app = Flask(__name__)
     app.config["MAX_CONTENT_LENGTH"] = config.max_body_bytes
     app.json.sort_keys = False
