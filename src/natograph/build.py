@@ -12,11 +12,12 @@ from . import __version__
 from .check import find_clashes
 from .config import Config
 from .errors import InconsistencyError
+from .input_hashes import input_hashes
 from .load import InputFile, graph_input_files, load_files
 from .progress import StepTimer
 from .provenance import SourceIndex
 from .reason import infer
-from .snapshot import Snapshot, SnapshotWriter, current_key, open_snapshot, snapshot_key
+from .snapshot import Snapshot, SnapshotWriter, current_key, open_snapshot, read_manifest, snapshot_key
 from .vocab import ASSERTED_GRAPH, INFERRED_GRAPH
 
 
@@ -42,10 +43,11 @@ def build(config: Config, *, force: bool = False, timer: StepTimer | None = None
     timer = timer or StepTimer(quiet=True)
     with timer.step("hash inputs"):
         every_input = input_files(config)
-        hashes = {f.relative_path: f.sha256() for f in every_input}
+        hashes = input_hashes(every_input, config.snapshots_path)
         key = snapshot_key(hashes, reasoner=config.reasoner)
     if not force and current_key(config) == key:
-        return BuildResult(key, open_snapshot(config, key).manifest, reused=True)
+        # The manifest only: opening the store would start RocksDB threads that `natograph serve` must not fork.
+        return BuildResult(key, read_manifest(config, key), reused=True)
 
     graph_files = graph_input_files(config)
     with timer.step("load"):

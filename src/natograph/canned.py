@@ -28,6 +28,8 @@ _DATE_FORMS = {
 _NAME = re.compile(r"^[a-z][a-z0-9_]*$")
 _SLUG = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 MAX_CANDIDATES = 20
+# libyaml's safe loader when PyYAML has it: the catalogue loads at every server start.
+YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 class CatalogueError(NatographError):
@@ -103,7 +105,7 @@ def parse_query_file(path: Path) -> CannedQuery:
     header_lines = [line[3:] if line.startswith("#+ ") else line[2:] for line in text.splitlines()
                     if line.startswith("#+")]
     try:
-        header = yaml.safe_load("\n".join(header_lines)) or {}
+        header = yaml.load("\n".join(header_lines), Loader=YAML_LOADER) or {}
     except yaml.YAMLError as exc:
         raise CatalogueError(f"{path.name}: the #+ header is not valid YAML: {exc}") from None
     if not isinstance(header, dict) or not header.get("summary"):

@@ -177,19 +177,49 @@ def explain_command(ctx: click.Context, s: str, p: str, o: str, output_format: s
     ctx.exit(1 if explanation.status == "not-entailed" else 0)
 
 
+@main.command("export")
+@click.option("--format", "output_format", type=click.Choice(["ttl", "nt", "jsonld", "rdfxml", "trig", "nq"]),
+              default="ttl", show_default=True, help="RDF format; trig and nq keep the named graphs.")
+@click.option("--graph", "selection", type=click.Choice(["asserted", "inferred", "all"]), default="all",
+              show_default=True, help="Which triples: stated in the files, inferred by the reasoner, or both.")
+@click.option("--output", "-o", type=click.Path(dir_okay=False, writable=True), default=None,
+              help="File to write (default: standard output); written whole or not at all.")
+@click.pass_obj
+def export_command(config: Config, output_format: str, selection: str, output: str | None) -> None:
+    """Write the current snapshot's graph as one RDF file: the same dumps the server offers at /dump/."""
+    from .dump import GraphSelection, write_dump, write_dump_file
+    from .errors import OutputFileError
+    from .export import Format
+    from .store import EmbeddedStore
+
+    fmt = next(f for f in Format if f.short_name == output_format)
+    store = EmbeddedStore(ensure_snapshot(config))
+    if output is None:
+        write_dump(store, fmt, GraphSelection(selection), click.get_binary_stream("stdout"))
+        return
+    try:
+        write_dump_file(store, fmt, GraphSelection(selection), output)
+    except OSError as exc:
+        raise OutputFileError(output, exc.strerror or str(exc)) from None
+
+
 @main.command("serve")
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True, help="Port to listen on.")
 @click.pass_obj
 def serve_command(config: Config, host: str, port: int) -> None:
     """Build the snapshot if needed, then serve it: SPARQL 1.1 endpoint at /sparql, landing page at /."""
-    from .serve.server import exec_server
+    from .serve.server import exec_server, serve
 
     timer = StepTimer()
     result = build(config, timer=timer)
     click.echo(format_build_summary(result.manifest, reused=result.reused, timings=timer.timings))
     click.echo(f"serving snapshot {result.key} at http://{host}:{port}/ (SPARQL endpoint: /sparql); Ctrl-C stops")
-    exec_server(config, host=host, port=port)
+    if result.reused:
+        # Nothing was built and no store was opened here: serving from this process saves a second start-up.
+        serve(config, host=host, port=port)
+    else:
+        exec_server(config, host=host, port=port)
 
 
 if __name__ == "__main__":  # pragma: no cover

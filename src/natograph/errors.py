@@ -198,3 +198,16 @@ class QueryFailedError(NatographError):
 
     kind = "query-failed"
     http_status = 500
+
+
+class OutputFileError(NatographError):
+    """A file natograph was asked to write cannot be written; names the file and the reason."""
+
+    kind = "output-file-error"
+
+    def __init__(self, path: str, reason: str):
+        self.path, self.reason = path, reason
+        super().__init__(f"{path}: cannot write: {reason}")
+
+    def to_dict(self) -> dict:
+        return {**super().to_dict(), "file": self.path}

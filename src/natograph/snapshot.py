@@ -68,6 +68,14 @@ def current_key(config: Config) -> str | None:
     return key if (config.snapshots_path / key / MANIFEST).is_file() else None
 
 
+def read_manifest(config: Config, key: str) -> dict:
+    """The manifest of a complete snapshot, without opening its store."""
+    try:
+        return json.loads((config.snapshots_path / key / MANIFEST).read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise SnapshotError(f"snapshot {key} cannot be opened: {exc}") from None
+
+
 def open_snapshot(config: Config, key: str | None = None) -> Snapshot:
     """Open a snapshot (the current one by default) read-only, without re-parsing anything."""
     key = key or current_key(config)

@@ -24,6 +24,9 @@ BLUEPRINTS = [
     "site:blueprint",
     "checks:blueprint",
     "canned:blueprint",
+    "resources:blueprint",
+    "dumps:blueprint",
+    "pages:blueprint",
 ]
 
 

@@ -1,0 +1,38 @@
+"""Values computed once per application from its snapshot (the snapshot never changes while it is served)."""
+
+from __future__ import annotations
+
+import threading
+from typing import Callable, TypeVar
+
+from flask import current_app
+
+from ..jsonld import JsonLdContext, context_from_store
+from ..void import DatasetStatistics, dataset_statistics
+from .state import current_state
+
+MEMO_KEY = "natograph.memo"
+_LOCK = threading.RLock()  # values may be computed from other remembered values
+T = TypeVar("T")
+
+
+def remember(name: str, compute: Callable[[], T]) -> T:
+    """The value `compute()` returned the first time `name` was asked for in this application."""
+    memo = current_app.extensions.setdefault(MEMO_KEY, {})
+    if name not in memo:
+        with _LOCK:
+            if name not in memo:
+                memo[name] = compute()
+    return memo[name]
+
+
+def served_context() -> JsonLdContext:
+    """The JSON-LD context of the served snapshot."""
+    return remember("jsonld-context", lambda: context_from_store(current_state().store))
+
+
+def served_statistics() -> DatasetStatistics:
+    """The dataset statistics of the served snapshot (class and property counts, sources, license)."""
+    state = current_state()
+    return remember("dataset-statistics",
+                    lambda: dataset_statistics(state.store, uri_space=state.config.resource_base + "id/"))

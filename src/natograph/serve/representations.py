@@ -1,0 +1,96 @@
+"""HTML or RDF: which representation of a page or resource a request wants, by extension, `format` or Accept."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ..errors import NotAcceptableError, ParameterError
+from ..export import Format, ResultKind, format_named, media_types
+from .negotiation import parse_accept
+
+
+@dataclass(frozen=True)
+class Representation:
+    """An HTML page (`fmt` None) or an RDF serialisation."""
+
+    extension: str
+    fmt: Format | None = None
+
+    @property
+    def is_html(self) -> bool:
+        return self.fmt is None
+
+    @property
+    def name(self) -> str:
+        return "html" if self.fmt is None else self.fmt.short_name
+
+    @property
+    def media_types(self) -> tuple[str, ...]:
+        return ("text/html", "application/xhtml+xml") if self.fmt is None else media_types(self.fmt)
+
+    @property
+    def content_type(self) -> str:
+        return "text/html; charset=utf-8" if self.fmt is None else self.fmt.content_type
+
+
+HTML = Representation("html")
+RDF_FORMATS = (Format.TURTLE, Format.N_TRIPLES, Format.JSON_LD, Format.RDF_XML, Format.TRIG, Format.N_QUADS)
+# The server's order of preference: a person first, then the RDF formats in the format table's order.
+REPRESENTATIONS = (HTML, *(Representation(fmt.extension, fmt) for fmt in RDF_FORMATS))
+BY_EXTENSION = {r.extension: r for r in REPRESENTATIONS}
+
+
+def split_extension(name: str) -> tuple[str, Representation | None]:
+    """`kfor.ttl` → ("kfor", Turtle); a name without a known extension is returned whole."""
+    stem, dot, extension = name.rpartition(".")
+    if dot and stem and extension in BY_EXTENSION:
+        return stem, BY_EXTENSION[extension]
+    return name, None
+
+
+def negotiate(accept: str | None, format_name: str | None = None,
+              offered: tuple[Representation, ...] = REPRESENTATIONS) -> Representation:
+    """The representation to answer with: `format` if given, else the best match of Accept, else the first offered.
+
+    Among representations the client accepts equally, a more specific media range wins, then the
+    range it lists first, then the server's order (HTML first, so that `*/*` gets a page).
+    """
+    if format_name:
+        return _named(format_name, offered)
+    ranges = parse_accept(accept or "")
+    if not ranges:
+        return offered[0]
+    best, best_key = None, None
+    for rank, representation in enumerate(offered):
+        key = _preference(representation, ranges)
+        if key is not None and key[0] > 0 and (best_key is None or key + (-rank,) > best_key):
+            best, best_key = representation, key + (-rank,)
+    if best is None:
+        raise NotAcceptableError(f"no media type in Accept ({accept.strip()}) names a representation of this page",
+                                 [r.media_types[0] for r in offered])
+    return best
+
+
+def _preference(representation: Representation, ranges) -> tuple | None:
+    best = None
+    for media_type in representation.media_types:
+        matching = [(r.specificity(media_type), r) for r in ranges]
+        matching = [(s, r) for s, r in matching if s is not None]
+        if not matching:
+            continue
+        specificity, chosen = max(matching, key=lambda pair: (pair[0], pair[1].q))
+        if specificity == 2 and chosen.q == 0:
+            return None
+        key = (chosen.q, specificity, -chosen.position)
+        best = key if best is None or key > best else best
+    return best
+
+
+def _named(name: str, offered: tuple[Representation, ...]) -> Representation:
+    wanted = name.strip().lower()
+    for representation in offered:
+        if wanted in ("html", "text/html") and representation.is_html:
+            return representation
+        if representation.fmt is not None and format_named(wanted, ResultKind.GRAPH) is representation.fmt:
+            return representation
+    raise ParameterError("format", f"unknown format {name!r}", accepts=", ".join(r.name for r in offered))

@@ -1,0 +1,206 @@
+"""The dataset description (VoID and DCAT): what the graph holds, under which license, where to query and download it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pyoxigraph as ox
+
+from .dump import DUMP_FORMATS, GraphSelection, dump_file_name
+from .export import FORMAT_IRI, Format
+from .sparql import read_query
+from .store import Store
+from .vocab import PREFIXES as NATOGRAPH_PREFIXES
+
+VOID = "http://rdfs.org/ns/void#"
+DCAT = "http://www.w3.org/ns/dcat#"
+DCTERMS = "http://purl.org/dc/terms/"
+RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
+XSD = "http://www.w3.org/2001/XMLSchema#"
+FOAF = "http://xmlns.com/foaf/0.1/"
+SPARQL_PROTOCOL = "https://www.w3.org/TR/sparql11-protocol/"
+TITLE = "natograph"
+DESCRIPTION = ("A reasoned knowledge graph of NATO operations and missions, their mandates, the summits and "
+               "ministerial meetings that launched them, NATO's partnership frameworks and partners, programmes, "
+               "commands, and the dated figures and disputed claims of the source documents. Every statement is "
+               "traced to its source; the OWL 2 RL closure is materialised in a graph of its own.")
+KEYWORDS = ("NATO", "military operations", "peacekeeping", "partnerships", "summits", "OWL 2 RL", "linked data")
+
+PREFIXES = {
+    "void": VOID,
+    "dcat": DCAT,
+    "dcterms": DCTERMS,
+    "foaf": FOAF,
+    "formats": "http://www.w3.org/ns/formats/",
+    "xsd": XSD,
+    "natoid": NATOGRAPH_PREFIXES["natoid"],
+    "nato": NATOGRAPH_PREFIXES["nato"],
+}
+
+
+@dataclass(frozen=True)
+class DatasetStatistics:
+    """What the description counts and names, computed once from a snapshot."""
+
+    classes: tuple[tuple[str, int], ...]
+    properties: tuple[tuple[str, int], ...]
+    distinct_subjects: int
+    distinct_objects: int
+    entities: int
+    sources: tuple[tuple[str, str], ...]
+    examples: tuple[str, ...]
+    metadata: dict
+
+    @property
+    def vocabularies(self) -> list[str]:
+        """The namespaces of every class and property the graph uses."""
+        return sorted({_namespace(iri) for iri, _ in self.classes + self.properties} - {""})
+
+
+def dataset_statistics(store: Store, *, uri_space: str) -> DatasetStatistics:
+    """Counts (classes, properties, distinct subjects and objects, entities in `uri_space`), sources and license."""
+    classes = store.query(read_query("void-classes.rq")).rows
+    properties = store.query(read_query("void-properties.rq")).rows
+    counts = store.query(read_query("void-counts.rq"), bindings={"space": ox.Literal(uri_space)}).rows[0]
+    metadata_rows = store.query(read_query("dataset-metadata.rq")).rows
+    names = ("ontology", "title", "description", "license", "creator")
+    metadata = {name: term for name, term in zip(names, metadata_rows[0]) if term is not None} if metadata_rows else {}
+    return DatasetStatistics(
+        classes=tuple((row[0].value, int(row[1].value)) for row in classes),
+        properties=tuple((row[0].value, int(row[1].value)) for row in properties),
+        distinct_subjects=int(counts[0].value),
+        distinct_objects=int(counts[1].value),
+        entities=int(counts[2].value),
+        sources=tuple((row[0].value, row[1].value if row[1] is not None else "")
+                      for row in store.query(read_query("dataset-sources.rq")).rows),
+        examples=tuple(row[0].value for row in store.query(read_query("dataset-examples.rq")).rows),
+        metadata=metadata,
+    )
+
+
+def void_description(statistics: DatasetStatistics, manifest: dict, *, dataset_iri: str, server_url: str,
+                     uri_space: str) -> list[ox.Triple]:
+    """The VoID and DCAT triples describing the served dataset; `server_url` is where its endpoint and dumps are."""
+    server_url = server_url.rstrip("/")
+    dataset = ox.NamedNode(dataset_iri)
+    counts = manifest["counts"]
+    triples = [
+        _t(dataset, RDF + "type", _iri(VOID + "Dataset")),
+        _t(dataset, RDF + "type", _iri(DCAT + "Dataset")),
+        _t(dataset, DCTERMS + "title", ox.Literal(TITLE, language="en")),
+        _t(dataset, DCTERMS + "description", ox.Literal(DESCRIPTION, language="en")),
+        _t(dataset, DCTERMS + "modified", ox.Literal(manifest["created"], datatype=_iri(XSD + "dateTime"))),
+        _t(dataset, DCTERMS + "hasVersion", ox.Literal(manifest["key"])),
+        _t(dataset, DCAT + "landingPage", _iri(server_url + "/")),
+        _t(dataset, FOAF + "homepage", _iri(server_url + "/")),
+        _t(dataset, VOID + "sparqlEndpoint", _iri(server_url + "/sparql")),
+        _t(dataset, VOID + "uriSpace", ox.Literal(uri_space)),
+        _t(dataset, VOID + "triples", _integer(counts["all"])),
+        _t(dataset, VOID + "entities", _integer(statistics.entities)),
+        _t(dataset, VOID + "classes", _integer(len(statistics.classes))),
+        _t(dataset, VOID + "properties", _integer(len(statistics.properties))),
+        _t(dataset, VOID + "distinctSubjects", _integer(statistics.distinct_subjects)),
+        _t(dataset, VOID + "distinctObjects", _integer(statistics.distinct_objects)),
+    ]
+    triples += [_t(dataset, DCAT + "keyword", ox.Literal(word, language="en")) for word in KEYWORDS]
+    metadata = statistics.metadata
+    if "license" in metadata:
+        triples.append(_t(dataset, DCTERMS + "license", metadata["license"]))
+    if "creator" in metadata:
+        triples.append(_t(dataset, DCTERMS + "creator", metadata["creator"]))
+    if "ontology" in metadata:
+        triples.append(_t(dataset, VOID + "vocabulary", metadata["ontology"]))
+    triples += [_t(dataset, DCTERMS + "source", _iri(source)) for source, _ in statistics.sources]
+    triples += [_t(dataset, VOID + "exampleResource", _iri(example)) for example in statistics.examples]
+    triples += [_t(dataset, VOID + "vocabulary", _iri(namespace)) for namespace in statistics.vocabularies]
+    triples += [_t(dataset, VOID + "feature", _iri(FORMAT_IRI[fmt])) for fmt in DUMP_FORMATS]
+    triples += [_t(dataset, VOID + "dataDump", _iri(_dump_url(server_url, GraphSelection.ALL, fmt)))
+                for fmt in DUMP_FORMATS]
+    triples += _distributions(dataset, server_url)
+    triples += _access_service(dataset, server_url)
+    triples += _subsets(dataset, dataset_iri, counts, server_url)
+    for index, (class_iri, entities) in enumerate(statistics.classes):
+        partition = ox.BlankNode(f"class-partition-{index}")
+        triples += [_t(dataset, VOID + "classPartition", partition),
+                    _t(partition, VOID + "class", _iri(class_iri)),
+                    _t(partition, VOID + "entities", _integer(entities))]
+    for index, (property_iri, count) in enumerate(statistics.properties):
+        partition = ox.BlankNode(f"property-partition-{index}")
+        triples += [_t(dataset, VOID + "propertyPartition", partition),
+                    _t(partition, VOID + "property", _iri(property_iri)),
+                    _t(partition, VOID + "triples", _integer(count))]
+    return triples
+
+
+def _distributions(dataset: ox.NamedNode, server_url: str) -> list[ox.Triple]:
+    triples = []
+    for fmt in DUMP_FORMATS:
+        distribution = ox.BlankNode(f"distribution-{fmt.short_name}")
+        url = _iri(_dump_url(server_url, GraphSelection.ALL, fmt))
+        graphs = "every named graph" if fmt in (Format.TRIG, Format.N_QUADS) else "asserted and inferred triples"
+        triples += [
+            _t(dataset, DCAT + "distribution", distribution),
+            _t(distribution, RDF + "type", _iri(DCAT + "Distribution")),
+            _t(distribution, DCTERMS + "title", ox.Literal(f"natograph, {graphs} ({fmt.extension})", language="en")),
+            _t(distribution, DCAT + "downloadURL", url),
+            _t(distribution, DCAT + "accessURL", url),
+            _t(distribution, DCAT + "mediaType", _iri("https://www.iana.org/assignments/media-types/" + fmt.media_type)),
+            _t(distribution, DCTERMS + "format", _iri(FORMAT_IRI[fmt])),
+        ]
+    return triples
+
+
+def _access_service(dataset: ox.NamedNode, server_url: str) -> list[ox.Triple]:
+    service = ox.BlankNode("sparql-service")
+    return [
+        _t(dataset, DCAT + "accessService", service),
+        _t(service, RDF + "type", _iri(DCAT + "DataService")),
+        _t(service, DCTERMS + "title", ox.Literal("natograph SPARQL endpoint", language="en")),
+        _t(service, DCAT + "endpointURL", _iri(server_url + "/sparql")),
+        _t(service, DCAT + "endpointDescription", _iri(server_url + "/sparql")),
+        _t(service, DCTERMS + "conformsTo", _iri(SPARQL_PROTOCOL)),
+        _t(service, DCAT + "servesDataset", dataset),
+    ]
+
+
+def _subsets(dataset: ox.NamedNode, dataset_iri: str, counts: dict, server_url: str) -> list[ox.Triple]:
+    triples = []
+    described = {
+        GraphSelection.ASSERTED: "The triples stated in the project's Turtle files (ontology and data).",
+        GraphSelection.INFERRED: "The OWL 2 RL closure of the asserted triples, with derived date bounds, minus "
+                                 "trivial triples; disjoint from the asserted ones.",
+    }
+    base = dataset_iri.split("#")[0]
+    for selection, text in described.items():
+        subset = ox.NamedNode(f"{base}#{selection.value}")
+        triples += [
+            _t(dataset, VOID + "subset", subset),
+            _t(subset, RDF + "type", _iri(VOID + "Dataset")),
+            _t(subset, DCTERMS + "title", ox.Literal(f"natograph, {selection.value} triples", language="en")),
+            _t(subset, DCTERMS + "description", ox.Literal(text, language="en")),
+            _t(subset, VOID + "triples", _integer(counts[selection.value])),
+            _t(subset, VOID + "sparqlEndpoint", _iri(server_url + "/sparql")),
+        ]
+        triples += [_t(subset, VOID + "dataDump", _iri(_dump_url(server_url, selection, fmt))) for fmt in DUMP_FORMATS]
+    return triples
+
+
+def _dump_url(server_url: str, selection: GraphSelection, fmt: Format) -> str:
+    return f"{server_url}/dump/{dump_file_name(selection, fmt)}"
+
+
+def _namespace(iri: str) -> str:
+    cut = max(iri.rfind("#"), iri.rfind("/"))
+    return iri[:cut + 1] if cut > 0 else ""
+
+
+def _t(subject, predicate: str, obj) -> ox.Triple:
+    return ox.Triple(subject, ox.NamedNode(predicate), obj)
+
+
+def _iri(value: str) -> ox.NamedNode:
+    return ox.NamedNode(value)
+
+
+def _integer(value: int) -> ox.Literal:
+    return ox.Literal(str(value), datatype=ox.NamedNode(XSD + "integer"))

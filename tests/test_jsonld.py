@@ -1,0 +1,90 @@
+"""JSON-LD that reads as plain JSON and still parses back into exactly the triples written."""
+
+import json
+
+import pyoxigraph as ox
+import pytest
+import rdflib
+from rdflib.compare import isomorphic
+
+from natograph.jsonld import JsonLdContext, TermDefinition, context_from_store, serialize_document
+from natograph.snapshot import open_snapshot
+from natograph.store import EmbeddedStore
+from natograph.terms import triple_to_rdflib
+
+from .web_fixture import NATO, NATOID, built_web_project
+
+XSD = "http://www.w3.org/2001/XMLSchema#"
+
+
+@pytest.fixture(scope="module")
+def store(tmp_path_factory):
+    return EmbeddedStore(open_snapshot(built_web_project(tmp_path_factory.mktemp("jsonld"))))
+
+
+def all_triples(store):
+    graphs = ("https://w3id.org/natograph/graph/asserted", "https://w3id.org/natograph/graph/inferred")
+    return [q.triple for g in graphs for q in store.snapshot.store.quads_for_pattern(None, None, None, ox.NamedNode(g))]
+
+
+def as_rdflib(triples) -> rdflib.Graph:
+    graph = rdflib.Graph()
+    for triple in triples:
+        graph.add(triple_to_rdflib(triple))
+    return graph
+
+
+def assert_parses_back(document: bytes, triples):
+    with_oxigraph = [q.triple for q in ox.parse(document, format=ox.RdfFormat.JSON_LD)]
+    assert isomorphic(as_rdflib(with_oxigraph), as_rdflib(triples))
+    assert isomorphic(rdflib.Graph().parse(data=document, format="json-ld"), as_rdflib(triples))
+
+
+def test_the_context_names_ontology_terms_by_their_local_names(store):
+    context = context_from_store(store).document()["@context"]
+    assert context["ledBy"] == {"@id": "nato:ledBy", "@type": "@id"}
+    assert context["Operation"] == "nato:Operation"
+    assert context["label"] == {"@id": "rdfs:label", "@language": "en"}
+    assert context["natoid"] == NATOID and context["type"] == "@type"
+
+
+def test_a_document_parses_back_into_the_same_triples(store):
+    triples = all_triples(store)
+    assert_parses_back(serialize_document(context_from_store(store), triples), triples)
+
+
+def test_the_project_data_parses_back_into_the_same_triples(project_store):
+    triples = all_triples(project_store)
+    assert_parses_back(serialize_document(context_from_store(project_store), triples), triples)
+
+
+def test_values_read_as_plain_json(store):
+    document = json.loads(serialize_document(context_from_store(store), all_triples(store)))
+    operation = next(n for n in document["@graph"] if n["id"] == "natoid:op-a")
+    assert operation["label"] == "Operation A"
+    assert operation["ledBy"] == "natoid:org"
+    assert operation["type"] == "Operation"
+    assert operation["startDate"] == {"@value": "2001", "@type": "xsd:gYear"}
+
+
+def test_literals_that_do_not_fit_the_context_keep_their_type_or_language():
+    subject = ox.NamedNode(NATOID + "x")
+    triples = [
+        ox.Triple(subject, ox.NamedNode("http://www.w3.org/2000/01/rdf-schema#label"), ox.Literal("Kosovo", language="de")),
+        ox.Triple(subject, ox.NamedNode("http://www.w3.org/2000/01/rdf-schema#label"), ox.Literal("plain")),
+        ox.Triple(subject, ox.NamedNode(NATO + "troops"), ox.Literal("0500", datatype=ox.NamedNode(XSD + "integer"))),
+        ox.Triple(subject, ox.NamedNode(NATO + "troops"), ox.Literal("12", datatype=ox.NamedNode(XSD + "integer"))),
+        ox.Triple(subject, ox.NamedNode(NATO + "accepted"), ox.Literal("true", datatype=ox.NamedNode(XSD + "boolean"))),
+        ox.Triple(subject, ox.NamedNode(NATO + "ledBy"), ox.Literal("not an IRI")),
+    ]
+    context = JsonLdContext([
+        TermDefinition("label", "http://www.w3.org/2000/01/rdf-schema#label", language="en"),
+        TermDefinition("troops", NATO + "troops"), TermDefinition("accepted", NATO + "accepted"),
+        TermDefinition("ledBy", NATO + "ledBy", points_at_resources=True),
+    ])
+    document = serialize_document(context, triples)
+    node = json.loads(document)["@graph"][0]
+    assert node["troops"] == [{"@value": "0500", "@type": "xsd:integer"}, 12]
+    assert node["accepted"] is True
+    assert node["ledBy"] == {"@value": "not an IRI"}
+    assert_parses_back(document, triples)

@@ -1,0 +1,56 @@
+"""The pages for people, as HTML: the query page, the partnership frameworks, the timeline image."""
+
+import json
+import re
+
+import pytest
+
+from natograph.executor import InlineExecutor
+from natograph.serve import create_app
+from natograph.vocab import PREFIXES
+
+PARTNERS = """PREFIX nato: <https://w3id.org/natograph/ontology#>
+SELECT ?framework ?partner WHERE { ?partner nato:partnerIn ?framework . ?framework a nato:PartnershipFramework }"""
+
+
+@pytest.fixture(scope="module")
+def client(project_config, project_store):
+    return create_app(project_config, store=project_store, executor=InlineExecutor(project_store)).test_client()
+
+
+def test_the_query_page_prefills_every_prefix_and_offers_the_canned_queries(client):
+    page = client.get("/query").data.decode()
+    editor = page.split('id="query"', 1)[1].split("</textarea>", 1)[0]
+    for prefix, namespace in PREFIXES.items():
+        assert f"PREFIX {prefix}: &lt;{namespace}&gt;" in editor
+    examples = json.loads(page.split('id="query-examples">', 1)[1].split("</script>", 1)[0])
+    assert "operations-active-on" in {example["name"] for example in examples}
+
+
+def test_the_query_page_loads_nothing_from_elsewhere(client):
+    page = client.get("/query").data.decode()
+    assert not re.findall(r'(?:src|href)="(?:https?:)?//', page)
+    assert client.get("/static/query.js").status_code == 200
+
+
+def test_a_query_given_in_the_address_is_shown_as_text(client):
+    page = client.get("/query", query_string={"query": "</textarea><script>alert(1)</script>"}).data.decode()
+    assert "<script>alert(1)" not in page and "&lt;/textarea&gt;&lt;script&gt;alert(1)" in page
+
+
+def test_the_frameworks_page_lists_every_partner_of_every_framework(client, project_store):
+    page = client.get("/frameworks").data.decode()
+    expected: dict[str, set[str]] = {}
+    for framework, partner in project_store.query(PARTNERS).rows:
+        expected.setdefault(framework.value.rsplit("/", 1)[-1], set()).add(partner.value.rsplit("/", 1)[-1])
+    assert expected, "the project has partnership frameworks"
+    for framework, partners in expected.items():
+        section = page.split(f'<section class="framework" id="{framework}">', 1)[1].split("</section>", 1)[0]
+        assert {m for m in re.findall(r'href="/id/([^"]+)"', section.split("<tbody>", 1)[1])} >= partners
+
+
+def test_the_timeline_is_an_svg_image(client):
+    response = client.get("/timeline.svg")
+    assert response.mimetype == "image/svg+xml"
+    assert response.data.startswith(b'<svg xmlns="http://www.w3.org/2000/svg"')
+    assert b'href="/id/kfor"' in response.data

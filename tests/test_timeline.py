@@ -1,0 +1,95 @@
+"""The operations timeline: one bar per dated operation, hatched where a date is known only to the year or month."""
+
+import datetime as dt
+import xml.etree.ElementTree as ET
+from dataclasses import replace
+
+import pytest
+
+from natograph.executor import InlineExecutor
+from natograph.serve import create_app
+from natograph.snapshot import open_snapshot
+from natograph.store import EmbeddedStore
+from natograph.timeline import MAX_ROWS, timeline_entries, timeline_svg
+
+from .web_fixture import INJECTED_LABEL, NATOID, built_web_project
+
+SVG = "{http://www.w3.org/2000/svg}"
+TODAY = dt.date(2026, 1, 15)
+
+
+@pytest.fixture(scope="module")
+def entries(tmp_path_factory):
+    store = EmbeddedStore(open_snapshot(built_web_project(tmp_path_factory.mktemp("timeline"))))
+    return timeline_entries(store)
+
+
+def drawing(entries) -> ET.Element:
+    return ET.fromstring(timeline_svg(entries, today=TODAY, link=lambda iri: "/id/" + iri.rsplit("/", 1)[-1]))
+
+
+def bar(root: ET.Element, slug: str) -> ET.Element:
+    return next(a for a in root.iter(SVG + "a") if a.get("href") == f"/id/{slug}")
+
+
+def test_entries_carry_dates_at_the_sources_precision(entries):
+    by_iri = {e.iri: e for e in entries}
+    operation = by_iri[NATOID + "op-a"]
+    assert (operation.start.precision, operation.start.earliest, operation.start.latest) == \
+        ("year", dt.date(2001, 1, 1), dt.date(2001, 12, 31))
+    assert (operation.end.precision, operation.end.earliest, operation.end.latest) == \
+        ("month", dt.date(2014, 12, 1), dt.date(2014, 12, 31))
+    assert by_iri[NATOID + "injected"].end is None
+    assert [e.iri for e in entries] == [NATOID + "op-a", NATOID + "injected"]
+
+
+def test_a_year_precise_start_is_hatched_over_the_whole_year(entries):
+    root = drawing(entries)
+    rects = list(bar(root, "op-a").iter(SVG + "rect"))
+    kinds = [r.get("class") for r in rects]
+    assert kinds == ["uncertain", "certain", "uncertain"]
+    start_span, certain, end_span = (float(r.get("width")) for r in rects)
+    assert start_span > end_span * 8  # a year against a month
+    assert rects[0].get("fill") == "url(#timeline-hatch)"
+    assert float(rects[0].get("x")) + start_span == pytest.approx(float(rects[1].get("x")), abs=0.2)
+
+
+def test_an_operation_without_an_end_runs_on_to_the_snapshot_date_with_an_open_end(entries):
+    root = drawing(entries)
+    ongoing = bar(root, "injected")
+    assert ongoing.find(SVG + "line").get("marker-end") == "url(#timeline-open)"
+    assert "ongoing" in ongoing.find(SVG + "title").text
+
+
+def test_labels_are_escaped_text(entries):
+    text = timeline_svg(entries, today=TODAY, link=lambda iri: iri)
+    assert "<script>" not in text and "<b>" not in text
+    root = ET.fromstring(text)
+    labels = [t.text for t in root.iter(SVG + "text") if t.get("class") == "label"]
+    assert INJECTED_LABEL[:20] in "".join(labels)
+    assert not list(root.iter(SVG + "script")) and not list(root.iter("script"))
+
+
+def test_undated_operations_are_left_out_of_the_drawing(entries):
+    undated = [e for e in entries if e.start is None]
+    assert ET.fromstring(timeline_svg(undated, today=TODAY, link=str)).find(SVG + "text").text.startswith("No dated")
+
+
+def test_the_axis_spans_the_first_start_to_the_snapshot_date(entries):
+    years = [int(t.text) for t in drawing(entries).iter(SVG + "text") if t.text and t.text.isdigit()]
+    assert years[0] == 2001 and years[-1] >= TODAY.year - 4 and years[-1] <= TODAY.year + 1
+
+
+def test_the_landing_page_embeds_the_timeline(tmp_path):
+    config = built_web_project(tmp_path)
+    store = EmbeddedStore(open_snapshot(config))
+    page = create_app(config, store=store, executor=InlineExecutor(store)).test_client().get("/").data.decode()
+    assert '<svg xmlns="http://www.w3.org/2000/svg" class="timeline"' in page
+    assert 'href="/id/op-a"' in page and "<script>alert" not in page
+
+
+def test_a_long_timeline_draws_the_first_operations_and_counts_the_rest(entries):
+    many = [replace(entries[0], iri=f"{NATOID}op-{n}") for n in range(MAX_ROWS + 7)]
+    root = drawing(many)
+    assert len(list(root.iter(SVG + "a"))) == MAX_ROWS
+    assert "and 7 later operations" in next(t.text for t in root.iter(SVG + "text") if t.get("class") == "more")

@@ -1,0 +1,47 @@
+"""A fixture project for the linked-data and page tests: the mini project plus an operation whose label is markup."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+from natograph.build import build
+from natograph.config import Config
+
+TEST_DATA = Path(__file__).resolve().parent / "data"
+NATO = "https://w3id.org/natograph/ontology#"
+NATOID = "https://w3id.org/natograph/id/"
+INJECTED_LABEL = "<script>alert(1)</script><b>x</b>"
+# Turtle's long strings take the label as it is; an operation dated to the year, still running.
+INJECTED_DATA = f'''@prefix nato: <{NATO}> .
+@prefix natoid: <{NATOID}> .
+@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
+@prefix xsd: <http://www.w3.org/2001/XMLSchema#> .
+
+natoid:injected a nato:Operation ;
+    rdfs:label """{INJECTED_LABEL}"""@en ;
+    nato:ledBy natoid:org ;
+    nato:startDate "2005"^^xsd:gYear .
+'''
+PLACES_QUERY = f'''#+ summary: Places and their labels
+#+ description: Every place with its label, in order of label.
+#+ tags: [places]
+PREFIX nato: <{NATO}>
+PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
+SELECT ?place ?label WHERE {{
+  ?place a nato:Place ; rdfs:label ?label .
+}}
+ORDER BY ?label
+'''
+
+
+def built_web_project(directory: Path, **settings) -> Config:
+    """A built copy of tests/data/mini with data/injected.ttl and one canned query added, with these settings."""
+    root = directory / "web"
+    shutil.copytree(TEST_DATA / "mini", root)
+    (root / "data" / "injected.ttl").write_text(INJECTED_DATA, encoding="utf-8")
+    (root / "queries").mkdir()
+    (root / "queries" / "places.rq").write_text(PLACES_QUERY, encoding="utf-8")
+    config = Config.load(root=root, **settings)
+    build(config)
+    return config
