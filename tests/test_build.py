@@ -1,5 +1,7 @@
 """Build: snapshot reuse and invalidation, clash reports, and a failed build leaves the old snapshot intact."""
 
+import pathlib
+
 import pytest
 from click.testing import CliRunner
 
@@ -98,3 +100,14 @@ def test_cli_build_exits_1_on_inconsistency(mini_project):
     failed = CliRunner().invoke(main, ["--root", str(mini_project.root), "build"])
     assert failed.exit_code == 1
     assert "inconsistent" in failed.output and "natoid:city rdf:type nato:Operation" in failed.output
+
+
+def test_only_the_clash_rules_among_the_sparql_files_shape_the_snapshot_key(monkeypatch):
+    before = snapshot_module.code_fingerprint()
+    edited = set()
+    read_bytes = pathlib.Path.read_bytes
+    monkeypatch.setattr(pathlib.Path, "read_bytes", lambda path: read_bytes(path) + (b"#" if path.name in edited else b""))
+    edited.add("label-of.rq")  # a page's look-up query: no effect on what a build produces
+    assert snapshot_module.code_fingerprint() == before
+    edited.add("clash-cax-dw.rq")  # a consistency rule the build applies
+    assert snapshot_module.code_fingerprint() != before
