@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Sequence
+from typing import Callable, Sequence, TypeVar
 
 from ..errors import NotAcceptableError, ParameterError
 from ..export import FORMATS_BY_KIND, Format, ResultKind, all_short_names, format_named, media_types
+
+T = TypeVar("T")
 
 KIND_DESCRIPTION = {
     ResultKind.SOLUTIONS: "SELECT or ASK results",
@@ -77,11 +79,7 @@ def choose_format(kind: ResultKind, *, accept: str | None = None, format_name: s
     ranges = parse_accept(accept)
     if not ranges:
         return offered[0]
-    best, best_key = None, None
-    for rank, fmt in enumerate(offered):
-        key = _match(fmt, ranges)
-        if key is not None and key[0] > 0 and (best_key is None or key + (-rank,) > best_key):
-            best, best_key = fmt, key + (-rank,)
+    best = preferred(offered, media_types, ranges)
     if best is None:
         raise NotAcceptableError(
             f"no media type in Accept ({accept.strip()}) can express {KIND_DESCRIPTION[kind]}",
@@ -90,9 +88,24 @@ def choose_format(kind: ResultKind, *, accept: str | None = None, format_name: s
     return best
 
 
-def _match(fmt: Format, ranges: list[MediaRange]) -> tuple | None:
+def preferred(candidates: Sequence[T], media_types_of: Callable[[T], Sequence[str]],
+              ranges: list[MediaRange]) -> T | None:
+    """The candidate the client prefers, or None if it accepts none of them.
+
+    Among candidates accepted equally, a more specific media range wins, then the range listed first,
+    then the order of `candidates` (the server's preference).
+    """
+    best, best_key = None, None
+    for rank, candidate in enumerate(candidates):
+        key = _preference(media_types_of(candidate), ranges)
+        if key is not None and key[0] > 0 and (best_key is None or key + (-rank,) > best_key):
+            best, best_key = candidate, key + (-rank,)
+    return best
+
+
+def _preference(names: Sequence[str], ranges: list[MediaRange]) -> tuple | None:
     best = None
-    for media_type in media_types(fmt):
+    for media_type in names:
         matching = [(r.specificity(media_type), r) for r in ranges]
         matching = [(s, r) for s, r in matching if s is not None]
         if not matching:
@@ -100,7 +113,7 @@ def _match(fmt: Format, ranges: list[MediaRange]) -> tuple | None:
         # The most specific range that names a media type decides its q-value (RFC 9110, 12.5.1).
         specificity, chosen = max(matching, key=lambda pair: (pair[0], pair[1].q))
         if specificity == 2 and chosen.q == 0:
-            return None  # the client refuses this serialisation by one of its names
+            return None  # the client refuses this representation by one of its names
         key = (chosen.q, specificity, -chosen.position)
         if best is None or key > best:
             best = key

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from ..errors import NotAcceptableError, ParameterError
 from ..export import Format, ResultKind, format_named, media_types
-from .negotiation import parse_accept
+from .negotiation import parse_accept, preferred
 
 
 @dataclass(frozen=True)
@@ -60,29 +60,10 @@ def negotiate(accept: str | None, format_name: str | None = None,
     ranges = parse_accept(accept or "")
     if not ranges:
         return offered[0]
-    best, best_key = None, None
-    for rank, representation in enumerate(offered):
-        key = _preference(representation, ranges)
-        if key is not None and key[0] > 0 and (best_key is None or key + (-rank,) > best_key):
-            best, best_key = representation, key + (-rank,)
+    best = preferred(offered, lambda representation: representation.media_types, ranges)
     if best is None:
         raise NotAcceptableError(f"no media type in Accept ({accept.strip()}) names a representation of this page",
                                  [r.media_types[0] for r in offered])
-    return best
-
-
-def _preference(representation: Representation, ranges) -> tuple | None:
-    best = None
-    for media_type in representation.media_types:
-        matching = [(r.specificity(media_type), r) for r in ranges]
-        matching = [(s, r) for s, r in matching if s is not None]
-        if not matching:
-            continue
-        specificity, chosen = max(matching, key=lambda pair: (pair[0], pair[1].q))
-        if specificity == 2 and chosen.q == 0:
-            return None
-        key = (chosen.q, specificity, -chosen.position)
-        best = key if best is None or key > best else best
     return best
 
 
