@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from importlib import resources
 from typing import TYPE_CHECKING
 
 import pyoxigraph as ox
 
+from .sparql import rule_files
 from .terms import compact_triple
 from .vocab import ASSERTED_GRAPH, INFERRED_GRAPH
 
@@ -90,17 +90,7 @@ class Clash:
 
 def clash_rules() -> list[ClashRule]:
     """The clash queries shipped in natograph/sparql/clash-*.rq, with their `# rule:` and `# message:` headers."""
-    rules = []
-    for entry in sorted(resources.files("natograph.sparql").iterdir(), key=lambda e: e.name):
-        if entry.name.startswith("clash-") and entry.name.endswith(".rq"):
-            text = entry.read_text(encoding="utf-8")
-            header = {}
-            for line in text.splitlines():
-                key, sep, value = line.removeprefix("# ").partition(": ")
-                if line.startswith("# ") and sep and key in ("rule", "message"):
-                    header.setdefault(key, value.strip())
-            rules.append(ClashRule(header["rule"], header["message"], text))
-    return rules
+    return [ClashRule(header["rule"], header["message"], text) for header, text in rule_files("clash-")]
 
 
 def find_clashes(

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from functools import lru_cache
-from importlib import resources
 
 import pyoxigraph as ox
 
 from .dates import day_range
 from .errors import ParameterError
 from .provenance import Location, SourceIndex
+from .sparql import rule_files
 from .terms import compact_triple
 from .vocab import ASSERTED_GRAPH, DATE_BOUND_PROPERTIES, INFERRED_GRAPH, PREFIXES
 
@@ -93,19 +93,12 @@ class Explanation:
 def derivation_rules() -> tuple[DerivationRule, ...]:
     """The rule queries shipped in natograph/sparql/derive-*.rq, with their headers."""
     rules = []
-    for entry in sorted(resources.files("natograph.sparql").iterdir(), key=lambda e: e.name):
-        if entry.name.startswith("derive-") and entry.name.endswith(".rq"):
-            text = entry.read_text(encoding="utf-8")
-            header = {}
-            for line in text.splitlines():
-                key, sep, value = line.removeprefix("# ").partition(": ")
-                if line.startswith("# ") and sep:
-                    header.setdefault(key, value.strip())
-            conclusion = header["conclusion"]
-            rules.append(DerivationRule(
-                header["rule"], header["description"],
-                None if conclusion == "any" else _expand(conclusion), text,
-            ))
+    for header, text in rule_files("derive-"):
+        conclusion = header["conclusion"]
+        rules.append(DerivationRule(
+            header["rule"], header["description"],
+            None if conclusion == "any" else _expand(conclusion), text,
+        ))
     return tuple(rules)
 
 

@@ -6,6 +6,7 @@ import pyoxigraph as ox
 from rdflib import BNode, Literal, URIRef
 from rdflib.namespace import XSD
 
+_XSD = str(XSD)
 _XSD_STRING = str(XSD.string)
 
 
@@ -64,3 +65,20 @@ def compact(term) -> str:
 
 def compact_triple(triple: ox.Triple) -> str:
     return f"{compact(triple.subject)} {compact(triple.predicate)} {compact(triple.object)}"
+
+
+def statement(subject, predicate: str, obj) -> ox.Triple:
+    """A triple whose predicate is given as an IRI string."""
+    return ox.Triple(subject, ox.NamedNode(predicate), obj)
+
+
+def named_node(value: str) -> ox.NamedNode:
+    return ox.NamedNode(value)
+
+
+def integer_literal(value: int) -> ox.Literal:
+    return ox.Literal(str(value), datatype=ox.NamedNode(_XSD + "integer"))
+
+
+def boolean_literal(value: bool) -> ox.Literal:
+    return ox.Literal("true" if value else "false", datatype=ox.NamedNode(_XSD + "boolean"))

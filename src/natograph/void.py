@@ -11,6 +11,7 @@ from .export import FORMAT_IRI, Format
 from .sparql import read_query
 from .store import Store
 from .vocab import PREFIXES as NATOGRAPH_PREFIXES
+from .terms import integer_literal, named_node, statement
 
 VOID = "http://rdfs.org/ns/void#"
 DCAT = "http://www.w3.org/ns/dcat#"
@@ -85,50 +86,50 @@ def void_description(statistics: DatasetStatistics, manifest: dict, *, dataset_i
     dataset = ox.NamedNode(dataset_iri)
     counts = manifest["counts"]
     triples = [
-        _t(dataset, RDF + "type", _iri(VOID + "Dataset")),
-        _t(dataset, RDF + "type", _iri(DCAT + "Dataset")),
-        _t(dataset, DCTERMS + "title", ox.Literal(TITLE, language="en")),
-        _t(dataset, DCTERMS + "description", ox.Literal(DESCRIPTION, language="en")),
-        _t(dataset, DCTERMS + "modified", ox.Literal(manifest["created"], datatype=_iri(XSD + "dateTime"))),
-        _t(dataset, DCTERMS + "hasVersion", ox.Literal(manifest["key"])),
-        _t(dataset, DCAT + "landingPage", _iri(server_url + "/")),
-        _t(dataset, FOAF + "homepage", _iri(server_url + "/")),
-        _t(dataset, VOID + "sparqlEndpoint", _iri(server_url + "/sparql")),
-        _t(dataset, VOID + "uriSpace", ox.Literal(uri_space)),
-        _t(dataset, VOID + "triples", _integer(counts["all"])),
-        _t(dataset, VOID + "entities", _integer(statistics.entities)),
-        _t(dataset, VOID + "classes", _integer(len(statistics.classes))),
-        _t(dataset, VOID + "properties", _integer(len(statistics.properties))),
-        _t(dataset, VOID + "distinctSubjects", _integer(statistics.distinct_subjects)),
-        _t(dataset, VOID + "distinctObjects", _integer(statistics.distinct_objects)),
+        statement(dataset, RDF + "type", named_node(VOID + "Dataset")),
+        statement(dataset, RDF + "type", named_node(DCAT + "Dataset")),
+        statement(dataset, DCTERMS + "title", ox.Literal(TITLE, language="en")),
+        statement(dataset, DCTERMS + "description", ox.Literal(DESCRIPTION, language="en")),
+        statement(dataset, DCTERMS + "modified", ox.Literal(manifest["created"], datatype=named_node(XSD + "dateTime"))),
+        statement(dataset, DCTERMS + "hasVersion", ox.Literal(manifest["key"])),
+        statement(dataset, DCAT + "landingPage", named_node(server_url + "/")),
+        statement(dataset, FOAF + "homepage", named_node(server_url + "/")),
+        statement(dataset, VOID + "sparqlEndpoint", named_node(server_url + "/sparql")),
+        statement(dataset, VOID + "uriSpace", ox.Literal(uri_space)),
+        statement(dataset, VOID + "triples", integer_literal(counts["all"])),
+        statement(dataset, VOID + "entities", integer_literal(statistics.entities)),
+        statement(dataset, VOID + "classes", integer_literal(len(statistics.classes))),
+        statement(dataset, VOID + "properties", integer_literal(len(statistics.properties))),
+        statement(dataset, VOID + "distinctSubjects", integer_literal(statistics.distinct_subjects)),
+        statement(dataset, VOID + "distinctObjects", integer_literal(statistics.distinct_objects)),
     ]
-    triples += [_t(dataset, DCAT + "keyword", ox.Literal(word, language="en")) for word in KEYWORDS]
+    triples += [statement(dataset, DCAT + "keyword", ox.Literal(word, language="en")) for word in KEYWORDS]
     metadata = statistics.metadata
     if "license" in metadata:
-        triples.append(_t(dataset, DCTERMS + "license", metadata["license"]))
+        triples.append(statement(dataset, DCTERMS + "license", metadata["license"]))
     if "creator" in metadata:
-        triples.append(_t(dataset, DCTERMS + "creator", metadata["creator"]))
+        triples.append(statement(dataset, DCTERMS + "creator", metadata["creator"]))
     if "ontology" in metadata:
-        triples.append(_t(dataset, VOID + "vocabulary", metadata["ontology"]))
-    triples += [_t(dataset, DCTERMS + "source", _iri(source)) for source, _ in statistics.sources]
-    triples += [_t(dataset, VOID + "exampleResource", _iri(example)) for example in statistics.examples]
-    triples += [_t(dataset, VOID + "vocabulary", _iri(namespace)) for namespace in statistics.vocabularies]
-    triples += [_t(dataset, VOID + "feature", _iri(FORMAT_IRI[fmt])) for fmt in DUMP_FORMATS]
-    triples += [_t(dataset, VOID + "dataDump", _iri(_dump_url(server_url, GraphSelection.ALL, fmt)))
+        triples.append(statement(dataset, VOID + "vocabulary", metadata["ontology"]))
+    triples += [statement(dataset, DCTERMS + "source", named_node(source)) for source, _ in statistics.sources]
+    triples += [statement(dataset, VOID + "exampleResource", named_node(example)) for example in statistics.examples]
+    triples += [statement(dataset, VOID + "vocabulary", named_node(namespace)) for namespace in statistics.vocabularies]
+    triples += [statement(dataset, VOID + "feature", named_node(FORMAT_IRI[fmt])) for fmt in DUMP_FORMATS]
+    triples += [statement(dataset, VOID + "dataDump", named_node(_dump_url(server_url, GraphSelection.ALL, fmt)))
                 for fmt in DUMP_FORMATS]
     triples += _distributions(dataset, server_url)
     triples += _access_service(dataset, server_url)
     triples += _subsets(dataset, dataset_iri, counts, server_url)
     for index, (class_iri, entities) in enumerate(statistics.classes):
         partition = ox.BlankNode(f"class-partition-{index}")
-        triples += [_t(dataset, VOID + "classPartition", partition),
-                    _t(partition, VOID + "class", _iri(class_iri)),
-                    _t(partition, VOID + "entities", _integer(entities))]
+        triples += [statement(dataset, VOID + "classPartition", partition),
+                    statement(partition, VOID + "class", named_node(class_iri)),
+                    statement(partition, VOID + "entities", integer_literal(entities))]
     for index, (property_iri, count) in enumerate(statistics.properties):
         partition = ox.BlankNode(f"property-partition-{index}")
-        triples += [_t(dataset, VOID + "propertyPartition", partition),
-                    _t(partition, VOID + "property", _iri(property_iri)),
-                    _t(partition, VOID + "triples", _integer(count))]
+        triples += [statement(dataset, VOID + "propertyPartition", partition),
+                    statement(partition, VOID + "property", named_node(property_iri)),
+                    statement(partition, VOID + "triples", integer_literal(count))]
     return triples
 
 
@@ -136,16 +137,16 @@ def _distributions(dataset: ox.NamedNode, server_url: str) -> list[ox.Triple]:
     triples = []
     for fmt in DUMP_FORMATS:
         distribution = ox.BlankNode(f"distribution-{fmt.short_name}")
-        url = _iri(_dump_url(server_url, GraphSelection.ALL, fmt))
+        url = named_node(_dump_url(server_url, GraphSelection.ALL, fmt))
         graphs = "every named graph" if fmt in (Format.TRIG, Format.N_QUADS) else "asserted and inferred triples"
         triples += [
-            _t(dataset, DCAT + "distribution", distribution),
-            _t(distribution, RDF + "type", _iri(DCAT + "Distribution")),
-            _t(distribution, DCTERMS + "title", ox.Literal(f"natograph, {graphs} ({fmt.extension})", language="en")),
-            _t(distribution, DCAT + "downloadURL", url),
-            _t(distribution, DCAT + "accessURL", url),
-            _t(distribution, DCAT + "mediaType", _iri("https://www.iana.org/assignments/media-types/" + fmt.media_type)),
-            _t(distribution, DCTERMS + "format", _iri(FORMAT_IRI[fmt])),
+            statement(dataset, DCAT + "distribution", distribution),
+            statement(distribution, RDF + "type", named_node(DCAT + "Distribution")),
+            statement(distribution, DCTERMS + "title", ox.Literal(f"natograph, {graphs} ({fmt.extension})", language="en")),
+            statement(distribution, DCAT + "downloadURL", url),
+            statement(distribution, DCAT + "accessURL", url),
+            statement(distribution, DCAT + "mediaType", named_node("https://www.iana.org/assignments/media-types/" + fmt.media_type)),
+            statement(distribution, DCTERMS + "format", named_node(FORMAT_IRI[fmt])),
         ]
     return triples
 
@@ -153,13 +154,13 @@ def _distributions(dataset: ox.NamedNode, server_url: str) -> list[ox.Triple]:
 def _access_service(dataset: ox.NamedNode, server_url: str) -> list[ox.Triple]:
     service = ox.BlankNode("sparql-service")
     return [
-        _t(dataset, DCAT + "accessService", service),
-        _t(service, RDF + "type", _iri(DCAT + "DataService")),
-        _t(service, DCTERMS + "title", ox.Literal("natograph SPARQL endpoint", language="en")),
-        _t(service, DCAT + "endpointURL", _iri(server_url + "/sparql")),
-        _t(service, DCAT + "endpointDescription", _iri(server_url + "/sparql")),
-        _t(service, DCTERMS + "conformsTo", _iri(SPARQL_PROTOCOL)),
-        _t(service, DCAT + "servesDataset", dataset),
+        statement(dataset, DCAT + "accessService", service),
+        statement(service, RDF + "type", named_node(DCAT + "DataService")),
+        statement(service, DCTERMS + "title", ox.Literal("natograph SPARQL endpoint", language="en")),
+        statement(service, DCAT + "endpointURL", named_node(server_url + "/sparql")),
+        statement(service, DCAT + "endpointDescription", named_node(server_url + "/sparql")),
+        statement(service, DCTERMS + "conformsTo", named_node(SPARQL_PROTOCOL)),
+        statement(service, DCAT + "servesDataset", dataset),
     ]
 
 
@@ -174,14 +175,14 @@ def _subsets(dataset: ox.NamedNode, dataset_iri: str, counts: dict, server_url: 
     for selection, text in described.items():
         subset = ox.NamedNode(f"{base}#{selection.value}")
         triples += [
-            _t(dataset, VOID + "subset", subset),
-            _t(subset, RDF + "type", _iri(VOID + "Dataset")),
-            _t(subset, DCTERMS + "title", ox.Literal(f"natograph, {selection.value} triples", language="en")),
-            _t(subset, DCTERMS + "description", ox.Literal(text, language="en")),
-            _t(subset, VOID + "triples", _integer(counts[selection.value])),
-            _t(subset, VOID + "sparqlEndpoint", _iri(server_url + "/sparql")),
+            statement(dataset, VOID + "subset", subset),
+            statement(subset, RDF + "type", named_node(VOID + "Dataset")),
+            statement(subset, DCTERMS + "title", ox.Literal(f"natograph, {selection.value} triples", language="en")),
+            statement(subset, DCTERMS + "description", ox.Literal(text, language="en")),
+            statement(subset, VOID + "triples", integer_literal(counts[selection.value])),
+            statement(subset, VOID + "sparqlEndpoint", named_node(server_url + "/sparql")),
         ]
-        triples += [_t(subset, VOID + "dataDump", _iri(_dump_url(server_url, selection, fmt))) for fmt in DUMP_FORMATS]
+        triples += [statement(subset, VOID + "dataDump", named_node(_dump_url(server_url, selection, fmt))) for fmt in DUMP_FORMATS]
     return triples
 
 
@@ -194,13 +195,3 @@ def _namespace(iri: str) -> str:
     return iri[:cut + 1] if cut > 0 else ""
 
 
-def _t(subject, predicate: str, obj) -> ox.Triple:
-    return ox.Triple(subject, ox.NamedNode(predicate), obj)
-
-
-def _iri(value: str) -> ox.NamedNode:
-    return ox.NamedNode(value)
-
-
-def _integer(value: int) -> ox.Literal:
-    return ox.Literal(str(value), datatype=ox.NamedNode(XSD + "integer"))

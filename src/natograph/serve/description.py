@@ -7,6 +7,7 @@ import pyoxigraph as ox
 from ..config import Config
 from ..export import FORMAT_IRI, Format
 from ..vocab import ASSERTED_GRAPH, INFERRED_GRAPH
+from ..terms import boolean_literal, integer_literal, named_node, statement
 
 SD = "http://www.w3.org/ns/sparql-service-description#"
 ENTAILMENT = "http://www.w3.org/ns/entailment/"
@@ -15,7 +16,6 @@ VOID_TRIPLES = "http://rdfs.org/ns/void#triples"
 RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 RDFS_COMMENT = "http://www.w3.org/2000/01/rdf-schema#comment"
 DCTERMS_TITLE = "http://purl.org/dc/terms/title"
-XSD = "http://www.w3.org/2001/XMLSchema#"
 SERVICE_VOCABULARY = "https://w3id.org/natograph/service#"
 
 PREFIXES = {
@@ -41,49 +41,49 @@ def service_description(config: Config, manifest: dict, endpoint: str) -> list[o
     """The triples describing the endpoint: language, formats, entailment, features, limits and the dataset."""
     service, dataset = ox.BlankNode("service"), ox.BlankNode("dataset")
     triples = [
-        _t(service, RDF_TYPE, _iri(SD + "Service")),
-        _t(service, SD + "endpoint", _iri(endpoint)),
-        _t(service, DCTERMS_TITLE, ox.Literal("natograph SPARQL endpoint")),
-        _t(service, SD + "supportedLanguage", _iri(SD + "SPARQL11Query")),
-        _t(service, SD + "defaultEntailmentRegime", _iri(ENTAILMENT + "OWL-RDF-Based")),
-        _t(service, SD + "defaultSupportedEntailmentProfile", _iri(OWL_RL_PROFILE)),
-        _t(service, RDFS_COMMENT, ox.Literal(
+        statement(service, RDF_TYPE, named_node(SD + "Service")),
+        statement(service, SD + "endpoint", named_node(endpoint)),
+        statement(service, DCTERMS_TITLE, ox.Literal("natograph SPARQL endpoint")),
+        statement(service, SD + "supportedLanguage", named_node(SD + "SPARQL11Query")),
+        statement(service, SD + "defaultEntailmentRegime", named_node(ENTAILMENT + "OWL-RDF-Based")),
+        statement(service, SD + "defaultSupportedEntailmentProfile", named_node(OWL_RL_PROFILE)),
+        statement(service, RDFS_COMMENT, ox.Literal(
             "The default graph holds the asserted triples and their OWL 2 RL closure, materialised when the "
             "snapshot was built; queries are evaluated under simple entailment over it.")),
-        _t(service, SD + "defaultDataset", dataset),
-        _t(service, SERVICE_VOCABULARY + "snapshot", ox.Literal(manifest["key"])),
-        _t(service, SERVICE_VOCABULARY + "queryTimeoutMs", _integer(config.query_timeout_ms)),
-        _t(service, SERVICE_VOCABULARY + "maxRows", _integer(config.max_rows)),
-        _t(service, SERVICE_VOCABULARY + "maxQueryBytes", _integer(config.max_query_bytes)),
-        _t(service, SERVICE_VOCABULARY + "maxConcurrentQueries", _integer(config.max_concurrent_queries)),
-        _t(service, SERVICE_VOCABULARY + "queriesPerMinute", _integer(config.queries_per_minute)),
-        _t(service, SERVICE_VOCABULARY + "freeSparql", _boolean(config.free_sparql)),
+        statement(service, SD + "defaultDataset", dataset),
+        statement(service, SERVICE_VOCABULARY + "snapshot", ox.Literal(manifest["key"])),
+        statement(service, SERVICE_VOCABULARY + "queryTimeoutMs", integer_literal(config.query_timeout_ms)),
+        statement(service, SERVICE_VOCABULARY + "maxRows", integer_literal(config.max_rows)),
+        statement(service, SERVICE_VOCABULARY + "maxQueryBytes", integer_literal(config.max_query_bytes)),
+        statement(service, SERVICE_VOCABULARY + "maxConcurrentQueries", integer_literal(config.max_concurrent_queries)),
+        statement(service, SERVICE_VOCABULARY + "queriesPerMinute", integer_literal(config.queries_per_minute)),
+        statement(service, SERVICE_VOCABULARY + "freeSparql", boolean_literal(config.free_sparql)),
     ]
-    triples += [_t(service, SD + "resultFormat", _iri(FORMAT_IRI[fmt])) for fmt in Format]
+    triples += [statement(service, SD + "resultFormat", named_node(FORMAT_IRI[fmt])) for fmt in Format]
     for name, comment in FEATURES.items():
-        feature = _iri(SERVICE_VOCABULARY + name)
+        feature = named_node(SERVICE_VOCABULARY + name)
         triples += [
-            _t(service, SD + "feature", feature),
-            _t(feature, RDF_TYPE, _iri(SD + "Feature")),
-            _t(feature, RDFS_COMMENT, ox.Literal(comment)),
+            statement(service, SD + "feature", feature),
+            statement(feature, RDF_TYPE, named_node(SD + "Feature")),
+            statement(feature, RDFS_COMMENT, ox.Literal(comment)),
         ]
     counts = manifest["counts"]
     default_graph = ox.BlankNode("default-graph")
     triples += [
-        _t(dataset, RDF_TYPE, _iri(SD + "Dataset")),
-        _t(dataset, SD + "defaultGraph", default_graph),
-        _t(default_graph, RDF_TYPE, _iri(SD + "Graph")),
-        _t(default_graph, VOID_TRIPLES, _integer(counts["all"])),
+        statement(dataset, RDF_TYPE, named_node(SD + "Dataset")),
+        statement(dataset, SD + "defaultGraph", default_graph),
+        statement(default_graph, RDF_TYPE, named_node(SD + "Graph")),
+        statement(default_graph, VOID_TRIPLES, integer_literal(counts["all"])),
     ]
     for index, (graph_iri, triple_count) in enumerate(named_graphs(manifest)):
         node, graph = ox.BlankNode(f"named-graph-{index}"), ox.BlankNode(f"graph-{index}")
         triples += [
-            _t(dataset, SD + "namedGraph", node),
-            _t(node, RDF_TYPE, _iri(SD + "NamedGraph")),
-            _t(node, SD + "name", _iri(graph_iri)),
-            _t(node, SD + "graph", graph),
-            _t(graph, RDF_TYPE, _iri(SD + "Graph")),
-            _t(graph, VOID_TRIPLES, _integer(triple_count)),
+            statement(dataset, SD + "namedGraph", node),
+            statement(node, RDF_TYPE, named_node(SD + "NamedGraph")),
+            statement(node, SD + "name", named_node(graph_iri)),
+            statement(node, SD + "graph", graph),
+            statement(graph, RDF_TYPE, named_node(SD + "Graph")),
+            statement(graph, VOID_TRIPLES, integer_literal(triple_count)),
         ]
     return triples
 
@@ -95,17 +95,3 @@ def named_graphs(manifest: dict) -> list[tuple[str, int]]:
     return graphs + [(entry["graph"], entry["triples"]) for entry in manifest["inputs"]]
 
 
-def _t(subject, predicate: str, obj) -> ox.Triple:
-    return ox.Triple(subject, ox.NamedNode(predicate), obj)
-
-
-def _iri(value: str) -> ox.NamedNode:
-    return ox.NamedNode(value)
-
-
-def _integer(value: int) -> ox.Literal:
-    return ox.Literal(str(value), datatype=ox.NamedNode(XSD + "integer"))
-
-
-def _boolean(value: bool) -> ox.Literal:
-    return ox.Literal("true" if value else "false", datatype=ox.NamedNode(XSD + "boolean"))
