@@ -1,10 +1,18 @@
-"""The benchmark command: OWL-RL closure (natograph's engine vs owlrl vs reasonable), medians and ratios.
+"""The benchmark command: build, start, query and HTTP benchmarks, natograph against its peers, in one run.
 
-    python3 bench/run.py            # full run: 1k/10k/100k/1M triples and 100k+fp, 3 runs each
-    python3 bench/run.py --quick    # 1k/10k, one run each
+    python3 bench/run.py            # everything (about 25 minutes on 2 cores)
+    python3 bench/run.py --quick    # 1k/10k triples, one run each (a few minutes)
+    python3 bench/run.py --benchmarks query,http
+
+- build: the OWL-RL closure, natograph's engine vs owlrl vs reasonable (this file);
+- start: `natograph serve` on an existing snapshot until /health answers, vs Oxigraph server and
+  rdflib-endpoint (start.py);
+- query: five queries on natograph's store and executor vs pyoxigraph (in memory, on disk) and rdflib (query.py);
+- http: requests/s under 16 clients, natograph serve (result cache off and on) vs Oxigraph server,
+  rdflib-endpoint and a Flask hello-world on natograph's gunicorn settings (throughput.py).
 
 On first use it creates its own virtual environment (.natograph/bench-venv) with natograph and
-the peers of bench/requirements.txt, then re-runs itself there. Each measurement is one child
+the peers of bench/requirements.txt, then re-runs itself there. Each build measurement is one child
 process, so that its peak memory (maximum resident set size) is its own.
 """
 
@@ -40,11 +48,16 @@ def ensure_environment(argv: list[str]) -> None:
     python = VENV / "bin" / "python"
     if Path(sys.prefix).resolve() == VENV.resolve():
         return
+    requirements = (BENCH / "requirements.txt").read_bytes()
+    stamp = VENV / "requirements.installed"
     if not python.exists():
         print(f"creating the benchmark environment in {VENV} …", file=sys.stderr)
         venv.create(VENV, with_pip=True)
+    if not stamp.exists() or stamp.read_bytes() != requirements:
+        print(f"installing the peers of bench/requirements.txt in {VENV} …", file=sys.stderr)
         subprocess.run([python, "-m", "pip", "install", "-q", "-r", BENCH / "requirements.txt", "-e", REPO_ROOT],
                        check=True)
+        stamp.write_bytes(requirements)
     os.execv(python, [str(python), __file__, *argv])
 
 
@@ -163,14 +176,36 @@ def format_table(rows: list[dict]) -> str:
     return "\n".join(lines)
 
 
+BENCHMARKS = ("build", "start", "query", "http")
+
+
+def run_build(args, *, quick: bool) -> list[dict]:
+    """The OWL-RL closure benchmark: each engine at each size, in fresh child processes."""
+    sizes = args.sizes.split(",") if args.sizes else ["1k", "10k"] if quick else list(SIZES)
+    runs = 1 if quick else args.runs
+    rows = []
+    for size in sizes:
+        for engine in args.engines.split(","):
+            if engine == "owlrl" and SIZES[size] > OWLRL_MAX_TRIPLES:
+                rows.append({"engine": engine, "size": size,
+                             "status": f"skipped above {OWLRL_MAX_TRIPLES:,} triples (1M did not finish in 10 min)"})
+                continue
+            n = args.owlrl_runs_above_10k if engine == "owlrl" and SIZES[size] > 10_000 else runs
+            print(f"  build: {engine} at {size} triples, {n} run(s) …", file=sys.stderr, flush=True)
+            rows.append(measure(engine, size, n, args))
+    return rows
+
+
 def main(argv: list[str]) -> int:
-    parser = argparse.ArgumentParser(description="natograph benchmarks: OWL-RL closure engines side by side.")
-    parser.add_argument("--quick", action="store_true", help="1k and 10k triples, one run each")
-    parser.add_argument("--sizes", default=None, help="comma-separated, among 1k,10k,100k,1M,100k+fp")
-    parser.add_argument("--engines", default=",".join(ENGINES))
+    parser = argparse.ArgumentParser(description="natograph benchmarks: build, start, query and HTTP, against the peers.")
+    parser.add_argument("--quick", action="store_true", help="small sizes, one run each: a few minutes")
+    parser.add_argument("--benchmarks", default=",".join(BENCHMARKS), help="comma-separated, among " + ",".join(BENCHMARKS))
+    parser.add_argument("--sizes", default=None, help="build benchmark sizes, among 1k,10k,100k,1M,100k+fp")
+    parser.add_argument("--engines", default=",".join(ENGINES), help="build benchmark engines")
     parser.add_argument("--runs", type=int, default=3, help="runs per measurement (the median is reported)")
     parser.add_argument("--owlrl-runs-above-10k", type=int, default=1,
                         help="runs of owlrl at 100k (each takes minutes)")
+    parser.add_argument("--http-seconds", type=float, default=10, help="duration of each HTTP load run")
     parser.add_argument("--timeout-s", type=float, default=900)
     parser.add_argument("--memory-limit-gb", type=float, default=14)
     parser.add_argument("--child", nargs=2, metavar=("ENGINE", "FILE"), help=argparse.SUPPRESS)
@@ -185,30 +220,46 @@ def main(argv: list[str]) -> int:
         print(json.dumps(result))
         return 0
     ensure_environment(argv)
-    sizes = args.sizes.split(",") if args.sizes else ["1k", "10k"] if args.quick else list(SIZES)
-    runs = 1 if args.quick else args.runs
-    engines = args.engines.split(",")
+    sys.path.insert(0, str(BENCH))
+    from report import goals, http_table, query_table, start_table
+    from query import measure_queries
+    from start import measure_start
+    from throughput import measure_http
+
+    chosen = args.benchmarks.split(",")
+    unknown = set(chosen) - set(BENCHMARKS)
+    if unknown:
+        parser.error(f"unknown benchmark(s): {', '.join(sorted(unknown))}")
+    quick = args.quick
+    runs = 1 if quick else args.runs
     started = time.perf_counter()
-    rows = []
-    for size in sizes:
-        for engine in engines:
-            if engine == "owlrl" and SIZES[size] > OWLRL_MAX_TRIPLES:
-                rows.append({"engine": engine, "size": size,
-                             "status": f"skipped above {OWLRL_MAX_TRIPLES:,} triples (1M did not finish in 10 min)"})
-                continue
-            n = args.owlrl_runs_above_10k if engine == "owlrl" and SIZES[size] > 10_000 else runs
-            print(f"  {engine} at {size} triples, {n} run(s) …", file=sys.stderr, flush=True)
-            rows.append(measure(engine, size, n, args))
+    results: dict[str, list[dict]] = {name: [] for name in BENCHMARKS}
+    if "build" in chosen:
+        results["build"] = run_build(args, quick=quick)
+    if "start" in chosen:
+        results["start"] = measure_start(["1k", "10k"] if quick else ["1k", "10k", "100k", "1M"], 3)
+    if "query" in chosen:
+        results["query"] = measure_queries(["10k"] if quick else ["1M"], runs)
+    if "http" in chosen:
+        results["http"] = measure_http("10k", 1 if quick else runs, 3 if quick else args.http_seconds)
     elapsed = time.perf_counter() - started
-    header = (f"OWL-RL closure, {dt.date.today().isoformat()}, {platform.machine()} with {os.cpu_count()} cores, "
-              f"Python {platform.python_version()}; medians of {runs} run(s) (owlrl above 10k: "
-              f"{args.owlrl_runs_above_10k}); benchmark took {elapsed / 60:.1f} min")
-    table = format_table(rows)
-    print(header)
-    print(table)
+    header = (f"natograph benchmarks, {dt.date.today().isoformat()}, {platform.machine()} with {os.cpu_count()} cores, "
+              f"Python {platform.python_version()}; medians of {runs} run(s); the run took {elapsed / 60:.1f} min")
+    sections = [header]
+    if results["build"]:
+        sections += ["## Build: OWL-RL closure", format_table(results["build"])]
+    if results["start"]:
+        sections += ["## Start: seconds from launch", start_table(results["start"])]
+    if results["query"]:
+        sections += ["## Query: median time per query (answer materialised)", query_table(results["query"])]
+    if results["http"]:
+        sections += ["## HTTP: 10k triples, 16 clients", http_table(results["http"])]
+    if results["start"] or results["query"] or results["http"]:
+        sections += ["## Goals (issue 7)", goals(results["start"], results["query"], results["http"])]
+    print("\n\n".join(sections))
     OUT.mkdir(exist_ok=True)
-    report = OUT / f"build-{dt.datetime.now().strftime('%Y%m%d-%H%M%S')}.json"
-    report.write_text(json.dumps({"header": header, "rows": rows}, indent=2))
+    report = OUT / f"bench-{dt.datetime.now().strftime('%Y%m%d-%H%M%S')}.json"
+    report.write_text(json.dumps({"header": header, **results}, indent=2))
     print(f"(raw results: {report.relative_to(REPO_ROOT)})", file=sys.stderr)
     return 0
 

@@ -111,3 +111,17 @@ def test_only_the_clash_rules_among_the_sparql_files_shape_the_snapshot_key(monk
     assert snapshot_module.code_fingerprint() == before
     edited.add("clash-cax-dw.rq")  # a consistency rule the build applies
     assert snapshot_module.code_fingerprint() != before
+
+
+def test_the_snapshot_default_graph_is_asserted_and_inferred_once(mini_project):
+    import pyoxigraph as ox
+
+    from natograph.vocab import ASSERTED_GRAPH, INFERRED_GRAPH
+
+    store = open_snapshot(mini_project, build(mini_project).key).store
+
+    def triples(graph):
+        return {quad.triple for quad in store.quads_for_pattern(None, None, None, graph)}
+
+    union = triples(ox.NamedNode(ASSERTED_GRAPH)) | triples(ox.NamedNode(INFERRED_GRAPH))
+    assert triples(ox.DefaultGraph()) == union and union

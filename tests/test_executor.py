@@ -99,3 +99,33 @@ def _run_slow(pool, timeout_ms, outcomes):
         outcomes.append(None)
     except (QueryTimeoutError, ServerBusyError) as exc:
         outcomes.append(type(exc))
+
+
+class HeldStore:
+    """A store whose queries wait until released: it holds the executor's turns for as long as a test needs."""
+
+    key = "held"
+
+    def __init__(self, answer_from: EmbeddedStore):
+        self.release = threading.Event()
+        self.answer_from = answer_from
+
+    def query(self, sparql, **options):
+        self.release.wait(10)
+        return self.answer_from.query(sparql, **options)
+
+
+def test_an_inline_executor_runs_at_most_max_concurrent_queries_and_then_answers_busy(config):
+    store = HeldStore(EmbeddedStore(open_snapshot(config)))
+    executor = InlineExecutor(store, max_concurrent=1)
+    answers = []
+    running = threading.Thread(target=lambda: answers.append(executor.run(QueryJob(LABELS, Format.CSV))))
+    running.start()
+    time.sleep(0.1)
+    with pytest.raises(ServerBusyError):
+        executor.run(QueryJob(LABELS, Format.CSV))
+    store.release.set()
+    running.join(10)
+    assert answers and answers[0].body.startswith(b"label")
+    assert executor.run(QueryJob(LABELS, Format.CSV)).body == answers[0].body
+    assert executor.status() == {"mode": "in-process", "size": 1}

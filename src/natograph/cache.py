@@ -4,14 +4,18 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
+from functools import lru_cache
 
 from .executor import QueryAnswer, QueryExecutor, QueryJob
 from .sparqltext import tokenize
 
 # An answer larger than this share of the cache is not kept: one result must not evict all others.
 LARGEST_SHARE = 4
+# Query texts whose normalised form is remembered, so that a repeated query is not tokenized again.
+REMEMBERED_TEXTS = 256
 
 
+@lru_cache(maxsize=REMEMBERED_TEXTS)
 def normalised_text(sparql: str) -> str:
     """The query's tokens joined by single spaces: the same query written differently gets one key."""
     return " ".join(token.text for token in tokenize(sparql))

@@ -1,4 +1,4 @@
-"""Command line: `natograph build | serve | query | check | explain | export`, thin wrappers over the library."""
+"""Command line: `natograph build | serve | query | upload | check | explain | export`, thin wrappers over the library."""
 
 from __future__ import annotations
 
@@ -79,7 +79,7 @@ def query_command(config, name, params, list_queries, sparql, query_file, output
     from .canned import bind_parameters, load_catalogue
     from .errors import NotFoundError, ParameterError
     from .query import inspect_query
-    from .store import EmbeddedStore, QueryLimits
+    from .store import QueryLimits, open_store
 
     catalogue = load_catalogue(config.queries_path)
     if list_queries:
@@ -87,7 +87,7 @@ def query_command(config, name, params, list_queries, sparql, query_file, output
         return
     if sum(bool(x) for x in (name, sparql, query_file)) != 1:
         raise click.UsageError("give exactly one of: a canned query NAME, --sparql, --file")
-    store = EmbeddedStore(ensure_snapshot(config))
+    store = open_store(config, ensure_snapshot(config))
     limits = QueryLimits(max_rows=max_rows or config.max_rows)
     if name:
         if name not in catalogue:
@@ -201,6 +201,18 @@ def export_command(config: Config, output_format: str, selection: str, output: s
         write_dump_file(store, fmt, GraphSelection(selection), output)
     except OSError as exc:
         raise OutputFileError(output, exc.strerror or str(exc)) from None
+
+
+@main.command("upload")
+@click.option("--data-url", default=None,
+              help="Graph Store Protocol endpoint of the SPARQL server (default: the store_data_url setting).")
+@click.pass_obj
+def upload_command(config: Config, data_url: str | None) -> None:
+    """Load the current snapshot into a SPARQL server (store = remote), replacing its default and named graphs."""
+    from .remote import upload_snapshot
+
+    uploaded = upload_snapshot(ensure_snapshot(config), data_url or config.store_data_url)
+    click.echo(f"uploaded {sum(uploaded.values())} triples in {len(uploaded)} graphs to {data_url or config.store_data_url}")
 
 
 @main.command("serve")

@@ -10,6 +10,7 @@ from pathlib import Path
 from .errors import ConfigError
 
 ENV_PREFIX = "NATOGRAPH_"
+STORE_KINDS = ("embedded", "remote")
 
 
 @dataclass(frozen=True)
@@ -34,6 +35,10 @@ class Config:
     free_sparql: bool = True
     max_body_bytes: int = 256 * 1024
     result_cache_bytes: int = 64 * 1024 * 1024
+    # Where queries run: "embedded" (the snapshot's own database) or "remote" (a SPARQL server holding a copy).
+    store: str = "embedded"
+    store_url: str = ""
+    store_data_url: str = ""
 
     @classmethod
     def load(cls, **overrides) -> "Config":
@@ -47,6 +52,8 @@ class Config:
         unknown = set(values) - {f.name for f in fields(cls)}
         if unknown:
             raise ConfigError(f"unknown setting(s): {', '.join(sorted(unknown))}")
+        if values.get("store", "embedded") not in STORE_KINDS:
+            raise ConfigError(f"store={values['store']!r}: expected one of {', '.join(STORE_KINDS)}")
         if "root" in values:
             values["root"] = Path(values["root"]).resolve()
         return cls(**values)

@@ -73,19 +73,39 @@ def answer(store: Store, job: QueryJob) -> QueryAnswer:
 
 
 class InlineExecutor:
-    """Runs queries in the calling thread: for the CLI and tests. The time limit is checked between rows only."""
+    """Runs queries in the calling thread: for the CLI, tests and the remote store. The time limit is the store's.
 
-    def __init__(self, store: Store):
+    With `max_concurrent`, at most that many run at once; a request that waits a second for its turn
+    gets ServerBusyError, as with the worker pool.
+    """
+
+    def __init__(self, store: Store, *, max_concurrent: int | None = None):
         self.store = store
+        self.max_concurrent = max_concurrent
+        self._turns = threading.BoundedSemaphore(max_concurrent) if max_concurrent else None
 
     def run(self, job: QueryJob) -> QueryAnswer:
-        return answer(self.store, job)
+        if self._turns is None:
+            return answer(self.store, job)
+        if not self._turns.acquire(timeout=WAIT_FOR_WORKER_SECONDS):
+            raise ServerBusyError(f"{self.max_concurrent} queries are running; try again shortly", 1)
+        try:
+            return answer(self.store, job)
+        finally:
+            self._turns.release()
 
     def status(self) -> dict:
-        return {"mode": "in-process"}
+        return {"mode": "in-process", **({"size": self.max_concurrent} if self.max_concurrent else {})}
 
     def close(self) -> None:
         pass
+
+
+def default_executor(config: Config, store: Store) -> QueryExecutor:
+    """Worker processes for the embedded store (Oxigraph cannot stop a query); in-process calls for a remote one."""
+    if isinstance(store, EmbeddedStore):
+        return WorkerPool(config, store.key, size=config.max_concurrent_queries)
+    return InlineExecutor(store, max_concurrent=config.max_concurrent_queries)
 
 
 class _Worker:

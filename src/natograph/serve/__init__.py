@@ -11,9 +11,9 @@ from werkzeug.exceptions import HTTPException, MethodNotAllowed, RequestEntityTo
 from ..cache import CachingExecutor
 from ..config import Config
 from ..errors import NatographError, PayloadTooLargeError
-from ..executor import QueryExecutor, WorkerPool
+from ..executor import QueryExecutor, default_executor
 from ..snapshot import open_snapshot
-from ..store import EmbeddedStore
+from ..store import EmbeddedStore, open_store
 from .limits import RateLimiter
 from .responses import add_cors_headers, error_response
 from .state import EXTENSION_KEY, ServerState
@@ -34,12 +34,13 @@ def create_app(config: Config | None = None, *, store: EmbeddedStore | None = No
                executor: QueryExecutor | None = None) -> Flask:
     """A Flask application serving a snapshot (the current one of `config` unless `store` is given).
 
-    Queries run in a pool of `max_concurrent_queries` worker processes unless another executor is given
+    The store is the one the settings choose (`store = "embedded" | "remote"`). Queries on the embedded
+    store run in a pool of `max_concurrent_queries` worker processes unless another executor is given
     (e.g. `InlineExecutor(store)` in tests, which evaluates in the request thread).
     """
     config = config or Config.load()
-    store = store or EmbeddedStore(open_snapshot(config))
-    executor = executor or WorkerPool(config, store.key, size=config.max_concurrent_queries)
+    store = store or open_store(config, open_snapshot(config))
+    executor = executor or default_executor(config, store)
     if config.result_cache_bytes > 0:
         executor = CachingExecutor(executor, max_bytes=config.result_cache_bytes)
     app = Flask(__name__)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from flask import Blueprint, Response, request, url_for
 
 from ..errors import ParameterError, QueryRefusedError
@@ -18,6 +20,11 @@ from .responses import answer_response, is_not_modified, not_modified, represent
 from .state import current_state
 
 blueprint = Blueprint("sparql", __name__)
+
+# Query texts whose inspection is remembered: inspecting is a pure function of the text and the size limit,
+# and a repeated query (answered from the result cache) should not be tokenized again.
+INSPECTED_TEXTS = 256
+inspect_free_query = lru_cache(maxsize=INSPECTED_TEXTS)(inspect_query)
 
 FREE_SPARQL_OFF = (
     "free SPARQL is turned off on this server (setting free_sparql); the canned queries at /queries are public"
@@ -38,7 +45,7 @@ def endpoint() -> Response:
         return describe_service(protocol.formats)
     if not config.free_sparql:
         raise QueryRefusedError(FREE_SPARQL_OFF)
-    free = inspect_query(protocol.query, max_bytes=config.max_query_bytes)
+    free = inspect_free_query(protocol.query, max_bytes=config.max_query_bytes)
     fmt = choose_format(free.form.result_kind, accept=request.headers.get("Accept"), format_names=protocol.formats)
     etag = representation_etag(state.snapshot_key, fmt, config.max_rows) if request.method != "POST" else None
     if etag and is_not_modified(request, etag):
