@@ -4,21 +4,26 @@ The queries are `bench/queries/*.rq` (join and filter, aggregate, property path,
 query `operations-active-on` with its example date, bound as natograph binds it (a VALUES block).
 Every engine answers over the same triples: the snapshot's asserted and inferred graphs.
 
-- **natograph store**: `EmbeddedStore.query` over the built snapshot (what the server's workers run);
+- **natograph store**: `EmbeddedStore.query` over the built snapshot, as the server's query workers hold it:
+  its default graph copied into memory up to `memory_store_max_triples` (50k), on disk above;
+- **natograph store (memory)**: the same with the default graph in memory at every size (what a
+  `memory_store_max_triples` above the snapshot's size gives);
 - **natograph executor**: a `WorkerPool` of one worker, answering SPARQL JSON bytes (adds the pipe to
   the worker process and the serialisation);
 - **pyoxigraph (memory)**: a bare `pyoxigraph.Store()` with the triples bulk-loaded into its default graph;
 - **pyoxigraph (disk)**: a bare on-disk pyoxigraph store (RocksDB) of the same triples, opened read-only;
 - **rdflib**: an rdflib `Graph` parsed from the same N-Triples, queried with rdflib's own evaluator.
 
-Each engine runs in its own child process: open or load once, then per query one untimed run and
-`runs` timed ones (the median is reported; the answer is materialised, row by row).
+Each engine runs in its own child process and opens or loads once; then, query by query, one untimed
+run per engine (its answer is compared) and `runs` timed runs with the engines taking turns, so that a
+busy machine slows them alike. The median is reported; the answer is read row by row.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import select
 import statistics
 import subprocess
 import sys
@@ -26,10 +31,12 @@ import time
 from pathlib import Path
 
 from projects import BENCH, REPO_ROOT, ensure_project
+from servers import LOGS
 
 QUERY_FILES = ("join-filter", "aggregate", "path", "lookup")
 CANNED = ("operations-active-on", {"date": "2010-06-01"})
-ENGINES = ("natograph store", "natograph executor", "pyoxigraph (memory)", "pyoxigraph (disk)", "rdflib")
+ENGINES = ("natograph store", "natograph store (memory)", "natograph executor", "pyoxigraph (memory)",
+           "pyoxigraph (disk)", "rdflib")
 CHILD_TIMEOUT_S = 1800
 
 
@@ -57,12 +64,16 @@ def _answer_digest(rows: list[str]) -> str:
 def open_engine(engine: str, project):
     """(seconds to open or load, a function running one query, a function turning its answer into N-Triples rows)."""
     started = time.perf_counter()
-    if engine == "natograph store":
+    if engine.startswith("natograph store"):
         from natograph.config import Config
         from natograph.snapshot import open_snapshot
         from natograph.store import EmbeddedStore
 
-        store = EmbeddedStore(open_snapshot(Config.load(root=project.root)))
+        config = Config.load(root=project.root)
+        snapshot = open_snapshot(config)
+        # As the query workers do: the default graph of a snapshot under memory_store_max_triples is copied to memory.
+        small = snapshot.manifest["counts"]["all"] <= config.memory_store_max_triples
+        store = EmbeddedStore(snapshot, default_graph_in_memory=small or engine == "natograph store (memory)")
 
         def run(text):
             return store.query(text)
@@ -96,7 +107,8 @@ def open_engine(engine: str, project):
             store = ox.Store.read_only(str(project.oxigraph_location))
 
         def run(text):
-            return list(store.query(text))
+            # Every term read, as natograph's store reads them into its result rows.
+            return [tuple(solution) for solution in store.query(text)]
 
         rows_of = _ox_rows
     elif engine == "rdflib":
@@ -115,52 +127,95 @@ def open_engine(engine: str, project):
     return time.perf_counter() - started, run, rows_of
 
 
-def child_main(engine: str, size: str, runs: int) -> None:
-    """In the child process: open the engine, run every query; print one JSON line."""
+def child_main(engine: str, size: str) -> None:
+    """In the child process: open the engine, then answer requests from stdin, one JSON line each.
+
+    `NAME answer` runs query NAME untimed and reports its rows; `NAME time` reports the seconds of one run.
+    """
     project = ensure_project(size)
     open_seconds, run, rows_of = open_engine(engine, project)
-    results = {}
-    for name, text in benchmark_queries().items():
-        rows = rows_of(run(text))
-        samples = []
-        for _ in range(runs):
+    texts = benchmark_queries()
+    print(json.dumps({"open_seconds": open_seconds}), flush=True)
+    for line in sys.stdin:
+        name, _, mode = line.rstrip("\n").rpartition(" ")
+        if mode == "answer":
+            rows = rows_of(run(texts[name]))
+            print(json.dumps({"rows": len(rows), "answer": _answer_digest(rows)}), flush=True)
+        else:
             started = time.perf_counter()
-            run(text)
-            samples.append(time.perf_counter() - started)
-        results[name] = {"seconds": statistics.median(samples), "samples": samples, "rows": len(rows),
-                         "answer": _answer_digest(rows)}
-    print(json.dumps({"open_seconds": open_seconds, "queries": results}))
+            run(texts[name])
+            print(json.dumps({"seconds": time.perf_counter() - started}), flush=True)
+
+
+class EngineProcess:
+    """One engine in its own process, asked to run queries one at a time."""
+
+    def __init__(self, engine: str, size: str):
+        self.engine = engine
+        LOGS.mkdir(parents=True, exist_ok=True)
+        self.process = subprocess.Popen([sys.executable, __file__, "--child", engine, size], text=True,
+                                        stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                        stderr=(LOGS / f"query-{engine.replace(' ', '-')}-{size}.log").open("w"))
+        self.open_seconds = self._read()["open_seconds"]
+
+    def ask(self, name: str, mode: str) -> dict:
+        self.process.stdin.write(f"{name} {mode}\n")
+        self.process.stdin.flush()
+        return self._read()
+
+    def _read(self) -> dict:
+        ready, _, _ = select.select([self.process.stdout], [], [], CHILD_TIMEOUT_S)
+        line = self.process.stdout.readline() if ready else ""
+        if not line:
+            raise RuntimeError(f"{self.engine} did not answer within {CHILD_TIMEOUT_S} s (or exited)")
+        return json.loads(line)
+
+    def stop(self) -> None:
+        self.process.kill()
+        self.process.wait()
 
 
 def measure_queries(sizes: list[str], runs: int, engines=ENGINES, *, log=sys.stderr) -> list[dict]:
-    """One row per size, engine and query: the median seconds, rows, and an answer digest to compare."""
+    """One row per size, engine and query: median seconds, rows and an answer digest to compare.
+
+    Every engine is loaded first; then, query by query, the engines take turns run after run, so that
+    the load of the machine (shared, and busy) falls on all of them alike.
+    """
     rows = []
+    names = list(benchmark_queries())
     for size in sizes:
         ensure_project(size, log=log)
-        for engine in engines:
-            print(f"  query: {engine} at {size} triples, {runs} run(s) per query …", file=log, flush=True)
-            try:
-                child = subprocess.run([sys.executable, __file__, "--child", engine, size, str(runs)],
-                                       capture_output=True, text=True, timeout=CHILD_TIMEOUT_S)
-            except subprocess.TimeoutExpired:
-                rows.append({"benchmark": "query", "size": size, "engine": engine,
-                             "status": f"timeout (> {CHILD_TIMEOUT_S} s)"})
-                continue
-            if child.returncode != 0:
-                rows.append({"benchmark": "query", "size": size, "engine": engine,
-                             "status": f"failed: {child.stderr.strip().splitlines()[-1:]}"})
-                continue
-            report = json.loads(child.stdout.strip().splitlines()[-1])
-            rows.append({"benchmark": "query", "size": size, "engine": engine, "measure": "open",
-                         "seconds": report["open_seconds"]})
-            for name, result in report["queries"].items():
-                rows.append({"benchmark": "query", "size": size, "engine": engine, "measure": name, **result})
+        processes = []
+        try:
+            for engine in engines:
+                print(f"  query: opening {engine} at {size} triples …", file=log, flush=True)
+                try:
+                    processes.append(EngineProcess(engine, size))
+                except (RuntimeError, ValueError) as error:
+                    rows.append({"benchmark": "query", "size": size, "engine": engine, "status": f"failed: {error}"})
+                    continue
+                rows.append({"benchmark": "query", "size": size, "engine": engine, "measure": "open",
+                             "seconds": processes[-1].open_seconds})
+            for name in names:
+                print(f"  query: {name} at {size} triples, {runs} run(s) per engine …", file=log, flush=True)
+                answers = {p.engine: p.ask(name, "answer") for p in processes}
+                samples: dict[str, list[float]] = {p.engine: [] for p in processes}
+                for _ in range(runs):
+                    for process in processes:
+                        samples[process.engine].append(process.ask(name, "time")["seconds"])
+                for process in processes:
+                    rows.append({"benchmark": "query", "size": size, "engine": process.engine, "measure": name,
+                                 "seconds": statistics.median(samples[process.engine]),
+                                 "samples": samples[process.engine], **answers[process.engine]})
+        finally:
+            for process in processes:
+                process.stop()
     return rows
 
 
 if __name__ == "__main__":
     if sys.argv[1:2] == ["--child"]:
-        child_main(sys.argv[2], sys.argv[3], int(sys.argv[4]))
+        child_main(sys.argv[2], sys.argv[3])
     else:
         for row in measure_queries(sys.argv[1:] or ["10k"], 3):
             print(json.dumps({k: v for k, v in row.items() if k != "samples"}))

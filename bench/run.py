@@ -206,6 +206,7 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--owlrl-runs-above-10k", type=int, default=1,
                         help="runs of owlrl at 100k (each takes minutes)")
     parser.add_argument("--http-seconds", type=float, default=10, help="duration of each HTTP load run")
+    parser.add_argument("--query-runs", type=int, default=7, help="timed runs of each query per engine")
     parser.add_argument("--timeout-s", type=float, default=900)
     parser.add_argument("--memory-limit-gb", type=float, default=14)
     parser.add_argument("--child", nargs=2, metavar=("ENGINE", "FILE"), help=argparse.SUPPRESS)
@@ -239,7 +240,7 @@ def main(argv: list[str]) -> int:
     if "start" in chosen:
         results["start"] = measure_start(["1k", "10k"] if quick else ["1k", "10k", "100k", "1M"], 3)
     if "query" in chosen:
-        results["query"] = measure_queries(["10k"] if quick else ["1M"], runs)
+        results["query"] = measure_queries(["10k"] if quick else ["10k", "1M"], 3 if quick else args.query_runs)
     if "http" in chosen:
         results["http"] = measure_http("10k", 1 if quick else runs, 3 if quick else args.http_seconds)
     elapsed = time.perf_counter() - started

@@ -125,3 +125,19 @@ def test_the_snapshot_default_graph_is_asserted_and_inferred_once(mini_project):
 
     union = triples(ox.NamedNode(ASSERTED_GRAPH)) | triples(ox.NamedNode(INFERRED_GRAPH))
     assert triples(ox.DefaultGraph()) == union and union
+
+
+def test_a_default_graph_copied_in_memory_gives_the_same_answers_to_every_kind_of_query(mini_project):
+    from natograph.store import Dataset, EmbeddedStore
+    from natograph.vocab import ASSERTED_GRAPH
+
+    snapshot = open_snapshot(mini_project, build(mini_project).key)
+    on_disk, in_memory = EmbeddedStore(snapshot), EmbeddedStore(snapshot, default_graph_in_memory=True)
+    graphs = "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g"
+    default = "SELECT ?s ?p ?o WHERE { ?s ?p ?o }"
+    lowercase_graph = "select ?g (count(*) as ?n) where { graph ?g { ?s ?p ?o } } group by ?g"
+    asserted_only = Dataset(default_graphs=(ASSERTED_GRAPH,))
+    for text, dataset in ((graphs, Dataset()), (default, Dataset()), (lowercase_graph, Dataset()),
+                          (default, asserted_only)):
+        expected = on_disk.query(text, dataset=dataset).rows
+        assert sorted(map(str, in_memory.query(text, dataset=dataset).rows)) == sorted(map(str, expected)) and expected

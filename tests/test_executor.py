@@ -129,3 +129,18 @@ def test_an_inline_executor_runs_at_most_max_concurrent_queries_and_then_answers
     assert answers and answers[0].body.startswith(b"label")
     assert executor.run(QueryJob(LABELS, Format.CSV)).body == answers[0].body
     assert executor.status() == {"mode": "in-process", "size": 1}
+
+
+def test_a_small_snapshot_is_queried_in_memory_and_a_large_one_on_disk(config):
+    key = open_snapshot(config).key
+    small = WorkerPool(config, key, size=1)
+    large = WorkerPool(config.replace(memory_store_max_triples=0), key, size=1)
+    try:
+        assert small.status()["store"] == "memory" and large.status()["store"] == "disk"
+        wait_until_ready(small, 1)
+        wait_until_ready(large, 1)
+        job = QueryJob(LABELS, Format.CSV)
+        assert small.run(job).body == large.run(job).body == InlineExecutor(EmbeddedStore(open_snapshot(config))).run(job).body
+    finally:
+        small.close()
+        large.close()

@@ -22,7 +22,7 @@ from .config import Config
 from .errors import NatographError, QueryFailedError, QueryTimeoutError, ServerBusyError, SnapshotError
 from .export import FORMATS_BY_KIND, Format
 from .results import result_kind, serialize_result
-from .snapshot import open_snapshot
+from .snapshot import open_snapshot, read_manifest
 from .store import Dataset, EmbeddedStore, QueryLimits, Store
 
 READY = "ready"
@@ -128,6 +128,10 @@ class WorkerPool:
 
     def __init__(self, config: Config, snapshot_key: str, *, size: int, context=None):
         self.config, self.snapshot_key, self.size = config, snapshot_key, size
+        triples = read_manifest(config, snapshot_key)["counts"]["all"]
+        # A small snapshot's default graph is copied into each worker's memory (queries 2–4× faster); a large one
+        # is read on disk, where it opens in milliseconds.
+        self.in_memory = triples <= config.memory_store_max_triples
         self._context = context or default_context()
         self._idle: queue.Queue[_Worker] = queue.Queue()
         self._busy: set[_Worker] = set()
@@ -164,7 +168,8 @@ class WorkerPool:
     def status(self) -> dict:
         with self._lock:
             busy = len(self._busy)
-        return {"mode": "worker-processes", "size": self.size, "ready": busy + self._idle.qsize(), "busy": busy}
+        return {"mode": "worker-processes", "store": "memory" if self.in_memory else "disk", "size": self.size,
+                "ready": busy + self._idle.qsize(), "busy": busy}
 
     def close(self) -> None:
         """Stop every worker."""
@@ -226,7 +231,8 @@ class WorkerPool:
                 return
             parent_end, child_end = self._context.Pipe()
             process = self._context.Process(
-                target=serve_jobs, args=(child_end, self.config, self.snapshot_key), name="natograph-query", daemon=True
+                target=serve_jobs, args=(child_end, self.config, self.snapshot_key, self.in_memory),
+                name="natograph-query", daemon=True,
             )
             process.start()
             child_end.close()
@@ -255,12 +261,12 @@ def default_context():
     return multiprocessing.get_context("spawn")
 
 
-def serve_jobs(connection, config: Config, snapshot_key: str) -> None:
-    """A worker process's loop: open the snapshot, then answer jobs until the parent closes the pipe."""
+def serve_jobs(connection, config: Config, snapshot_key: str, copy_in_memory: bool = False) -> None:
+    """A worker process's loop: open the snapshot (and copy its default graph into memory), then answer jobs."""
     # Ctrl-C reaches the whole process group; the server shuts the workers down itself.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     try:
-        store = EmbeddedStore(open_snapshot(config, snapshot_key))
+        store = EmbeddedStore(open_snapshot(config, snapshot_key), default_graph_in_memory=copy_in_memory)
     except SnapshotError as exc:
         connection.send(_failure(exc))
         return

@@ -86,15 +86,22 @@ class Store(Protocol):
 class EmbeddedStore:
     """The default store: the snapshot's own Oxigraph database, opened read-only in this process.
 
-    The snapshot's default graph is asserted ∪ inferred, stored as one graph: a query over it scans one
-    graph instead of the union of two (about twice as fast; see the README's Benchmarks).
+    The snapshot's default graph is asserted ∪ inferred, stored as one graph, so a query over it scans
+    one graph instead of the union of two. With `default_graph_in_memory`, that graph is also copied into
+    an in-memory Oxigraph store, which answers the queries that read the default graph only (no `GRAPH`
+    in the text, no dataset): 2–4× faster than on disk; every other query reads the database on disk.
     """
 
     snapshot: Snapshot
+    default_graph_in_memory: bool = False
     key: str = field(init=False)
+    _memory: ox.Store | None = field(init=False, default=None, repr=False)
 
     def __post_init__(self) -> None:
         self.key = self.snapshot.key
+        if self.default_graph_in_memory:
+            self._memory = ox.Store()
+            self._memory.bulk_extend(self.snapshot.store.quads_for_pattern(None, None, None, ox.DefaultGraph()))
 
     def query(self, sparql, *, bindings=None, dataset=Dataset(), limits=QueryLimits()) -> QueryResult:
         deadline = None if limits.timeout_ms is None else time.monotonic() + limits.timeout_ms / 1000
@@ -105,11 +112,26 @@ class EmbeddedStore:
             options["named_graphs"] = [ox.NamedNode(iri) for iri in dataset.named_graphs]
         if bindings:
             sparql = bind_values(sparql, bindings)
+        store = self.snapshot.store
+        if self._memory is not None and dataset == Dataset() and not may_read_named_graphs(sparql):
+            store = self._memory
         try:
-            result = self.snapshot.store.query(sparql, prefixes=PREFIXES, **options)
+            result = store.query(sparql, prefixes=PREFIXES, **options)
         except SyntaxError as exc:
             raise parse_error(exc) from None
         return collect(result, limits, deadline)
+
+
+_IRI_REF = re.compile(r"<[^<>\"{}|^`\\\x00-\x20]*>")
+_FULL_LINE_COMMENT = re.compile(r"^[ \t]*#.*$", re.M)
+
+
+def may_read_named_graphs(sparql: str) -> bool:
+    """Whether a query over the default dataset may read named graphs: the word GRAPH outside IRIs and comments.
+
+    Only a GRAPH pattern reads them. The word in a string or a name is a false alarm, which costs speed only.
+    """
+    return "GRAPH" in _FULL_LINE_COMMENT.sub("", _IRI_REF.sub(" ", sparql)).upper()
 
 
 def open_store(config, snapshot: Snapshot) -> Store:
