@@ -28,7 +28,6 @@ import statistics
 import subprocess
 import sys
 import time
-from pathlib import Path
 
 from projects import BENCH, REPO_ROOT, ensure_project
 from servers import LOGS

@@ -18,6 +18,7 @@ a socket error or a time-out (10 s).
 from __future__ import annotations
 
 import http.client
+import json
 import re
 import shutil
 import statistics
@@ -28,7 +29,7 @@ import time
 from urllib.parse import urlsplit
 
 from projects import BENCH, ensure_project
-from servers import (ASK, start_hello_world, start_natograph, start_oxigraph, start_rdflib_endpoint)
+from servers import ASK, start_hello_world, start_natograph, start_oxigraph, start_rdflib_endpoint
 
 CONNECTIONS = 16
 REQUEST_TIMEOUT_S = 10
@@ -167,8 +168,6 @@ def measure_http(size: str, rounds: int, seconds: float, *, log=sys.stderr) -> l
 
 
 def _all_workers_ready(body: bytes) -> bool:
-    import json
-
     workers = json.loads(body)["query_workers"]
     return workers.get("ready") == workers.get("size")
 
@@ -184,7 +183,5 @@ def _get(url: str, accept: str) -> None:
 
 
 if __name__ == "__main__":
-    import json
-
     for row in measure_http(sys.argv[1] if len(sys.argv) > 1 else "10k", 1, float(sys.argv[2]) if len(sys.argv) > 2 else 5):
         print(json.dumps({k: v for k, v in row.items() if k != "samples"}))
