@@ -5,11 +5,11 @@ query `operations-active-on` with its example date, bound as natograph binds it 
 Every engine answers over the same triples: the snapshot's asserted and inferred graphs.
 
 - **natograph store**: `EmbeddedStore.query` over the built snapshot, as the server's query workers hold it:
-  its default graph copied into memory up to `memory_store_max_triples` (50k), on disk above;
-- **natograph store (memory)**: the same with the default graph in memory at every size (what a
-  `memory_store_max_triples` above the snapshot's size gives);
-- **natograph executor**: a `WorkerPool` of one worker, answering SPARQL JSON bytes (adds the pipe to
-  the worker process and the serialisation);
+  with the memory image of its default graph up to `memory_store_max_triples` (2M, so at every size here);
+- **natograph store (disk)**: the same reading the snapshot's database on disk (`memory_store_max_triples=0`);
+- **natograph executor**: a `WorkerPool` of one worker forked from the memory image, answering SPARQL JSON
+  bytes (adds the pipe to the worker process and the serialisation); its open time is until that worker
+  is ready;
 - **pyoxigraph (memory)**: a bare `pyoxigraph.Store()` with the triples bulk-loaded into its default graph;
 - **pyoxigraph (disk)**: a bare on-disk pyoxigraph store (RocksDB) of the same triples, opened read-only;
 - **rdflib**: an rdflib `Graph` parsed from the same N-Triples, queried with rdflib's own evaluator.
@@ -34,7 +34,7 @@ from servers import LOGS
 
 QUERY_FILES = ("join-filter", "aggregate", "path", "lookup")
 CANNED = ("operations-active-on", {"date": "2010-06-01"})
-ENGINES = ("natograph store", "natograph store (memory)", "natograph executor", "pyoxigraph (memory)",
+ENGINES = ("natograph store", "natograph store (disk)", "natograph executor", "pyoxigraph (memory)",
            "pyoxigraph (disk)", "rdflib")
 CHILD_TIMEOUT_S = 1800
 
@@ -66,13 +66,14 @@ def open_engine(engine: str, project):
     if engine.startswith("natograph store"):
         from natograph.config import Config
         from natograph.snapshot import open_snapshot
-        from natograph.store import EmbeddedStore
+        from natograph.store import EmbeddedStore, load_default_graph
 
         config = Config.load(root=project.root)
         snapshot = open_snapshot(config)
-        # As the query workers do: the default graph of a snapshot under memory_store_max_triples is copied to memory.
+        # As the query workers hold it: the memory image of a snapshot under memory_store_max_triples.
         small = snapshot.manifest["counts"]["all"] <= config.memory_store_max_triples
-        store = EmbeddedStore(snapshot, default_graph_in_memory=small or engine == "natograph store (memory)")
+        in_memory = small and engine == "natograph store"
+        store = EmbeddedStore(snapshot, memory=load_default_graph(snapshot.path) if in_memory else None)
 
         def run(text):
             return store.query(text)
@@ -86,7 +87,9 @@ def open_engine(engine: str, project):
 
         config = Config.load(root=project.root)
         pool = WorkerPool(config, project.snapshot_key, size=1)
-        while pool.status()["ready"] < 1:
+        while pool.status()["ready"] < 1 or pool.status()["memory_image"] == "loading":
+            time.sleep(0.01)
+        while pool.status()["memory_image"] == "loaded" and pool.status()["store"] != "memory":
             time.sleep(0.01)
 
         def run(text):

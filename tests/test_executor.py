@@ -131,16 +131,83 @@ def test_an_inline_executor_runs_at_most_max_concurrent_queries_and_then_answers
     assert executor.status() == {"mode": "in-process", "size": 1}
 
 
-def test_a_small_snapshot_is_queried_in_memory_and_a_large_one_on_disk(config):
+def test_a_snapshot_under_the_memory_limit_is_queried_from_the_memory_image_and_a_larger_one_on_disk(config):
     key = open_snapshot(config).key
     small = WorkerPool(config, key, size=1)
     large = WorkerPool(config.replace(memory_store_max_triples=0), key, size=1)
     try:
-        assert small.status()["store"] == "memory" and large.status()["store"] == "disk"
         wait_until_ready(small, 1)
         wait_until_ready(large, 1)
+        assert small.status()["store"] == "memory" and small.status()["memory_image"] == "loaded"
+        assert large.status()["store"] == "disk" and large.status()["memory_image"] == "off"
         job = QueryJob(LABELS, Format.CSV)
         assert small.run(job).body == large.run(job).body == InlineExecutor(EmbeddedStore(open_snapshot(config))).run(job).body
     finally:
         small.close()
         large.close()
+
+
+def test_workers_forked_from_the_image_still_read_named_graphs_on_disk(config, pool):
+    wait_until_ready(pool, 2)
+    assert pool.status()["store"] == "memory"
+    graphs = "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g ORDER BY ?g"
+    job = QueryJob(graphs, Format.CSV)
+    answer = pool.run(job)
+    assert answer.body == InlineExecutor(EmbeddedStore(open_snapshot(config))).run(job).body
+    assert b"graph/asserted" in answer.body and b"graph/inferred" in answer.body
+
+
+def test_a_worker_killed_at_the_time_limit_is_replaced_from_the_image_at_once(pool):
+    wait_until_ready(pool, 2)
+    with pytest.raises(QueryTimeoutError):
+        pool.run(QueryJob(SLOW_QUERY, Format.SPARQL_JSON, limits=QueryLimits(timeout_ms=300)))
+    started = time.monotonic()
+    wait_until_ready(pool, 2)
+    # A fork of the loaded image, not a fresh process that opens and loads the snapshot.
+    assert time.monotonic() - started < 2
+    assert pool.status()["store"] == "memory"
+
+
+def test_when_the_image_process_dies_new_workers_read_the_disk_and_queries_go_on(config):
+    pool = WorkerPool(config, open_snapshot(config).key, size=1)
+    try:
+        wait_until_ready(pool, 1)
+        assert pool.status()["store"] == "memory"
+        pool.image._process.kill()
+        pool.image._process.join(5)
+        with pytest.raises(QueryTimeoutError):
+            pool.run(QueryJob(SLOW_QUERY, Format.SPARQL_JSON, limits=QueryLimits(timeout_ms=200)))
+        wait_until_ready(pool, 1)
+        assert pool.status()["store"] == "disk" and pool.status()["memory_image"] == "failed"
+        assert pool.run(QueryJob(LABELS, Format.CSV)).body.startswith(b"label")
+    finally:
+        pool.close()
+
+
+def test_while_a_large_image_loads_the_disk_workers_answer_and_are_then_replaced(config, monkeypatch):
+    import natograph.executor as executor_module
+
+    # No wait before the disk workers start: as with an image that takes seconds to load.
+    monkeypatch.setattr(executor_module, "IMAGE_FIRST_WAIT_SECONDS", 0)
+    pool = WorkerPool(config, open_snapshot(config).key, size=2)
+    try:
+        wait_until_ready(pool, 1)
+        deadline = time.monotonic() + 30
+        while pool.status()["store"] != "memory" and time.monotonic() < deadline:
+            assert pool.run(QueryJob(LABELS, Format.CSV)).body.startswith(b"label")
+            time.sleep(0.02)
+        wait_until_ready(pool, 2)
+        assert pool.status()["store"] == "memory" and pool.status()["memory_image"] == "loaded"
+    finally:
+        pool.close()
+
+
+def test_closing_the_pool_stops_the_image_and_every_forked_worker(config):
+    pool = WorkerPool(config, open_snapshot(config).key, size=2)
+    wait_until_ready(pool, 2)
+    with pool._idle.mutex:
+        processes = [worker.process for worker in pool._idle.queue]
+    image = pool.image._process
+    pool.close()
+    assert not image.is_alive()
+    assert all(not process.is_alive() for process in processes)

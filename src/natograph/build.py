@@ -63,7 +63,9 @@ def build(config: Config, *, force: bool = False, timer: StepTimer | None = None
             store.bulk_extend(ox.Quad(*t, asserted_graph) for t in asserted)
             store.bulk_extend(ox.Quad(*t, inferred_graph) for t in inference.triples)
             # The default graph holds asserted ∪ inferred once more: queries over it scan one graph, not two.
-            store.bulk_extend(ox.Quad(*t, ox.DefaultGraph()) for t in (*asserted, *inference.triples))
+            default_graph = (*asserted, *inference.triples)
+            store.bulk_extend(ox.Quad(*t, ox.DefaultGraph()) for t in default_graph)
+            writer.write_default_graph(default_graph)
         with timer.step("check"):
             clashes = find_clashes(store, reasoner_messages=inference.messages)
         if clashes:

@@ -35,8 +35,9 @@ class Config:
     free_sparql: bool = True
     max_body_bytes: int = 256 * 1024
     result_cache_bytes: int = 64 * 1024 * 1024
-    # Query workers copy a snapshot of at most this many triples into memory (0: never); larger ones stay on disk.
-    memory_store_max_triples: int = 50_000
+    # A snapshot of at most this many triples is queried from a memory image (about 300 bytes a triple, loaded
+    # once and forked into the query workers); a larger one on disk. 0: always on disk.
+    memory_store_max_triples: int = 2_000_000
     # Where queries run: "embedded" (the snapshot's own database) or "remote" (a SPARQL server holding a copy).
     store: str = "embedded"
     store_url: str = ""

@@ -21,6 +21,7 @@ from typing import Protocol
 from .config import Config
 from .errors import NatographError, QueryFailedError, QueryTimeoutError, ServerBusyError, SnapshotError
 from .export import FORMATS_BY_KIND, Format
+from .memory_image import ImageUnavailable, MemoryImage, has_image_file, image_supported
 from .results import result_kind, serialize_result
 from .snapshot import open_snapshot, read_manifest
 from .store import Dataset, EmbeddedStore, QueryLimits, Store
@@ -29,6 +30,8 @@ READY = "ready"
 WORKER_START_TIMEOUT_SECONDS = 60
 # How long a request waits for a free worker before the server answers 503 (busy).
 WAIT_FOR_WORKER_SECONDS = 1.0
+# How long the pool waits for the memory image before it starts workers on disk meanwhile.
+IMAGE_FIRST_WAIT_SECONDS = 0.3
 
 
 @dataclass(frozen=True)
@@ -109,11 +112,12 @@ def default_executor(config: Config, store: Store) -> QueryExecutor:
 
 
 class _Worker:
-    """A worker process and the parent's end of its pipe."""
+    """A query worker process (spawned on disk, or forked from the memory image) and the parent's end of its pipe."""
 
-    def __init__(self, process, connection):
+    def __init__(self, process, connection, *, in_memory: bool):
         self.process = process
         self.connection = connection
+        self.in_memory = in_memory
         self.deadline: float | None = None
 
     def stop(self) -> None:
@@ -124,14 +128,16 @@ class _Worker:
 
 
 class WorkerPool:
-    """A fixed number of worker processes, each holding the snapshot open read-only; one query per worker at a time."""
+    """A fixed number of worker processes, each holding the snapshot open read-only; one query per worker at a time.
+
+    When the snapshot has at most `memory_store_max_triples` triples, its default graph is loaded once into
+    a memory image (memory_image.py) and the workers are forked from it. Until the image has loaded, the
+    workers read the snapshot on disk, so the server answers from its first second; each is then replaced
+    by one forked from the image as soon as it is idle.
+    """
 
     def __init__(self, config: Config, snapshot_key: str, *, size: int, context=None):
         self.config, self.snapshot_key, self.size = config, snapshot_key, size
-        triples = read_manifest(config, snapshot_key)["counts"]["all"]
-        # A small snapshot's default graph is copied into each worker's memory (queries 2–4× faster); a large one
-        # is read on disk, where it opens in milliseconds.
-        self.in_memory = triples <= config.memory_store_max_triples
         self._context = context or default_context()
         self._idle: queue.Queue[_Worker] = queue.Queue()
         self._busy: set[_Worker] = set()
@@ -139,9 +145,11 @@ class WorkerPool:
         self._start_lock = threading.Lock()
         self._closed = False
         self.last_start_error: str | None = None
+        self.image: MemoryImage | None = None
+        if self._wants_image():
+            self.image = MemoryImage(self._context, config, snapshot_key, worker_main=serve_jobs)
         atexit.register(self.close)
-        for _ in range(size):
-            self._start_in_background()
+        threading.Thread(target=self._start_workers, name="natograph-worker-start", daemon=True).start()
 
     def run(self, job: QueryJob) -> QueryAnswer:
         """Evaluate a job in a free worker; stop it and raise QueryTimeoutError when the time limit passes."""
@@ -167,12 +175,16 @@ class WorkerPool:
 
     def status(self) -> dict:
         with self._lock:
-            busy = len(self._busy)
-        return {"mode": "worker-processes", "store": "memory" if self.in_memory else "disk", "size": self.size,
-                "ready": busy + self._idle.qsize(), "busy": busy}
+            running = list(self._busy)
+        with self._idle.mutex:
+            idle = list(self._idle.queue)
+        busy, ready = len(running), len(running) + len(idle)
+        in_memory = sum(worker.in_memory for worker in running + idle)
+        return {"mode": "worker-processes", "store": "memory" if ready and in_memory == ready else "disk",
+                "memory_image": self._image_state(), "size": self.size, "ready": ready, "busy": busy}
 
     def close(self) -> None:
-        """Stop every worker."""
+        """Stop every worker and the memory image."""
         with self._lock:
             self._closed = True
             workers = list(self._busy)
@@ -184,6 +196,44 @@ class WorkerPool:
                 break
         for worker in workers:
             worker.stop()
+        if self.image is not None:
+            self.image.close()
+
+    def _wants_image(self) -> bool:
+        triples = read_manifest(self.config, self.snapshot_key)["counts"]["all"]
+        return (triples <= self.config.memory_store_max_triples and image_supported()
+                and has_image_file(self.config.snapshots_path / self.snapshot_key))
+
+    def _image_state(self) -> str:
+        if self.image is None:
+            return "off"
+        if self.image.loaded:
+            return "loaded"
+        return "failed" if self.image.error else "loading"
+
+    def _start_workers(self) -> None:
+        # A small image loads in well under a second: its workers are then forked straight away.
+        if self.image is not None and self.image.wait(IMAGE_FIRST_WAIT_SECONDS):
+            for _ in range(self.size):
+                self._start_in_background()
+            return
+        for _ in range(self.size):
+            self._start_in_background()
+        if self.image is not None and self.image.wait(None):
+            self._retire_disk_workers()
+        elif self.image is not None and not self._closed:
+            print(f"natograph: queries stay on disk: {self.image.error}", file=sys.stderr)
+
+    def _retire_disk_workers(self) -> None:
+        """Replace every idle worker that reads the disk (busy ones are replaced when they finish)."""
+        idle = []
+        while True:
+            try:
+                idle.append(self._idle.get_nowait())
+            except queue.Empty:
+                break
+        for worker in idle:
+            self._release(worker)
 
     def _acquire(self) -> _Worker:
         give_up = time.monotonic() + WAIT_FOR_WORKER_SECONDS
@@ -207,6 +257,8 @@ class WorkerPool:
             closed = self._closed
         if closed:
             worker.stop()
+        elif not worker.in_memory and self.image is not None and self.image.loaded:
+            self._replace(worker)
         else:
             self._idle.put(worker)
 
@@ -229,16 +281,9 @@ class WorkerPool:
         with self._start_lock:
             if self._closed:
                 return
-            parent_end, child_end = self._context.Pipe()
-            process = self._context.Process(
-                target=serve_jobs, args=(child_end, self.config, self.snapshot_key, self.in_memory),
-                name="natograph-query", daemon=True,
-            )
-            process.start()
-            child_end.close()
-        worker = _Worker(process, parent_end)
+            worker = self._fork_from_image() or self._spawn_on_disk()
         try:
-            ready = parent_end.poll(WORKER_START_TIMEOUT_SECONDS) and parent_end.recv()
+            ready = worker.connection.poll(WORKER_START_TIMEOUT_SECONDS) and worker.connection.recv()
         except (EOFError, OSError):
             ready = False
         if ready == READY:
@@ -251,6 +296,26 @@ class WorkerPool:
         self.last_start_error = str(_unwrap_error(ready)) if isinstance(ready, tuple) else "worker did not start"
         print(f"natograph: a query worker failed to start: {self.last_start_error}", file=sys.stderr)
 
+    def _fork_from_image(self) -> _Worker | None:
+        if self.image is None or not self.image.loaded:
+            return None
+        try:
+            connection, process = self.image.fork_worker()
+        except ImageUnavailable as exc:
+            print(f"natograph: queries go back to disk: {exc}", file=sys.stderr)
+            return None
+        return _Worker(process, connection, in_memory=True)
+
+    def _spawn_on_disk(self) -> _Worker:
+        parent_end, child_end = self._context.Pipe()
+        process = self._context.Process(
+            target=serve_jobs, args=(child_end, self.config, self.snapshot_key),
+            name="natograph-query", daemon=True,
+        )
+        process.start()
+        child_end.close()
+        return _Worker(process, parent_end, in_memory=False)
+
 
 def default_context():
     """A multiprocessing context that never forks the threaded server: forkserver where available, else spawn."""
@@ -261,12 +326,12 @@ def default_context():
     return multiprocessing.get_context("spawn")
 
 
-def serve_jobs(connection, config: Config, snapshot_key: str, copy_in_memory: bool = False) -> None:
-    """A worker process's loop: open the snapshot (and copy its default graph into memory), then answer jobs."""
+def serve_jobs(connection, config: Config, snapshot_key: str, memory=None) -> None:
+    """A worker process's loop: open the snapshot (with the memory image's graph, if given), then answer jobs."""
     # Ctrl-C reaches the whole process group; the server shuts the workers down itself.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     try:
-        store = EmbeddedStore(open_snapshot(config, snapshot_key), default_graph_in_memory=copy_in_memory)
+        store = EmbeddedStore(open_snapshot(config, snapshot_key), memory=memory)
     except SnapshotError as exc:
         connection.send(_failure(exc))
         return

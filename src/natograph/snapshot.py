@@ -21,6 +21,8 @@ CURRENT_POINTER = "CURRENT"
 MANIFEST = "manifest.json"
 CHECK_REPORT = "check-report.json"  # written by `natograph check`, served by GET /check
 STORE_DIR = "store"
+# The default graph (asserted ∪ inferred) as N-Triples: what query workers load into memory without RocksDB.
+DEFAULT_GRAPH_FILE = "default-graph.nt"
 KEEP_SNAPSHOTS = 3
 # The modules whose behaviour shapes a snapshot's content: editing one invalidates snapshots.
 PIPELINE_MODULES = ("load.py", "reason.py", "dates.py", "check.py", "snapshot.py", "build.py", "vocab.py", "terms.py",
@@ -109,6 +111,10 @@ class SnapshotWriter:
     def __exit__(self, exc_type, exc, tb) -> None:
         if exc_type is not None or self.work_dir.exists():
             self.discard()
+
+    def write_default_graph(self, triples) -> None:
+        """Write the default graph's triples as N-Triples beside the store (the query workers' memory image)."""
+        ox.serialize(triples, str(self.work_dir / DEFAULT_GRAPH_FILE), format=ox.RdfFormat.N_TRIPLES)
 
     def commit(self, manifest: dict) -> Path:
         """Flush, write the manifest, move into place and point CURRENT at the new snapshot."""
