@@ -1,14 +1,21 @@
 """Every canned query, run on the real graph, gives the answer a reader of the sources would give."""
 
+from collections import Counter
+
+import pyoxigraph as ox
 import pytest
 
 from natograph.canned import bind_parameters, load_catalogue
-from natograph.sparqltext import bind_values
+from natograph.sparqltext import TokenKind, bind_values, tokenize, where_group_offset
 
 from .conftest import REPO_ROOT
 
 CATALOGUE = load_catalogue(REPO_ROOT / "queries")
 ID = "https://w3id.org/natograph/id/"
+NATO = "https://w3id.org/natograph/ontology#"
+GRAPH = "https://w3id.org/natograph/graph/"
+RDF_TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
+RDFS_LABEL = ox.NamedNode("http://www.w3.org/2000/01/rdf-schema#label")
 
 
 @pytest.fixture(scope="module")
@@ -177,6 +184,67 @@ def test_resource_facts_tell_asserted_from_inferred(run):
     assert facts[("ledBy", "nato")] == "asserted"
     assert facts[("type", "https://w3id.org/natograph/ontology#NatoLedOperation")] == "inferred"
     assert any(prop == "source" for prop, _ in facts)
+
+
+def outer_group_variables(text: str) -> set[str]:
+    """The variables written in the outermost WHERE group itself, not inside a nested group ({…} of OPTIONAL,
+    UNION, GRAPH, EXISTS or a sub-query)."""
+    start, depth, names = where_group_offset(text), 0, set()
+    for token in tokenize(text[start:]):
+        if token.kind is TokenKind.PUNCT and token.text in "{}":
+            depth += 1 if token.text == "{" else -1
+            if depth < 0:
+                break
+        elif token.kind is TokenKind.VARIABLE and depth == 0:
+            names.add(token.text[1:])
+    return names
+
+
+@pytest.mark.parametrize("name", [name for name, query in CATALOGUE.items() if query.parameters])
+def test_every_parameter_is_used_in_the_outer_group_where_its_values_are_joined(name):
+    query = CATALOGUE[name]
+    outer = outer_group_variables(query.text)
+    for parameter in query.parameters:
+        assert outer & set(parameter.variables()), f"{name}: ?{parameter.name} is used only in nested groups"
+
+
+def test_asserted_versus_inferred_lists_each_fact_of_a_resource_with_its_named_graph(run, project_store):
+    store = project_store.snapshot.store
+    resources = {q.subject.value for q in store.quads_for_pattern(None, None, None, ox.DefaultGraph())
+                 if isinstance(q.subject, ox.NamedNode)}
+    assert len(resources) > 100
+    for resource in resources:
+        expected = Counter()
+        for quad in store.quads_for_pattern(ox.NamedNode(resource), None, None, None):
+            graph = quad.graph_name
+            if isinstance(graph, ox.DefaultGraph) or graph.value == GRAPH + "asserted":
+                continue
+            status = "inferred" if graph.value == GRAPH + "inferred" else "asserted"
+            expected[(status, str(quad.predicate), str(quad.object), graph.value)] += 1
+        rows = run("asserted-vs-inferred", resource=resource)
+        found = Counter((row["status"].value, str(row["property"]), str(row["value"]), row["graph"].value) for row in rows)
+        assert found == expected, resource
+
+
+def test_operations_in_place_are_those_with_the_place_or_a_place_inside_it_as_area(run, project_store):
+    store = project_store.snapshot.store
+
+    def objects(subject, predicate):
+        return {q.object for q in store.quads_for_pattern(subject, predicate, None, ox.DefaultGraph())}
+
+    operations = {q.subject for q in store.quads_for_pattern(None, RDF_TYPE, ox.NamedNode(NATO + "Operation"),
+                                                             ox.DefaultGraph())}
+    areas = {q.object for q in store.quads_for_pattern(None, ox.NamedNode(NATO + "area"), None, ox.DefaultGraph())}
+    for place in areas | {container for area in areas for container in objects(area, ox.NamedNode(NATO + "locatedIn"))}:
+        expected = set()
+        for operation in operations:
+            in_place = {place} & (objects(operation, ox.NamedNode(NATO + "area")) | {
+                container for area in objects(operation, ox.NamedNode(NATO + "area"))
+                for container in objects(area, ox.NamedNode(NATO + "locatedIn"))})
+            expected |= {(operation.value, label.value) for label in objects(operation, RDFS_LABEL) if in_place}
+        rows = run("operations-in-place", place=place.value)
+        assert {(row["operation"].value, row["label"].value) for row in rows} == expected, place
+        assert len(rows) == len(expected)
 
 
 def test_asserted_versus_inferred_names_the_data_file(run):

@@ -2,8 +2,11 @@
 
 import pyoxigraph as ox
 
-from natograph.load import InputFile
+from natograph.build import build
+from natograph.explain import explain
+from natograph.load import InputFile, graph_input_files
 from natograph.provenance import SourceIndex, locate_file, split_statements
+from natograph.snapshot import open_snapshot
 
 NATOID = "https://w3id.org/natograph/id/"
 NATO = "https://w3id.org/natograph/ontology#"
@@ -82,3 +85,25 @@ def test_blank_nodes_of_another_parse_are_matched_by_their_triples(tmp_path):
     assert [str(loc) for loc in index.locate(troops, store)] == ["nodes.ttl:3"]
     assert index.locate(troops) == []
     assert [str(loc) for loc in index.subject_locations(isaf_node, store)] == ["nodes.ttl:3"]
+
+
+def test_a_blank_node_triple_of_a_build_is_traced_to_its_own_file_although_two_files_use_its_label(mini_project):
+    strength = ("@prefix nato: <https://w3id.org/natograph/ontology#> .\n"
+                "@prefix natoid: <https://w3id.org/natograph/id/> .\n"
+                "natoid:{operation} nato:strength _:x .\n"
+                "_:x nato:troops {troops} .\n")
+    for name, operation, troops in (("strength-a", "op-a", 100), ("strength-b", "op-b", 200)):
+        (mini_project.data_path / f"{name}.ttl").write_text(strength.format(operation=operation, troops=troops),
+                                                             encoding="utf-8")
+    store = open_snapshot(mini_project, build(mini_project).key).store
+    index = SourceIndex.from_files(graph_input_files(mini_project))
+    asserted = ox.NamedNode("https://w3id.org/natograph/graph/asserted")
+    for operation, troops, file in (("op-a", "100", "data/strength-a.ttl"), ("op-b", "200", "data/strength-b.ttl")):
+        (link,) = store.quads_for_pattern(ox.NamedNode(NATOID + operation), ox.NamedNode(NATO + "strength"), None,
+                                          asserted)
+        (figure,) = store.quads_for_pattern(link.object, ox.NamedNode(NATO + "troops"), None, asserted)
+        assert figure.object.value == troops
+        assert [str(loc) for loc in index.locate(link.triple, store)] == [f"{file}:3"]
+        assert [str(loc) for loc in index.locate(figure.triple, store)] == [f"{file}:4"]
+        explanation = explain(store, figure.triple, sources=index)
+        assert explanation.status == "asserted" and [str(loc) for loc in explanation.sources] == [f"{file}:4"]

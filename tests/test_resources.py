@@ -226,3 +226,30 @@ def test_a_class_page_counts_its_resources(served):
 
 def test_an_unknown_term_is_404(served):
     assert served.get("/ontology/Nothing", headers={"Accept": "text/turtle"}).status_code == 404
+
+
+@pytest.mark.parametrize("address", ["/id/op-a.ttl", "/ontology/ledBy.ttl"])
+def test_a_document_address_answers_its_own_format_whatever_the_accept_header(served, address):
+    response = served.get(address, headers={"Accept": "text/html"})
+    assert response.status_code == 200 and response.mimetype == "text/turtle"
+    assert "Vary" not in response.headers and "Content-Location" not in response.headers
+
+
+def test_the_format_parameter_chooses_a_term_s_representation_in_place(served):
+    response = served.get("/ontology/ledBy?format=nt", headers={"Accept": "text/html"})
+    assert response.status_code == 200 and response.mimetype == "application/n-triples"
+    assert response.headers["Content-Location"] == "/ontology/ledBy.nt" and response.headers["Vary"] == "Accept"
+    assert (NATO + "ledBy", "http://www.w3.org/2000/01/rdf-schema#range", NATO + "Organisation") in \
+        triples_of(response.data, "nt")
+
+
+@pytest.mark.parametrize("accept, extension", [("text/html", "html"), ("text/turtle", "ttl"),
+                                               ("application/ld+json", "jsonld"), ("application/rdf+xml", "rdf")])
+def test_an_unknown_term_is_404_in_the_format_asked_for(served, accept, extension):
+    response = served.get("/ontology/Nothing", headers={"Accept": accept})
+    assert response.status_code == 404 and response.mimetype == MEDIA_TYPE[extension]
+    assert response.headers["Vary"] == "Accept" and "Content-Location" not in response.headers
+    if extension != "html":
+        assert triples_of(response.data, extension, served) == set()
+    fixed = served.get(f"/ontology/Nothing.{extension}")
+    assert fixed.status_code == 404 and fixed.mimetype == MEDIA_TYPE[extension] and "Vary" not in fixed.headers

@@ -46,8 +46,8 @@ def test_void_counts_match_the_snapshot(served):
     counts = store.snapshot.manifest["counts"]
     assert integer(description, DATASET, VOID + "triples") == counts["all"]
     subsets = {v.value: v for v in values(description, DATASET, VOID + "subset")}
-    assert integer(description, subsets["https://w3id.org/natograph/void#asserted"], VOID + "triples") == counts["asserted"]
-    assert integer(description, subsets["https://w3id.org/natograph/void#inferred"], VOID + "triples") == counts["inferred"]
+    assert integer(description, subsets["https://w3id.org/natograph/graph/asserted"], VOID + "triples") == counts["asserted"]
+    assert integer(description, subsets["https://w3id.org/natograph/graph/inferred"], VOID + "triples") == counts["inferred"]
     (distinct,) = store.query("SELECT (COUNT(DISTINCT ?s) AS ?n) WHERE { ?s ?p ?o }").rows
     assert integer(description, DATASET, VOID + "distinctSubjects") == int(distinct[0].value)
 

@@ -1,4 +1,9 @@
-"""Load step: the ontology and every data file, each parsed into its own named graph."""
+"""Load step: the ontology and every data file, each parsed into its own named graph.
+
+A blank node label is local to its file, as in RDF's merge of graphs: `_:x` in two files is two nodes.
+Each label gets a suffix made from its file's path, the same at every parse, so that a statement parsed
+again on its own (provenance) gives the very blank nodes the build stored, and a rebuild the same ones.
+"""
 
 from __future__ import annotations
 
@@ -11,6 +16,8 @@ import pyoxigraph as ox
 from .config import Config
 from .errors import InputFileError
 from .vocab import file_graph_iri
+
+BLANK_NODE_SUFFIX_HEX = 12
 
 
 @dataclass(frozen=True)
@@ -26,6 +33,11 @@ class InputFile:
 
     def sha256(self) -> str:
         return hashlib.sha256(self.path.read_bytes()).hexdigest()
+
+    @property
+    def blank_node_suffix(self) -> str:
+        """What this file's blank node labels end with in the graph (`_:x` → `_:x-3f2a…`)."""
+        return "-" + hashlib.sha256(self.relative_path.encode("utf-8")).hexdigest()[:BLANK_NODE_SUFFIX_HEX]
 
 
 @dataclass(frozen=True)
@@ -66,12 +78,26 @@ def parse_file(source: InputFile) -> LoadedFile:
         line = data[: exc.start].count(b"\n") + 1
         raise InputFileError(source.relative_path, "not valid UTF-8", line=line) from None
     try:
-        triples = [quad.triple for quad in ox.parse(data, format=ox.RdfFormat.TURTLE)]
+        suffix = source.blank_node_suffix
+        triples = [in_file_scope(quad.triple, suffix) for quad in ox.parse(data, format=ox.RdfFormat.TURTLE)]
     except SyntaxError as exc:
         raise InputFileError(
             source.relative_path, _parser_reason(exc), line=exc.lineno, column=exc.offset
         ) from None
     return LoadedFile(source, triples)
+
+
+def in_file_scope(triple: ox.Triple, suffix: str) -> ox.Triple:
+    """The triple with each blank node renamed into one file's scope (`suffix` is the file's `blank_node_suffix`)."""
+    subject, obj = triple.subject, triple.object
+    if not isinstance(subject, ox.BlankNode) and not isinstance(obj, ox.BlankNode):
+        return triple
+    return ox.Triple(scoped_term(subject, suffix), triple.predicate, scoped_term(obj, suffix))
+
+
+def scoped_term(term, suffix: str):
+    """A blank node renamed into one file's scope; any other term as it is."""
+    return ox.BlankNode(term.value + suffix) if isinstance(term, ox.BlankNode) else term
 
 
 def load_files(files: list[InputFile]) -> list[LoadedFile]:

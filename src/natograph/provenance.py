@@ -134,8 +134,15 @@ def _string_end(text: str, i: int) -> int:
 
 
 def locate_file(source: InputFile) -> list[LocatedTriple]:
-    """The triples of one file, each with the line of its statement (raises InputFileError if malformed)."""
+    """The triples of one file, each with the line of its statement (raises InputFileError if malformed).
+
+    Blank nodes are in the file's scope, as the build loads them: `_:x` of every statement of the file is
+    the node the store holds; an anonymous `[]` gets a new name at each parse and is matched by its triples.
+    """
+    from .load import in_file_scope, scoped_term
+
     rdf_format = ox.RdfFormat.TRIG if source.relative_path.endswith(".trig") else ox.RdfFormat.TURTLE
+    suffix = source.blank_node_suffix
     whole = _parse_whole(source, rdf_format)
     text = source.path.read_text(encoding="utf-8")
     line_starts = [0] + [m.end() for m in re.finditer("\n", text)]
@@ -152,7 +159,8 @@ def locate_file(source: InputFile) -> list[LocatedTriple]:
             line = bisect.bisect_right(line_starts, statement.start)
             where = Location(source.relative_path, line)
             for quad in ox.parse("\n".join(prelude + [chunk]), format=rdf_format):
-                located.append(LocatedTriple(quad.triple, where, quad.graph_name))
+                triple, graph = in_file_scope(quad.triple, suffix), scoped_term(quad.graph_name, suffix)
+                located.append(LocatedTriple(triple, where, graph))
     except SyntaxError:
         located = []
     if len(located) != len(whole):
@@ -163,12 +171,14 @@ def locate_file(source: InputFile) -> list[LocatedTriple]:
 
 def _parse_whole(source: InputFile, rdf_format: ox.RdfFormat) -> list[ox.Quad]:
     # Imported here so that explanations served over HTTP do not load the build's modules.
-    from .load import parse_file
+    from .load import in_file_scope, parse_file, scoped_term
 
     if rdf_format == ox.RdfFormat.TURTLE:
         return [ox.Quad(*t) for t in parse_file(source).triples]
+    suffix = source.blank_node_suffix
     try:
-        return list(ox.parse(path=str(source.path), format=rdf_format))
+        return [ox.Quad(*in_file_scope(q.triple, suffix), scoped_term(q.graph_name, suffix))
+                for q in ox.parse(path=str(source.path), format=rdf_format)]
     except SyntaxError as exc:
         reason = str(exc.msg or exc).split(": ", 1)[-1]
         raise InputFileError(source.relative_path, reason, line=exc.lineno, column=exc.offset) from None

@@ -8,8 +8,11 @@ import pyoxigraph as ox
 
 from .dump import DUMP_FORMATS, GraphSelection, dump_file_name
 from .export import FORMAT_IRI, Format
+from .named_graphs import PREFIXES as GRAPH_PREFIXES
+from .named_graphs import graph_description, snapshot_graphs
 from .sparql import read_query
 from .store import Store
+from .vocab import ASSERTED_GRAPH, INFERRED_GRAPH
 from .vocab import PREFIXES as NATOGRAPH_PREFIXES
 from .terms import integer_literal, named_node, statement
 
@@ -36,6 +39,8 @@ PREFIXES = {
     "xsd": XSD,
     "natoid": NATOGRAPH_PREFIXES["natoid"],
     "nato": NATOGRAPH_PREFIXES["nato"],
+    "sd": GRAPH_PREFIXES["sd"],
+    "prov": GRAPH_PREFIXES["prov"],
 }
 
 
@@ -119,7 +124,7 @@ def void_description(statistics: DatasetStatistics, manifest: dict, *, dataset_i
                 for fmt in DUMP_FORMATS]
     triples += _distributions(dataset, server_url)
     triples += _access_service(dataset, server_url)
-    triples += _subsets(dataset, dataset_iri, counts, server_url)
+    triples += _subsets(dataset, manifest, server_url)
     for index, (class_iri, entities) in enumerate(statistics.classes):
         partition = ox.BlankNode(f"class-partition-{index}")
         triples += [statement(dataset, VOID + "classPartition", partition),
@@ -164,25 +169,11 @@ def _access_service(dataset: ox.NamedNode, server_url: str) -> list[ox.Triple]:
     ]
 
 
-def _subsets(dataset: ox.NamedNode, dataset_iri: str, counts: dict, server_url: str) -> list[ox.Triple]:
-    triples = []
-    described = {
-        GraphSelection.ASSERTED: "The triples stated in the project's Turtle files (ontology and data).",
-        GraphSelection.INFERRED: "The OWL 2 RL closure of the asserted triples, with derived date bounds, minus "
-                                 "trivial triples; disjoint from the asserted ones.",
-    }
-    base = dataset_iri.split("#")[0]
-    for selection, text in described.items():
-        subset = ox.NamedNode(f"{base}#{selection.value}")
-        triples += [
-            statement(dataset, VOID + "subset", subset),
-            statement(subset, RDF + "type", named_node(VOID + "Dataset")),
-            statement(subset, DCTERMS + "title", ox.Literal(f"natograph, {selection.value} triples", language="en")),
-            statement(subset, DCTERMS + "description", ox.Literal(text, language="en")),
-            statement(subset, VOID + "triples", integer_literal(counts[selection.value])),
-            statement(subset, VOID + "sparqlEndpoint", named_node(server_url + "/sparql")),
-        ]
-        triples += [statement(subset, VOID + "dataDump", named_node(_dump_url(server_url, selection, fmt))) for fmt in DUMP_FORMATS]
+def _subsets(dataset: ox.NamedNode, manifest: dict, server_url: str) -> list[ox.Triple]:
+    """The asserted and inferred graphs as subsets, named by their graph IRIs, and every named graph's description."""
+    triples = [statement(dataset, VOID + "subset", named_node(iri)) for iri in (ASSERTED_GRAPH, INFERRED_GRAPH)]
+    for graph in snapshot_graphs(manifest):
+        triples += graph_description(graph, server_url=server_url)
     return triples
 
 

@@ -25,6 +25,7 @@ BLUEPRINTS = [
     "checks:blueprint",
     "canned:blueprint",
     "resources:blueprint",
+    "graphs:blueprint",
     "dumps:blueprint",
     "pages:blueprint",
 ]

@@ -41,30 +41,13 @@ GRAPH_CHOICES = {"asserted": ASSERTED, "inferred": INFERRED}
 @blueprint.get("/id/<name>")
 def resource(name: str) -> Response:
     """A resource of the graph: 303 to its negotiated document, or the document itself (`/id/kfor.ttl`)."""
-    slug, fixed = split_extension(name)
-    iri = resource_base() + "id/" + slug
-    representation = fixed or negotiate(request.headers.get("Accept"), request.args.get("format"))
-    description = _describe(iri)
-    if description is None:
-        return _not_found(representation, iri, negotiated=fixed is None)
-    if fixed is None:
-        return _see_other(f"/id/{slug}.{representation.extension}")
-    return _document(description, representation, negotiated=False)
+    return _describe_resource(name, iri_prefix="id/", path_prefix="/id/", in_place=False)
 
 
 @blueprint.get("/ontology/<name>")
 def term(name: str) -> Response:
     """The page (or RDF description) of one ontology term, `…/ontology#name`."""
-    local, fixed = split_extension(name)
-    iri = resource_base() + "ontology#" + local
-    representation = fixed or negotiate(request.headers.get("Accept"), request.args.get("format"))
-    description = _describe(iri)
-    if description is None:
-        return _not_found(representation, iri, negotiated=fixed is None)
-    response = _document(description, representation, negotiated=fixed is None)
-    if fixed is None:
-        response.headers["Content-Location"] = f"/ontology/{local}.{representation.extension}"
-    return response
+    return _describe_resource(name, iri_prefix="ontology#", path_prefix="/ontology/", in_place=True)
 
 
 @blueprint.get("/ontology")
@@ -79,24 +62,47 @@ def ontology(extension: str | None = None) -> Response:
                                 f"offered: {', '.join(r.extension for r in REPRESENTATIONS)}")
     representation = fixed or negotiate(request.headers.get("Accept"), request.args.get("format"))
     state = current_state()
-    etag = _etag("ontology", representation.name)
+    etag = document_etag("ontology", representation.name)
     if is_not_modified(request, etag):
         return not_modified(etag)
     graph = file_graph_iri(state.config.ontology_file)
     if representation.is_html:
         rows = state.store.query(read_query("ontology-triples.rq"), dataset=Dataset(default_graphs=(graph,))).rows
         page = ontology_page(rows, _ontology_metadata(), _usage_counts())
-        body = render_template("ontology.html", page=page, alternates=_alternates("/ontology"))
+        body = render_template("ontology.html", page=page, alternates=alternates("/ontology"))
     else:
         triples = state.store.query(read_query("graph-triples.rq"), dataset=Dataset(default_graphs=(graph,))).triples
         body = _serialize([ox.Quad(t.subject, t.predicate, t.object, ox.NamedNode(graph)) for t in triples],
                           representation.fmt, sectioned=False)
     response = Response(body, content_type=representation.content_type)
     response.headers["ETag"] = etag
-    _link_alternates(response, "/ontology")
+    link_alternates(response, "/ontology")
     if fixed is None:
         response.headers["Vary"] = "Accept"
         response.headers["Content-Location"] = f"/ontology.{representation.extension}"
+    return response
+
+
+def _describe_resource(name: str, *, iri_prefix: str, path_prefix: str, in_place: bool) -> Response:
+    """The answer for `path_prefix + name`, about the IRI `resource_base + iri_prefix + name` without its extension.
+
+    With an extension (`kfor.ttl`), the document in that representation. Without one, the representation
+    negotiated by `format` or Accept: a 303 to its document, or (`in_place`) the document itself, naming its
+    address in Content-Location. An IRI the graph does not mention is a 404 in the representation asked for.
+    """
+    stem, fixed = split_extension(name)
+    iri = resource_base() + iri_prefix + stem
+    representation = fixed or negotiate(request.headers.get("Accept"), request.args.get("format"))
+    description = _describe(iri)
+    if description is None:
+        return not_found(representation, iri, negotiated=fixed is None)
+    if fixed is not None:
+        return _document(description, representation, negotiated=False)
+    document_path = f"{path_prefix}{stem}.{representation.extension}"
+    if not in_place:
+        return see_other(document_path)
+    response = _document(description, representation, negotiated=True)
+    response.headers["Content-Location"] = document_path
     return response
 
 
@@ -113,7 +119,7 @@ def _describe(iri: str) -> Description | None:
 def _document(description: Description, representation: Representation, *, negotiated: bool) -> Response:
     graph = _graph_parameter()
     path = page_path(description.resource.value) or request.path
-    etag = _etag("resource", representation.name, description.resource.value, graph or "both")
+    etag = document_etag("resource", representation.name, description.resource.value, graph or "both")
     if is_not_modified(request, etag):
         return not_modified(etag)
     if representation.is_html:
@@ -123,7 +129,7 @@ def _document(description: Description, representation: Representation, *, negot
         body = _serialize(quads, representation.fmt, sectioned=True)
     response = Response(body, content_type=representation.content_type)
     response.headers["ETag"] = etag
-    _link_alternates(response, path)
+    link_alternates(response, path)
     if negotiated:
         response.headers["Vary"] = "Accept"
     return response
@@ -141,8 +147,8 @@ def _html(description: Description) -> str:
         usage_query = bind_values(read_query("instances-of.rq" if summary.is_class else "uses-of.rq"),
                                   {"class" if summary.is_class else "property": description.resource})
         return render_template("term.html", page=page, summary=summary, usage_query=usage_query,
-                               alternates=_alternates(path))
-    return render_template("resource.html", page=page, alternates=_alternates(path))
+                               alternates=alternates(path))
+    return render_template("resource.html", page=page, alternates=alternates(path))
 
 
 def _serialize(quads: list[ox.Quad], fmt: Format, *, sectioned: bool) -> bytes:
@@ -166,8 +172,9 @@ def _serialize(quads: list[ox.Quad], fmt: Format, *, sectioned: bool) -> bytes:
     return "\n".join(sections).encode("utf-8")
 
 
-def _not_found(representation: Representation, iri: str, *, negotiated: bool) -> Response:
-    message = f"natograph has no resource <{iri}>"
+def not_found(representation: Representation, iri: str, *, negotiated: bool, kind: str = "resource") -> Response:
+    """A 404 in the representation asked for: a page, or an RDF document holding no triples and saying why."""
+    message = f"natograph has no {kind} <{iri}>"
     if representation.is_html:
         body = render_template("not_found.html", message=message, iri=iri)
     elif representation.fmt is Format.JSON_LD:
@@ -184,7 +191,8 @@ def _not_found(representation: Representation, iri: str, *, negotiated: bool) ->
     return response
 
 
-def _see_other(location: str) -> Response:
+def see_other(location: str) -> Response:
+    """303 See Other to the document `location`, keeping the request's query string."""
     if request.query_string:
         location += "?" + request.query_string.decode("utf-8", "replace")
     response = redirect(location, code=303)
@@ -201,16 +209,17 @@ def _graph_parameter() -> str | None:
     return graph
 
 
-def _alternates(path: str) -> list[tuple[str, str, str]]:
+def alternates(path: str) -> list[tuple[str, str, str]]:
     """(label, address, media type) of every representation of the page at `path`."""
     labels = {"html": "HTML", "ttl": "Turtle", "nt": "N-Triples", "jsonld": "JSON-LD", "rdf": "RDF/XML",
               "trig": "TriG", "nq": "N-Quads"}
     return [(labels[r.extension], f"{path}.{r.extension}", r.media_types[0]) for r in REPRESENTATIONS]
 
 
-def _link_alternates(response: Response, path: str) -> None:
+def link_alternates(response: Response, path: str) -> None:
+    """Link headers to every representation of the page at `path`."""
     response.headers["Link"] = ", ".join(
-        f'<{address}>; rel="alternate"; type="{media_type}"' for _, address, media_type in _alternates(path))
+        f'<{address}>; rel="alternate"; type="{media_type}"' for _, address, media_type in alternates(path))
 
 
 def _usage_counts() -> dict[str, int]:
@@ -223,7 +232,8 @@ def _ontology_metadata() -> dict:
     return served_statistics().metadata
 
 
-def _etag(*parts: str) -> str:
+def document_etag(*parts: str) -> str:
+    """A weak ETag of the served snapshot, this version and `parts`."""
     digest = hashlib.sha256("\0".join(parts).encode("utf-8")).hexdigest()[:16]
     return f'W/"{current_state().snapshot_key}-{__version__}-{digest}"'
 

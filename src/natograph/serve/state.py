@@ -3,15 +3,27 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Protocol, runtime_checkable
 
 from flask import current_app
 
 from ..config import Config
 from ..executor import QueryExecutor
-from ..store import EmbeddedStore
+from ..snapshot import Snapshot
+from ..store import Store
 from .limits import RateLimiter
 
 EXTENSION_KEY = "natograph"
+
+
+@runtime_checkable
+class ServedStore(Store, Protocol):
+    """A store with the local snapshot it answers for: its own database (embedded), or the original of a copy (remote).
+
+    Queries go to the store; the manifest, dumps, check report and explanations read the local snapshot.
+    """
+
+    snapshot: Snapshot
 
 
 @dataclass
@@ -19,9 +31,14 @@ class ServerState:
     """The state of one application, kept in `app.extensions["natograph"]`."""
 
     config: Config
-    store: EmbeddedStore
+    store: ServedStore
     executor: QueryExecutor
     rate_limiter: RateLimiter
+
+    @property
+    def snapshot(self) -> Snapshot:
+        """The served snapshot on this machine, whichever store answers the queries."""
+        return self.store.snapshot
 
     @property
     def snapshot_key(self) -> str:
@@ -29,7 +46,7 @@ class ServerState:
 
     @property
     def manifest(self) -> dict:
-        return self.store.snapshot.manifest
+        return self.snapshot.manifest
 
 
 def current_state() -> ServerState:
