@@ -1,7 +1,7 @@
 """The memory image in a real `natograph serve`: workers forked from it answer, and nothing outlives the server."""
 
 import json
-import os
+import subprocess
 import time
 from urllib.parse import urlencode
 
@@ -34,20 +34,14 @@ def wait_for_memory_workers(server, seconds=30):
 
 
 def descendants(pid):
+    listing = subprocess.run(["ps", "-e", "-o", "pid=,ppid="], capture_output=True, text=True, check=True).stdout
     children = {}
-    for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            try:
-                with open(f"/proc/{entry}/stat") as stat:
-                    parent = int(stat.read().rsplit(")", 1)[1].split()[1])
-            except OSError:
-                continue
-            children.setdefault(parent, []).append(int(entry))
+    for child, parent in (map(int, line.split()) for line in listing.splitlines()):
+        children.setdefault(parent, []).append(child)
     found, pending = [], list(children.get(pid, []))
     while pending:
-        child = pending.pop()
-        found.append(child)
-        pending += children.get(child, [])
+        found.append(pending.pop())
+        pending += children.get(found[-1], [])
     return found
 
 
