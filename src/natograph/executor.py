@@ -146,8 +146,7 @@ class WorkerPool:
         self._closed = False
         self.last_start_error: str | None = None
         self.image: MemoryImage | None = None
-        if self._wants_image():
-            self.image = MemoryImage(self._context, config, snapshot_key, worker_main=serve_jobs)
+        self._image_wanted = self._wants_image()
         atexit.register(self.close)
         threading.Thread(target=self._start_workers, name="natograph-worker-start", daemon=True).start()
 
@@ -196,8 +195,10 @@ class WorkerPool:
                 break
         for worker in workers:
             worker.stop()
-        if self.image is not None:
-            self.image.close()
+        with self._start_lock:
+            image = self.image
+        if image is not None:
+            image.close()
 
     def _wants_image(self) -> bool:
         triples = read_manifest(self.config, self.snapshot_key)["counts"]["all"]
@@ -206,12 +207,18 @@ class WorkerPool:
 
     def _image_state(self) -> str:
         if self.image is None:
-            return "off"
+            return "loading" if self._image_wanted and not self._closed else "off"
         if self.image.loaded:
             return "loaded"
         return "failed" if self.image.error else "loading"
 
     def _start_workers(self) -> None:
+        # Started here, not in __init__: the first process started may have to start the fork server first.
+        if self._image_wanted:
+            with self._start_lock:
+                if self._closed:
+                    return
+                self.image = MemoryImage(self._context, self.config, self.snapshot_key, worker_main=serve_jobs)
         # A small image loads in well under a second: its workers are then forked straight away.
         if self.image is not None and self.image.wait(IMAGE_FIRST_WAIT_SECONDS):
             for _ in range(self.size):
