@@ -64,7 +64,7 @@ def parsed_quads(body: bytes, fmt: Format) -> list[ox.Quad]:
 def assert_dump_matches_snapshot(body: bytes, fmt: Format, selection: GraphSelection, store) -> None:
     quads = parsed_quads(body, fmt)
     if fmt in (Format.TRIG, Format.N_QUADS):
-        expected_graphs = [g.value for g in dump_graphs(store, selection, fmt)]
+        expected_graphs = [g.value for g in dump_graphs(store.snapshot, selection, fmt)]
         assert {q.graph_name.value for q in quads} == set(expected_graphs)
         for graph_iri in expected_graphs:
             in_dump = graph_of(q.triple for q in quads if q.graph_name.value == graph_iri)
@@ -81,12 +81,12 @@ def assert_dump_matches_snapshot(body: bytes, fmt: Format, selection: GraphSelec
 @pytest.mark.parametrize("fmt", DUMP_FORMATS)
 def test_every_dump_parses_back_into_the_snapshot_s_graphs(store, fmt, selection):
     output = io.BytesIO()
-    write_dump(store, fmt, selection, output)
+    write_dump(store.snapshot, fmt, selection, output)
     assert_dump_matches_snapshot(output.getvalue(), fmt, selection, store)
 
 
 def test_a_dataset_dump_of_everything_holds_every_named_graph(store):
-    names = [g.value for g in dump_graphs(store, GraphSelection.ALL, Format.N_QUADS)]
+    names = [g.value for g in dump_graphs(store.snapshot, GraphSelection.ALL, Format.N_QUADS)]
     assert names[:2] == [GRAPH + "asserted", GRAPH + "inferred"]
     assert set(names) == {g.value for g in store.snapshot.store.named_graphs()}
     assert GRAPH + "data/injected.ttl" in names
@@ -95,7 +95,7 @@ def test_a_dataset_dump_of_everything_holds_every_named_graph(store):
 @pytest.mark.parametrize("fmt", DUMP_FORMATS)
 def test_the_project_dumps_parse_back(project_store, fmt):
     output = io.BytesIO()
-    write_dump(project_store, fmt, GraphSelection.ALL, output)
+    write_dump(project_store.snapshot, fmt, GraphSelection.ALL, output)
     assert_dump_matches_snapshot(output.getvalue(), fmt, GraphSelection.ALL, project_store)
 
 
@@ -160,7 +160,7 @@ def dump_threads() -> list[threading.Thread]:
 
 
 def test_a_streamed_dump_comes_in_chunks_and_stops_when_the_reader_does(project_store):
-    chunks = iter_dump(project_store, Format.N_TRIPLES, GraphSelection.ALL)
+    chunks = iter_dump(project_store.snapshot, Format.N_TRIPLES, GraphSelection.ALL)
     first, second = next(chunks), next(chunks)
     assert first and second
     assert len(dump_threads()) == 1
@@ -172,7 +172,7 @@ def test_a_streamed_dump_comes_in_chunks_and_stops_when_the_reader_does(project_
 
 
 def test_a_streamed_dump_is_whole(project_store):
-    streamed = b"".join(iter_dump(project_store, Format.TURTLE, GraphSelection.ALL))
+    streamed = b"".join(iter_dump(project_store.snapshot, Format.TURTLE, GraphSelection.ALL))
     written = io.BytesIO()
-    write_dump(project_store, Format.TURTLE, GraphSelection.ALL, written)
+    write_dump(project_store.snapshot, Format.TURTLE, GraphSelection.ALL, written)
     assert streamed == written.getvalue()

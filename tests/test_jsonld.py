@@ -7,7 +7,9 @@ import pytest
 import rdflib
 from rdflib.compare import isomorphic
 
-from natograph.jsonld import JsonLdContext, TermDefinition, context_from_store, serialize_document
+from natograph.errors import NotAcceptableError
+from natograph.jsonld import (DESCRIPTION_PREFIXES, JsonLdContext, TermDefinition, context_from_store,
+                              serialize_document, store_context)
 from natograph.snapshot import open_snapshot
 from natograph.store import EmbeddedStore
 from natograph.terms import triple_to_rdflib
@@ -15,6 +17,7 @@ from natograph.terms import triple_to_rdflib
 from .web_fixture import NATO, NATOID, built_web_project
 
 XSD = "http://www.w3.org/2001/XMLSchema#"
+RDFS_LABEL = "http://www.w3.org/2000/01/rdf-schema#label"
 
 
 @pytest.fixture(scope="module")
@@ -88,3 +91,62 @@ def test_literals_that_do_not_fit_the_context_keep_their_type_or_language():
     assert node["accepted"] is True
     assert node["ledBy"] == {"@value": "not an IRI"}
     assert_parses_back(document, triples)
+
+
+def test_the_context_carries_the_prefixes_of_natographs_own_descriptions(store):
+    context = context_from_store(store).document()["@context"]
+    for prefix, namespace in DESCRIPTION_PREFIXES.items():
+        assert context[prefix] == namespace
+    assert context["void"] == "http://rdfs.org/ns/void#"
+
+
+def test_a_document_carries_its_context_inline(store):
+    context = context_from_store(store)
+    document = json.loads(serialize_document(context, all_triples(store)[:5]))
+    assert document["@context"] == context.document()["@context"]
+
+
+def test_added_prefixes_never_replace_the_contexts_own():
+    context = JsonLdContext([TermDefinition("label", RDFS_LABEL, language="en")], {"nato": NATO})
+    assert context.with_prefixes({"nato": "http://elsewhere/"}) is context
+    extended = context.with_prefixes({"ex": "http://example.org/", "label": "http://elsewhere/"})
+    assert extended.prefixes == {"nato": NATO, "ex": "http://example.org/"}
+    assert extended.document()["@context"]["label"] == {"@id": RDFS_LABEL, "@language": "en"}
+
+
+@pytest.mark.parametrize("prefixes, name", [({"nato": NATO}, "nato"), ({}, "id"), ({"type": NATO}, "ledBy")])
+def test_a_name_used_twice_in_a_context_is_refused(prefixes, name):
+    definitions = [TermDefinition(name, NATO + "x"), TermDefinition("label", RDFS_LABEL)]
+    with pytest.raises(ValueError, match="cannot use these names twice"):
+        JsonLdContext(definitions, prefixes)
+
+
+def test_a_triple_term_is_refused_naming_the_formats_that_can_hold_it():
+    subject = ox.NamedNode(NATOID + "x")
+    quoted = ox.Triple(subject, ox.NamedNode(NATO + "ledBy"), ox.NamedNode(NATOID + "y"))
+    with pytest.raises(NotAcceptableError, match="triple term") as refused:
+        serialize_document(JsonLdContext([]), [ox.Triple(subject, ox.NamedNode(NATO + "claims"), quoted)])
+    assert refused.value.http_status == 406
+    assert "text/turtle" in refused.value.to_dict()["offered"]
+
+
+def test_an_iri_whose_scheme_is_a_prefix_is_refused_rather_than_misread():
+    triple = ox.Triple(ox.NamedNode(NATOID + "x"), ox.NamedNode("nato:label"), ox.Literal("v"))
+    with pytest.raises(NotAcceptableError, match="prefix nato"):
+        serialize_document(JsonLdContext([]), [triple])
+    allowed = ox.Triple(ox.NamedNode("nato://host/x"), ox.NamedNode(RDFS_LABEL), ox.Literal("v"))
+    assert json.loads(serialize_document(JsonLdContext([]), [allowed]))["@graph"][0]["id"] == "nato://host/x"
+
+
+def test_a_directional_literal_keeps_its_direction():
+    triple = ox.Triple(ox.NamedNode(NATOID + "x"), ox.NamedNode(RDFS_LABEL),
+                       ox.Literal("Kosovo", language="en", direction=ox.BaseDirection.LTR))
+    context = JsonLdContext([TermDefinition("label", RDFS_LABEL, language="en")])
+    document = serialize_document(context, [triple])
+    assert json.loads(document)["@graph"][0]["label"] == {"@value": "Kosovo", "@language": "en", "@direction": "ltr"}
+    assert [q.triple for q in ox.parse(document, format=ox.RdfFormat.JSON_LD)] == [triple]
+
+
+def test_a_stores_context_is_computed_once_per_snapshot(store):
+    assert store_context(store) is store_context(store)
+    assert store_context(store).document() == context_from_store(store).document()

@@ -166,6 +166,14 @@ def test_a_resource_page_shows_its_inferred_facts(visit, tmp_path):
     assert "prp-trp" in page.locator("main").inner_text()
 
 
+def test_the_landing_page_links_a_named_graph_to_its_description(visit):
+    page = visit.open("/")
+    page.click('table.graphs a[href="/graph/data/places.ttl"]')
+    page.wait_for_load_state()
+    assert page.url.endswith("/graph/data/places.ttl.html")
+    assert page.locator("h1").inner_text() == "natograph, triples of data/places.ttl"
+
+
 def test_an_injected_label_with_markup_stays_text(visit):
     page = visit.open("/id/injected")
     assert page.locator("h1").inner_text() == INJECTED_LABEL

@@ -11,6 +11,7 @@ from natograph.serve import create_app
 from natograph.snapshot import open_snapshot
 from natograph.store import EmbeddedStore
 
+from .jsonld_checks import assert_compact, assert_reads_as
 from .web_fixture import INJECTED_LABEL, NATO, NATOID, built_web_project
 
 ASSERTED = "https://w3id.org/natograph/graph/asserted"
@@ -30,12 +31,8 @@ def served(tmp_path_factory):
     return create_app(config, store=store, executor=InlineExecutor(store)).test_client()
 
 
-def triples_of(body: bytes, extension: str, client=None) -> set[tuple[str, str, str]]:
-    """The (s, p, o) values of an RDF body; JSON-LD gets its context from the server first."""
-    if extension == "jsonld":
-        document = json.loads(body)
-        document["@context"] = client.get("/context.jsonld").get_json()["@context"]
-        body = json.dumps(document).encode()
+def triples_of(body: bytes, extension: str) -> set[tuple[str, str, str]]:
+    """The (s, p, o) values of an RDF body (a JSON-LD one carries its context)."""
     return {(q.subject.value, q.predicate.value, q.object.value) for q in ox.parse(body, format=OX_FORMAT[extension])}
 
 
@@ -73,7 +70,7 @@ def test_every_rdf_document_holds_the_resource_s_triples(served, extension):
     assert response.status_code == 200
     assert response.mimetype == MEDIA_TYPE[extension]
     assert response.headers["Content-Type"].endswith("charset=utf-8")
-    assert LED_BY in triples_of(response.data, extension, served)
+    assert LED_BY in triples_of(response.data, extension)
 
 
 def test_the_html_document_is_a_page_about_the_resource(served):
@@ -111,7 +108,7 @@ def test_an_unknown_resource_is_404_in_the_format_asked_for(served, accept, exte
     if extension == "html":
         assert "no resource" in response.data.decode()
     else:
-        assert triples_of(response.data, extension, served) == set()
+        assert triples_of(response.data, extension) == set()
     assert served.get(f"/id/no-such-thing.{extension}").status_code == 404
 
 
@@ -146,11 +143,21 @@ def test_an_unknown_graph_parameter_is_refused(served):
     assert response.status_code == 400 and response.get_json()["parameter"] == "graph"
 
 
-def test_json_ld_refers_to_the_context_and_reads_as_plain_json(served):
+def test_json_ld_carries_the_served_context_and_reads_as_plain_json(served):
     document = served.get("/id/op-a.jsonld").get_json()
-    assert document["@context"] == "http://localhost/context.jsonld"
+    assert document["@context"] == served.get("/context.jsonld").get_json()["@context"]
     operation = document["@graph"][0]
     assert operation["id"] == "natoid:op-a" and operation["label"] == "Operation A" and operation["ledBy"] == "natoid:org"
+    assert {"label", "ledBy", "startDate"} <= assert_compact(document)
+
+
+@pytest.mark.parametrize("path", ["/id/op-a", "/id/city", "/ontology/locatedIn", "/ontology"])
+def test_json_ld_reads_back_as_the_turtle_of_the_same_document(served, path):
+    document = served.get(path, headers={"Accept": "application/ld+json"}, follow_redirects=True)
+    assert document.status_code == 200 and document.mimetype == "application/ld+json"
+    assert_compact(json.loads(document.data))
+    turtle = served.get(path, headers={"Accept": "text/turtle"}, follow_redirects=True)
+    assert_reads_as(document.data, turtle.data)
 
 
 def test_rdf_keeps_canonical_iris_while_pages_link_to_this_server(served):
@@ -250,6 +257,6 @@ def test_an_unknown_term_is_404_in_the_format_asked_for(served, accept, extensio
     assert response.status_code == 404 and response.mimetype == MEDIA_TYPE[extension]
     assert response.headers["Vary"] == "Accept" and "Content-Location" not in response.headers
     if extension != "html":
-        assert triples_of(response.data, extension, served) == set()
+        assert triples_of(response.data, extension) == set()
     fixed = served.get(f"/ontology/Nothing.{extension}")
     assert fixed.status_code == 404 and fixed.mimetype == MEDIA_TYPE[extension] and "Vary" not in fixed.headers

@@ -9,8 +9,11 @@ import pytest
 import rdflib
 
 from natograph.export import FORMATS_BY_KIND, Format, ResultKind
+from natograph.jsonld import JsonLdContext, TermDefinition
 from natograph.results import serialize_graph, serialize_result
 from natograph.store import AskResult, GraphResult, SelectResult
+
+from .jsonld_checks import assert_compact, assert_reads_as, node_keys, parse_json
 
 XSD = "http://www.w3.org/2001/XMLSchema#"
 IRI = ox.NamedNode("https://w3id.org/natograph/id/kfor")
@@ -26,6 +29,13 @@ TRIPLES = [
     ox.Triple(IRI, ox.NamedNode("http://www.w3.org/2000/01/rdf-schema#label"), LABEL),
     ox.Triple(IRI, ox.NamedNode("https://w3id.org/natograph/ontology#startDate"), NUMBER),
 ]
+LED_BY = ox.Triple(IRI, ox.NamedNode("https://w3id.org/natograph/ontology#ledBy"),
+                   ox.NamedNode("https://w3id.org/natograph/id/nato"))
+CONTEXT = JsonLdContext([
+    TermDefinition("label", "http://www.w3.org/2000/01/rdf-schema#label", language="en"),
+    TermDefinition("startDate", "https://w3id.org/natograph/ontology#startDate"),
+    TermDefinition("ledBy", "https://w3id.org/natograph/ontology#ledBy", points_at_resources=True),
+])
 
 
 def solutions(body: bytes, fmt: ox.QueryResultsFormat) -> list[dict]:
@@ -114,3 +124,37 @@ def test_a_format_of_the_other_kind_is_refused():
         serialize_result(SELECT, Format.TURTLE)
     with pytest.raises(ValueError):
         serialize_result(GraphResult(TRIPLES), Format.CSV)
+
+
+def test_a_graph_in_json_ld_is_compact_against_the_context_given():
+    result = GraphResult(TRIPLES + [LED_BY, ox.Triple(BLANK, ox.NamedNode("http://e/p"), PLAIN)])
+    body = serialize_result(result, Format.JSON_LD, context=CONTEXT)
+    document = parse_json(body)
+    assert document["@context"] == CONTEXT.document()["@context"]
+    assert assert_compact(document) == {"label", "startDate", "ledBy", "http://e/p"}
+    kfor = next(node for node in document["@graph"] if node["id"] == "natoid:kfor")
+    assert kfor["label"] == LABEL.value and kfor["ledBy"] == "natoid:nato"
+    assert_reads_as(body, serialize_result(result, Format.TURTLE))
+
+
+def test_a_graph_in_json_ld_without_a_context_is_compact_against_the_prefixes():
+    body = serialize_result(GraphResult(TRIPLES + [LED_BY]), Format.JSON_LD)
+    document = parse_json(body)
+    assert assert_compact(document) == {"rdfs:label", "nato:startDate", "nato:ledBy"}
+    assert document["@graph"][0]["nato:ledBy"] == {"@id": "natoid:nato"}
+    assert_reads_as(body, serialize_graph(TRIPLES + [LED_BY], Format.TURTLE))
+
+
+def test_a_graph_in_json_ld_gets_the_prefixes_its_context_lacks():
+    triples = [ox.Triple(IRI, ox.NamedNode("http://rdfs.org/ns/void#triples"), ox.Literal("3", datatype=ox.NamedNode(XSD + "integer")))]
+    document = parse_json(serialize_graph(triples, Format.JSON_LD, context=CONTEXT,
+                                          prefixes={"void": "http://rdfs.org/ns/void#"}))
+    assert document["@context"]["void"] == "http://rdfs.org/ns/void#"
+    assert node_keys(document) == {"void:triples"} and document["@graph"][0]["void:triples"] == 3
+
+
+def test_query_results_in_json_ld_are_one_line_per_node():
+    body = serialize_result(GraphResult(TRIPLES + [ox.Triple(BLANK, ox.NamedNode("http://e/p"), PLAIN)]), Format.JSON_LD)
+    lines = body.decode("utf-8").splitlines()
+    assert len(lines) == 5  # the context, "@graph", each of the two nodes, the end
+    assert [json.loads(line.rstrip(","))["id"] for line in lines[2:4]] == ["natoid:kfor", "_:b0"]

@@ -12,6 +12,7 @@ from natograph.serve import create_app
 from natograph.snapshot import open_snapshot
 from natograph.store import EmbeddedStore
 
+from .jsonld_checks import assert_compact, assert_reads_as, parse_json
 from .serving import ServerProcess, built_mini_project
 from .web_fixture import built_web_project
 
@@ -161,3 +162,18 @@ def test_a_real_server_dereferences_a_graph_iri(tmp_path_factory):
         assert missing.status == 404 and missing.headers["Content-Type"].startswith("text/html")
     finally:
         server.stop()
+
+
+@pytest.mark.parametrize("name", GRAPH_NAMES)
+def test_the_json_ld_description_is_compact_against_the_served_context(served, name):
+    store, client = served
+    body = client.get(f"/graph/{name}.jsonld").data
+    document = parse_json(body)
+    assert document["@context"] == client.get("/context.jsonld").get_json()["@context"]
+    assert {"title", "void:triples", "void:sparqlEndpoint", "void:dataDump" if "/" not in name else "dcterms:source"} \
+        <= assert_compact(document)
+    (graph,) = document["@graph"]
+    assert graph["id"] == "https://w3id.org/natograph/graph/" + name
+    assert sorted(graph["type"]) == ["sd:Graph", "void:Dataset"]
+    assert graph["void:triples"] == stored_triples(store, GRAPH + name)
+    assert_reads_as(body, client.get(f"/graph/{name}.ttl").data)

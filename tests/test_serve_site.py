@@ -31,6 +31,20 @@ def test_landing_page_says_what_is_served_and_links_everything(served):
     assert GRAPH + "data/places.ttl" in page
 
 
+def test_landing_page_links_every_named_graph_to_its_description(served):
+    store, client = served
+    page = client.get("/").data.decode()
+    graphs = {g.value for g in store.snapshot.store.named_graphs()}
+    for iri in graphs:
+        path = "/graph/" + iri.removeprefix(GRAPH)
+        assert f'<a href="{path}"><code>{iri}</code></a>' in page
+        redirect = client.get(path, headers={"Accept": "text/html"})
+        assert redirect.status_code == 303
+        document = client.get(redirect.headers["Location"])
+        assert document.status_code == 200 and document.mimetype == "text/html"
+        assert f"<code>{iri}</code>" in document.data.decode()
+
+
 def test_landing_page_stylesheet_is_served_locally(served):
     _, client = served
     page = client.get("/").data.decode()

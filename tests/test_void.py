@@ -9,6 +9,7 @@ from natograph.snapshot import open_snapshot
 from natograph.store import EmbeddedStore
 from natograph.void import dataset_statistics, void_description
 
+from .jsonld_checks import assert_compact, assert_reads_as, parse_json
 from .web_fixture import NATO, NATOID, built_web_project
 
 VOID = "http://rdfs.org/ns/void#"
@@ -113,3 +114,17 @@ def test_license_title_and_sources_come_from_the_graph(project_store):
     sources = {v.value for v in values(description, DATASET, DCTERMS + "source")}
     assert NATOID + "source-000" in sources
     assert values(description, DATASET, VOID + "sparqlEndpoint") == [ox.NamedNode("https://example.org/sparql")]
+
+
+def test_the_json_ld_description_is_compact_against_the_served_context(served):
+    _, client = served
+    body = client.get("/void", headers={"Accept": "application/ld+json"}).data
+    document = parse_json(body)
+    assert document["@context"] == client.get("/context.jsonld").get_json()["@context"]
+    keys = assert_compact(document)
+    assert {"title", "void:triples", "void:subset", "dcat:distribution", "dcterms:modified"} <= keys
+    dataset = next(node for node in document["@graph"] if node["id"] == "https://w3id.org/natograph/void#dataset")
+    assert sorted(dataset["type"]) == ["dcat:Dataset", "void:Dataset"]
+    assert dataset["void:sparqlEndpoint"] == {"@id": "http://localhost/sparql"}
+    assert isinstance(dataset["void:triples"], int)
+    assert_reads_as(body, client.get("/void", headers={"Accept": "text/turtle"}).data)

@@ -190,15 +190,14 @@ def export_command(config: Config, output_format: str, selection: str, output: s
     from .dump import GraphSelection, write_dump, write_dump_file
     from .errors import OutputFileError
     from .export import Format
-    from .store import EmbeddedStore
 
     fmt = next(f for f in Format if f.short_name == output_format)
-    store = EmbeddedStore(ensure_snapshot(config))
+    snapshot = ensure_snapshot(config)
     if output is None:
-        write_dump(store, fmt, GraphSelection(selection), click.get_binary_stream("stdout"))
+        write_dump(snapshot, fmt, GraphSelection(selection), click.get_binary_stream("stdout"))
         return
     try:
-        write_dump_file(store, fmt, GraphSelection(selection), output)
+        write_dump_file(snapshot, fmt, GraphSelection(selection), output)
     except OSError as exc:
         raise OutputFileError(output, exc.strerror or str(exc)) from None
 

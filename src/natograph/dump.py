@@ -3,7 +3,8 @@
 Triple formats (Turtle, N-Triples, JSON-LD, RDF/XML) hold the chosen graphs merged into one; the
 dataset formats (TriG, N-Quads) keep each triple in its named graph, and "all" is then every named
 graph of the snapshot: asserted, inferred and one per input file. Dumps read the snapshot's Oxigraph
-database directly, in index order, so that nothing but the current chunk is held in memory.
+database directly, in index order, so that nothing but the current chunk is held in memory; they need
+the snapshot only, whichever store answers the server's queries.
 """
 
 from __future__ import annotations
@@ -18,7 +19,8 @@ from typing import BinaryIO, Iterator
 import pyoxigraph as ox
 
 from .export import OXIGRAPH_RDF_FORMAT, Format
-from .jsonld import JsonLdContext, context_from_store, iter_document
+from .jsonld import JsonLdContext, iter_document, store_context
+from .snapshot import Snapshot
 from .store import EmbeddedStore
 from .vocab import ASSERTED_GRAPH, INFERRED_GRAPH, PREFIXES
 
@@ -41,12 +43,12 @@ class DumpInterrupted(RuntimeError):
     """The serialiser stopped before the end of a streamed dump (the response is then cut off)."""
 
 
-def dump_graphs(store: EmbeddedStore, selection: GraphSelection, fmt: Format) -> list[ox.NamedNode]:
+def dump_graphs(snapshot: Snapshot, selection: GraphSelection, fmt: Format) -> list[ox.NamedNode]:
     """The named graphs a dump reads, in the order it writes them."""
     chosen = {GraphSelection.ASSERTED: [ASSERTED_GRAPH], GraphSelection.INFERRED: [INFERRED_GRAPH],
               GraphSelection.ALL: [ASSERTED_GRAPH, INFERRED_GRAPH]}[selection]
     if fmt in DATASET_FORMATS and selection is GraphSelection.ALL:
-        others = sorted(g.value for g in store.snapshot.store.named_graphs() if g.value not in chosen)
+        others = sorted(g.value for g in snapshot.store.named_graphs() if g.value not in chosen)
         chosen = chosen + others
     return [ox.NamedNode(iri) for iri in chosen]
 
@@ -56,51 +58,55 @@ def dump_file_name(selection: GraphSelection, fmt: Format) -> str:
     return f"natograph-{selection.value}.{fmt.extension}"
 
 
-def write_dump(store: EmbeddedStore, fmt: Format, selection: GraphSelection, output: BinaryIO, *,
+def write_dump(snapshot: Snapshot, fmt: Format, selection: GraphSelection, output: BinaryIO, *,
                context: JsonLdContext | None = None) -> None:
-    """Write a dump to a binary file object."""
+    """Write a dump to a binary file object (JSON-LD with `context`, by default the snapshot's)."""
     if fmt not in DUMP_FORMATS:
         raise ValueError(f"{fmt.name} is not an RDF format")
-    graphs = dump_graphs(store, selection, fmt)
+    graphs = dump_graphs(snapshot, selection, fmt)
     if fmt is Format.JSON_LD:
-        for chunk in _json_ld_chunks(store, graphs, context or context_from_store(store)):
+        for chunk in _json_ld_chunks(snapshot, graphs, context or _snapshot_context(snapshot)):
             output.write(chunk)
         return
-    quads = _quads(store, graphs)
+    quads = _quads(snapshot, graphs)
     items = quads if fmt in DATASET_FORMATS else (quad.triple for quad in quads)
     ox.serialize(items, output, format=OXIGRAPH_RDF_FORMAT[fmt], prefixes=PREFIXES)
 
 
-def write_dump_file(store: EmbeddedStore, fmt: Format, selection: GraphSelection, path: Path, *,
+def write_dump_file(snapshot: Snapshot, fmt: Format, selection: GraphSelection, path: Path, *,
                     context: JsonLdContext | None = None) -> None:
     """Write a dump to `path` through a temporary file, so that a failure never leaves a partial file."""
     path = Path(path)
     temporary = path.with_name(f".{path.name}.{os.getpid()}.partial")
     try:
         with open(temporary, "wb") as output:
-            write_dump(store, fmt, selection, output, context=context)
+            write_dump(snapshot, fmt, selection, output, context=context)
         os.replace(temporary, path)
     finally:
         temporary.unlink(missing_ok=True)
 
 
-def iter_dump(store: EmbeddedStore, fmt: Format, selection: GraphSelection, *,
+def iter_dump(snapshot: Snapshot, fmt: Format, selection: GraphSelection, *,
               context: JsonLdContext | None = None) -> Iterator[bytes]:
     """A dump as a stream of byte chunks, for an HTTP response; nothing starts until the first chunk is asked for."""
-    graphs = dump_graphs(store, selection, fmt)
+    graphs = dump_graphs(snapshot, selection, fmt)
     if fmt is Format.JSON_LD:
-        yield from _json_ld_chunks(store, graphs, context or context_from_store(store))
+        yield from _json_ld_chunks(snapshot, graphs, context or _snapshot_context(snapshot))
         return
-    yield from _serialised_in_thread(lambda output: write_dump(store, fmt, selection, output))
+    yield from _serialised_in_thread(lambda output: write_dump(snapshot, fmt, selection, output))
 
 
-def _quads(store: EmbeddedStore, graphs: list[ox.NamedNode]) -> Iterator[ox.Quad]:
+def _snapshot_context(snapshot: Snapshot) -> JsonLdContext:
+    return store_context(EmbeddedStore(snapshot))
+
+
+def _quads(snapshot: Snapshot, graphs: list[ox.NamedNode]) -> Iterator[ox.Quad]:
     for graph in graphs:
-        yield from store.snapshot.store.quads_for_pattern(None, None, None, graph)
+        yield from snapshot.store.quads_for_pattern(None, None, None, graph)
 
 
-def _json_ld_chunks(store: EmbeddedStore, graphs: list[ox.NamedNode], context: JsonLdContext) -> Iterator[bytes]:
-    triples = (quad.triple for quad in _quads(store, graphs))
+def _json_ld_chunks(snapshot: Snapshot, graphs: list[ox.NamedNode], context: JsonLdContext) -> Iterator[bytes]:
+    triples = (quad.triple for quad in _quads(snapshot, graphs))
     pending: list[bytes] = []
     size = 0
     for piece in iter_document(context, triples):

@@ -21,6 +21,7 @@ from typing import Protocol
 from .config import Config
 from .errors import NatographError, QueryFailedError, QueryTimeoutError, ServerBusyError, SnapshotError
 from .export import FORMATS_BY_KIND, Format
+from .jsonld import store_context
 from .memory_image import ImageUnavailable, MemoryImage, has_image_file, image_supported
 from .results import result_kind, serialize_result
 from .snapshot import open_snapshot, read_manifest
@@ -72,7 +73,13 @@ def answer(store: Store, job: QueryJob) -> QueryAnswer:
         raise QueryFailedError(f"the query could not be evaluated: {exc}") from None
     kind = result_kind(result)
     fmt = job.fmt if job.fmt.kind is kind else FORMATS_BY_KIND[kind][0]
-    return QueryAnswer(serialize_result(result, fmt, max_rows=job.limits.max_rows), fmt, result.truncated)
+    context = store_context(store) if fmt is Format.JSON_LD else None
+    try:
+        body = serialize_result(result, fmt, max_rows=job.limits.max_rows, context=context)
+    except (OSError, RuntimeError, ValueError) as exc:
+        # Oxigraph's serialisers report terms a format cannot express this way; the worker must live on.
+        raise QueryFailedError(f"the result could not be written as {fmt.media_type}: {exc}") from None
+    return QueryAnswer(body, fmt, result.truncated)
 
 
 class InlineExecutor:

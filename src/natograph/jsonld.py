@@ -4,7 +4,8 @@
 "startDate": {"@value": "1999", "@type": "xsd:gYear"}}`: one object per subject, a property's values as a
 single value or a list, IRIs as compact strings where the context says the property points at resources,
 English strings, integers and booleans as JSON values; anything else as an explicit value object, so
-that a JSON-LD processor reads back exactly the triples written.
+that a JSON-LD processor reads back exactly the triples written. Every document carries its context inline,
+so that no reader (rdflib, jsonld.js, Oxigraph's parser) has to fetch anything to read it.
 """
 
 from __future__ import annotations
@@ -16,6 +17,8 @@ from typing import Iterable, Iterator
 
 import pyoxigraph as ox
 
+from .errors import NotAcceptableError
+from .export import FORMATS_BY_KIND, Format, ResultKind
 from .sparql import read_query
 from .store import Dataset, Store
 from .vocab import ASSERTED_GRAPH, NATO, PREFIXES
@@ -24,6 +27,17 @@ RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 XSD = "http://www.w3.org/2001/XMLSchema#"
 OWL = "http://www.w3.org/2002/07/owl#"
 _CANONICAL_INTEGER = re.compile(r"^(0|-?[1-9][0-9]*)$")
+# The vocabularies of natograph's own descriptions (the dataset, its named graphs): in the context too, so that
+# those documents compact against the same context as the data.
+DESCRIPTION_PREFIXES = {
+    "void": "http://rdfs.org/ns/void#",
+    "dcat": "http://www.w3.org/ns/dcat#",
+    "sd": "http://www.w3.org/ns/sparql-service-description#",
+    "foaf": "http://xmlns.com/foaf/0.1/",
+    "formats": "http://www.w3.org/ns/formats/",
+}
+# The context's own keys besides prefixes and terms.
+KEYWORD_ALIASES = {"id": "@id", "type": "@type"}
 # Short names for the standard terms the data uses most; ontology terms take precedence over these.
 STANDARD_TERMS = {
     "label": {"@id": "rdfs:label", "@language": "en"},
@@ -55,13 +69,25 @@ class JsonLdContext:
     def __init__(self, definitions: Iterable[TermDefinition], prefixes: dict[str, str] = PREFIXES):
         self.prefixes = dict(prefixes)
         self.definitions = {d.name: d for d in definitions}
+        clashes = sorted((self.definitions.keys() | self.prefixes.keys()) & KEYWORD_ALIASES.keys()
+                         | self.definitions.keys() & self.prefixes.keys())
+        if clashes:
+            raise ValueError(f"a JSON-LD context cannot use these names twice: {', '.join(clashes)}")
         self._by_iri = {d.iri: d for d in self.definitions.values()}
         # Longest namespaces first, so that a more specific prefix wins.
         self._namespaces = sorted(self.prefixes.items(), key=lambda item: -len(item[1]))
 
+    def with_prefixes(self, prefixes: dict[str, str]) -> JsonLdContext:
+        """This context with the prefixes it lacks added (its own prefixes and terms win); itself if nothing is added."""
+        added = {name: namespace for name, namespace in prefixes.items()
+                 if name not in self.prefixes and name not in self.definitions and name not in KEYWORD_ALIASES}
+        if not added:
+            return self
+        return JsonLdContext(self.definitions.values(), {**self.prefixes, **added})
+
     def document(self) -> dict:
         """The context document, as served at /context.jsonld."""
-        context: dict = {"id": "@id", "type": "@type", **self.prefixes}
+        context: dict = {**KEYWORD_ALIASES, **self.prefixes}
         for definition in self.definitions.values():
             entry: dict = {"@id": self.compact_iri(definition.iri)}
             if definition.points_at_resources:
@@ -77,6 +103,11 @@ class JsonLdContext:
             local = iri[len(namespace):]
             if iri.startswith(namespace) and local and not local.startswith("//"):
                 return f"{prefix}:{local}"
+        scheme, _, rest = iri.partition(":")
+        if scheme in self.prefixes and not rest.startswith("//"):
+            # JSON-LD would read it as a compact IRI (the specification's "IRI confused with prefix").
+            raise NotAcceptableError(f"JSON-LD cannot write the IRI <{iri}>: its scheme is the prefix {scheme}: "
+                                     "ask for another RDF format", _other_graph_media_types())
         return iri
 
     def vocabulary_name(self, iri: str) -> str:
@@ -88,6 +119,9 @@ class JsonLdContext:
         """The `id` of a node: a compact IRI or a blank node identifier."""
         if isinstance(term, ox.BlankNode):
             return f"_:{term.value}"
+        if isinstance(term, ox.Triple):
+            raise NotAcceptableError(f"JSON-LD cannot express a triple term (RDF 1.2) such as {term}: "
+                                     "ask for another RDF format", _other_graph_media_types())
         return self.compact_iri(term.value)
 
     def node_object(self, subject, triples: Iterable[ox.Triple]) -> dict:
@@ -111,9 +145,11 @@ class JsonLdContext:
 
     def _value(self, definition: TermDefinition | None, obj) -> object:
         points_at_resources = definition is not None and definition.points_at_resources
-        if isinstance(obj, (ox.NamedNode, ox.BlankNode)):
+        if not isinstance(obj, ox.Literal):
             return self.node_id(obj) if points_at_resources else {"@id": self.node_id(obj)}
         language = definition.language if definition else None
+        if obj.direction is not None:
+            return {"@value": obj.value, "@language": obj.language, "@direction": str(obj.direction)}
         if obj.language:
             return obj.value if obj.language == language else {"@value": obj.value, "@language": obj.language}
         datatype = obj.datatype.value
@@ -137,6 +173,7 @@ class JsonLdContext:
 def context_from_store(store: Store) -> JsonLdContext:
     """The context of a snapshot: a short name for each ontology term and the standard terms the data uses."""
     result = store.query(read_query("context-terms.rq"), dataset=Dataset(default_graphs=(ASSERTED_GRAPH,)))
+    prefixes = {**PREFIXES, **DESCRIPTION_PREFIXES}
     kinds: dict[str, set[str]] = {}
     for term, kind in result.rows:
         kinds.setdefault(term.value, set()).add(kind.value)
@@ -145,6 +182,8 @@ def context_from_store(store: Store) -> JsonLdContext:
         name = iri[len(str(NATO)):]
         if not name or not name.replace("_", "a").isalnum():
             continue
+        if name in prefixes or name in KEYWORD_ALIASES:
+            continue  # the ontology's term would hide a prefix or `id`/`type`: it keeps its compact IRI
         definitions.append(TermDefinition(name, iri, points_at_resources=OWL + "ObjectProperty" in declared))
     taken = {d.name for d in definitions}
     for name, entry in STANDARD_TERMS.items():
@@ -153,7 +192,25 @@ def context_from_store(store: Store) -> JsonLdContext:
             definitions.append(TermDefinition(name, PREFIXES[prefix] + local,
                                               points_at_resources=entry.get("@type") == "@id",
                                               language=entry.get("@language")))
-    return JsonLdContext(definitions)
+    return JsonLdContext(definitions, prefixes)
+
+
+_REMEMBERED_CONTEXTS: dict[str, JsonLdContext] = {}
+REMEMBERED_SNAPSHOTS = 8
+
+
+def store_context(store: Store) -> JsonLdContext:
+    """The context of a store's snapshot, computed once per process: a snapshot key names one content."""
+    context = _REMEMBERED_CONTEXTS.get(store.key)
+    if context is None:
+        if len(_REMEMBERED_CONTEXTS) >= REMEMBERED_SNAPSHOTS:
+            _REMEMBERED_CONTEXTS.clear()
+        context = _REMEMBERED_CONTEXTS[store.key] = context_from_store(store)
+    return context
+
+
+def _other_graph_media_types() -> list[str]:
+    return [fmt.media_type for fmt in FORMATS_BY_KIND[ResultKind.GRAPH] if fmt is not Format.JSON_LD]
 
 
 def node_objects(context: JsonLdContext, triples: Iterable[ox.Triple]) -> Iterator[dict]:
@@ -169,15 +226,11 @@ def node_objects(context: JsonLdContext, triples: Iterable[ox.Triple]) -> Iterat
         yield context.node_object(subject, run)
 
 
-def iter_document(context: JsonLdContext, triples: Iterable[ox.Triple], *, context_reference: str | None = None,
-                  pretty: bool = False) -> Iterator[str]:
-    """A JSON-LD document `{"@context": …, "@graph": [node objects]}` in pieces, written as the triples come.
-
-    The context is referenced by URL when `context_reference` is given, else written inline.
-    """
-    header = context_reference if context_reference is not None else context.document()["@context"]
+def iter_document(context: JsonLdContext, triples: Iterable[ox.Triple], *, pretty: bool = False) -> Iterator[str]:
+    """A JSON-LD document `{"@context": {…}, "@graph": [node objects]}` in pieces, written as the triples come."""
     indent = 2 if pretty else None
-    yield '{"@context": ' + json.dumps(header, ensure_ascii=False, indent=indent) + ',\n"@graph": [\n'
+    header = json.dumps(context.document()["@context"], ensure_ascii=False, indent=indent)
+    yield '{"@context": ' + header + ',\n"@graph": [\n'
     first = True
     for node in node_objects(context, triples):
         yield ("" if first else ",\n") + json.dumps(node, ensure_ascii=False, indent=indent)
@@ -185,12 +238,11 @@ def iter_document(context: JsonLdContext, triples: Iterable[ox.Triple], *, conte
     yield "\n]}\n"
 
 
-def serialize_document(context: JsonLdContext, triples: Iterable[ox.Triple], *, context_reference: str | None = None,
-                       pretty: bool = True) -> bytes:
+def serialize_document(context: JsonLdContext, triples: Iterable[ox.Triple], *, pretty: bool = True) -> bytes:
     """A whole JSON-LD document as UTF-8 bytes (grouping each subject's triples into one node object)."""
     by_subject: dict = {}
     for triple in triples:
         by_subject.setdefault(triple.subject, []).append(triple)
     ordered = [t for group in by_subject.values() for t in group]
-    text = "".join(iter_document(context, ordered, context_reference=context_reference, pretty=pretty))
+    text = "".join(iter_document(context, ordered, pretty=pretty))
     return text.encode("utf-8")

@@ -1,4 +1,8 @@
-"""Result writers: SPARQL JSON, XML, CSV and TSV for bindings and booleans; RDF serialisations for graphs."""
+"""Result writers: SPARQL JSON, XML, CSV and TSV for bindings and booleans; RDF serialisations for graphs.
+
+Graphs in JSON-LD are compact, with their context inline (jsonld.py): the project's context when the caller
+has it, else the prefixes alone.
+"""
 
 from __future__ import annotations
 
@@ -10,6 +14,7 @@ from xml.sax.saxutils import escape, quoteattr
 import pyoxigraph as ox
 
 from .export import OXIGRAPH_RDF_FORMAT, Format, ResultKind
+from .jsonld import JsonLdContext, serialize_document
 from .store import AskResult, GraphResult, QueryResult, SelectResult
 from .vocab import PREFIXES
 
@@ -25,12 +30,16 @@ def result_kind(result: QueryResult) -> ResultKind:
     return ResultKind.GRAPH if isinstance(result, GraphResult) else ResultKind.SOLUTIONS
 
 
-def serialize_result(result: QueryResult, fmt: Format, *, max_rows: int | None = None) -> bytes:
-    """The bytes of a query result in a format of its kind; `max_rows` is reported when the result was cut."""
+def serialize_result(result: QueryResult, fmt: Format, *, max_rows: int | None = None,
+                     context: JsonLdContext | None = None) -> bytes:
+    """The bytes of a query result in a format of its kind; `max_rows` is reported when the result was cut.
+
+    A graph in JSON-LD is compacted with `context` (the snapshot's, `jsonld.store_context`) when given.
+    """
     if fmt.kind is not result_kind(result):
         raise ValueError(f"{fmt.name} cannot express a {result_kind(result).value} result")
     if isinstance(result, GraphResult):
-        return serialize_graph(result.triples, fmt)
+        return serialize_graph(result.triples, fmt, context=context, pretty=False)
     writer = {
         Format.SPARQL_JSON: write_json,
         Format.SPARQL_XML: write_xml,
@@ -40,12 +49,25 @@ def serialize_result(result: QueryResult, fmt: Format, *, max_rows: int | None =
     return writer(result, max_rows=max_rows)
 
 
-def serialize_graph(triples, fmt: Format, *, prefixes: dict[str, str] | None = None) -> bytes:
-    """Triples in an RDF format (natograph's prefixes unless others are given); N-Quads and TriG put them in the default graph."""
+def serialize_graph(triples, fmt: Format, *, prefixes: dict[str, str] | None = None,
+                    context: JsonLdContext | None = None, pretty: bool = True) -> bytes:
+    """Triples in an RDF format (natograph's prefixes unless others are given); N-Quads and TriG put them in the default graph.
+
+    JSON-LD is compact against `context` (with any of `prefixes` it lacks), else against the prefixes alone;
+    `pretty` indents it.
+    """
+    if fmt is Format.JSON_LD:
+        return serialize_document(_json_ld_context(context, prefixes), triples, pretty=pretty)
     rdf_format = OXIGRAPH_RDF_FORMAT[fmt]
     if rdf_format.supports_datasets:
         triples = [ox.Quad(t.subject, t.predicate, t.object, ox.DefaultGraph()) for t in triples]
     return ox.serialize(triples, format=rdf_format, prefixes=PREFIXES if prefixes is None else prefixes)
+
+
+def _json_ld_context(context: JsonLdContext | None, prefixes: dict[str, str] | None) -> JsonLdContext:
+    if context is None:
+        return JsonLdContext((), PREFIXES if prefixes is None else prefixes)
+    return context if prefixes is None else context.with_prefixes(prefixes)
 
 
 def write_json(result: SelectResult | AskResult, *, max_rows: int | None = None) -> bytes:

@@ -13,10 +13,10 @@ from ..config import Config
 from ..errors import NatographError, PayloadTooLargeError
 from ..executor import QueryExecutor, default_executor
 from ..snapshot import open_snapshot
-from ..store import EmbeddedStore, open_store
+from ..store import open_store
 from .limits import RateLimiter
 from .responses import add_cors_headers, error_response
-from .state import EXTENSION_KEY, ServerState
+from .state import EXTENSION_KEY, ServedStore, ServerState
 
 # Each entry is "module:attribute" of a Blueprint below natograph.serve; adding a concern is one line.
 BLUEPRINTS = [
@@ -31,7 +31,7 @@ BLUEPRINTS = [
 ]
 
 
-def create_app(config: Config | None = None, *, store: EmbeddedStore | None = None,
+def create_app(config: Config | None = None, *, store: ServedStore | None = None,
                executor: QueryExecutor | None = None) -> Flask:
     """A Flask application serving a snapshot (the current one of `config` unless `store` is given).
 

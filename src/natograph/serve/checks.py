@@ -38,7 +38,7 @@ def choose_representation() -> str:
 def check_report() -> Response:
     """The report `natograph check` saved for the served snapshot."""
     state = current_state()
-    snapshot = state.store.snapshot
+    snapshot = state.snapshot
     representation = choose_representation()
     try:
         text = (snapshot.path / CHECK_REPORT).read_text(encoding="utf-8")
@@ -69,7 +69,7 @@ def explain_triple() -> Response:
     etag = _etag(state.snapshot_key, "explain", representation, digest)
     if is_not_modified(request, etag):
         return not_modified(etag)
-    explanation = Explainer(state.store.snapshot.store).explain(triple)
+    explanation = Explainer(state.snapshot.store).explain(triple)
     if representation == "json":
         body = json.dumps(explanation.to_dict(), ensure_ascii=False, indent=2)
         response = Response(body, content_type="application/json; charset=utf-8")

@@ -54,7 +54,7 @@ def dump_file(file_name: str) -> Response:
     if is_not_modified(request, etag):
         return not_modified(etag)
     context = served_context() if fmt is Format.JSON_LD else None
-    response = Response(iter_dump(state.store, fmt, selection, context=context), content_type=fmt.content_type)
+    response = Response(iter_dump(state.snapshot, fmt, selection, context=context), content_type=fmt.content_type)
     response.headers["ETag"] = etag
     response.headers["Content-Disposition"] = f'attachment; filename="{dump_file_name(selection, fmt)}"'
     return response
@@ -63,7 +63,7 @@ def dump_file(file_name: str) -> Response:
 @blueprint.get("/void")
 @blueprint.get("/.well-known/void")
 def void() -> Response:
-    """The VoID and DCAT description of the dataset: Turtle (or another RDF format), or a page for a browser."""
+    """The VoID and DCAT description of the dataset: Turtle (or another RDF format, JSON-LD compact), or a page for a browser."""
     state = current_state()
     representation = negotiate(request.headers.get("Accept"), request.args.get("format"), VOID_REPRESENTATIONS)
     base = server_url()
@@ -81,7 +81,7 @@ def void() -> Response:
                                sources=[term_view(ox.NamedNode(iri), {iri: label}) for iri, label in statistics.sources], formats=DUMP_FORMATS,
                                file_name=dump_file_name, selections=list(GraphSelection))
     else:
-        body = serialize_graph(triples, representation.fmt, prefixes=VOID_PREFIXES)
+        body = serialize_graph(triples, representation.fmt, prefixes=VOID_PREFIXES, context=served_context())
     response = Response(body, content_type=representation.content_type)
     response.headers["ETag"] = etag
     response.headers["Vary"] = "Accept"

@@ -16,6 +16,7 @@ from ..named_graphs import PREFIXES, NamedGraph, find_graph, graph_description, 
 from ..results import serialize_graph
 from .dumps import FORMAT_LABELS
 from .links import page_path, resource_base, server_url
+from .memo import served_context
 from .representations import Representation, negotiate, split_extension
 from .resources import alternates, document_etag, link_alternates, not_found, see_other
 from .responses import is_not_modified, not_modified
@@ -57,7 +58,8 @@ def _document(graph: NamedGraph, path: str, representation: Representation, mani
             dumps=_dumps(graph), labels=FORMAT_LABELS,
         )
     else:
-        body = serialize_graph(graph_description(graph, server_url=base), representation.fmt, prefixes=PREFIXES)
+        body = serialize_graph(graph_description(graph, server_url=base), representation.fmt, prefixes=PREFIXES,
+                               context=served_context())
     response = Response(body, content_type=representation.content_type)
     response.headers["ETag"] = etag
     link_alternates(response, path)

@@ -20,13 +20,13 @@ from .. import __version__
 from ..describe import ASSERTED, INFERRED, Description, describe_resource
 from ..errors import NotFoundError, ParameterError
 from ..export import OXIGRAPH_RDF_FORMAT, Format
-from ..jsonld import serialize_document
+from ..results import serialize_graph
 from ..sparql import read_query
 from ..sparqltext import bind_values
 from ..store import Dataset
 from ..vocab import PREFIXES, file_graph_iri
 from .checks import explain_url
-from .links import page_path, resource_base, server_url
+from .links import page_path, resource_base
 from .memo import served_context, served_statistics
 from .representations import REPRESENTATIONS, Representation, negotiate, split_extension
 from .responses import is_not_modified, not_modified
@@ -158,7 +158,7 @@ def _serialize(quads: list[ox.Quad], fmt: Format, *, sectioned: bool) -> bytes:
     if rdf_format.supports_datasets and fmt is not Format.JSON_LD:
         return ox.serialize(quads, format=rdf_format, prefixes=PREFIXES)
     if fmt is Format.JSON_LD:
-        return serialize_document(served_context(), [q.triple for q in quads], context_reference=server_url() + "/context.jsonld")
+        return serialize_graph([q.triple for q in quads], fmt, context=served_context())
     if fmt is Format.RDF_XML or not sectioned:
         return ox.serialize([q.triple for q in quads], format=rdf_format, prefixes=PREFIXES)
     sections = []
@@ -178,8 +178,8 @@ def not_found(representation: Representation, iri: str, *, negotiated: bool, kin
     if representation.is_html:
         body = render_template("not_found.html", message=message, iri=iri)
     elif representation.fmt is Format.JSON_LD:
-        body = json.dumps({"@context": server_url() + "/context.jsonld", "@graph": [], "error": "not-found",
-                           "message": message}, ensure_ascii=False) + "\n"
+        body = json.dumps({**served_context().document(), "@graph": [], "error": "not-found", "message": message},
+                          ensure_ascii=False) + "\n"
     elif representation.fmt is Format.RDF_XML:
         body = ('<?xml version="1.0" encoding="UTF-8"?>\n<!-- 404: ' + message.replace("--", "- -") + " -->\n"
                 '<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#"/>\n')

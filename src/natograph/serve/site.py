@@ -6,6 +6,7 @@ from flask import Blueprint, Response, jsonify, render_template
 
 from .. import __version__
 from .description import named_graphs
+from .links import page_path
 from .state import current_state
 
 blueprint = Blueprint("site", __name__, template_folder="templates", static_folder="static",
@@ -20,11 +21,12 @@ SELECT ?operation ?label WHERE {
 
 @blueprint.route("/")
 def landing_page() -> str:
-    """What is served: counts, snapshot, named graphs and links to the endpoint, queries and dumps."""
+    """What is served: counts, snapshot, named graphs (linked to their descriptions) and links to the endpoint, queries and dumps."""
     state = current_state()
     manifest = state.manifest
+    graphs = [(iri, count, page_path(iri)) for iri, count in named_graphs(manifest)]
     return render_template(
-        "index.html", manifest=manifest, graphs=named_graphs(manifest), config=state.config, version=__version__,
+        "index.html", manifest=manifest, graphs=graphs, config=state.config, version=__version__,
         example_query=EXAMPLE_QUERY,
     )
 
