@@ -12,15 +12,11 @@ from natograph.snapshot import open_snapshot
 from natograph.store import EmbeddedStore
 
 from .jsonld_checks import assert_compact, assert_reads_as
-from .web_fixture import INJECTED_LABEL, NATO, NATOID, built_web_project
+from .web_fixture import INJECTED_LABEL, MEDIA_TYPE, NATO, NATOID, OX_FORMAT, built_web_project
 
 ASSERTED = "https://w3id.org/natograph/graph/asserted"
 INFERRED = "https://w3id.org/natograph/graph/inferred"
 BROWSER = "text/html,application/xhtml+xml,application/xml;q=0.9,image/avif,image/webp,*/*;q=0.8"
-OX_FORMAT = {"ttl": ox.RdfFormat.TURTLE, "nt": ox.RdfFormat.N_TRIPLES, "jsonld": ox.RdfFormat.JSON_LD,
-             "rdf": ox.RdfFormat.RDF_XML, "trig": ox.RdfFormat.TRIG, "nq": ox.RdfFormat.N_QUADS}
-MEDIA_TYPE = {"html": "text/html", "ttl": "text/turtle", "nt": "application/n-triples", "jsonld": "application/ld+json",
-              "rdf": "application/rdf+xml", "trig": "application/trig", "nq": "application/n-quads"}
 LED_BY = (NATOID + "op-a", NATO + "ledBy", NATOID + "org")
 
 

@@ -14,16 +14,12 @@ from natograph.store import EmbeddedStore
 
 from .jsonld_checks import assert_compact, assert_reads_as, parse_json
 from .serving import ServerProcess, built_mini_project
-from .web_fixture import built_web_project
+from .web_fixture import MEDIA_TYPE, OX_FORMAT, built_web_project
 
 GRAPH = "https://w3id.org/natograph/graph/"
 VOID = "http://rdfs.org/ns/void#"
 SD = "http://www.w3.org/ns/sparql-service-description#"
 DCTERMS = "http://purl.org/dc/terms/"
-OX_FORMAT = {"ttl": ox.RdfFormat.TURTLE, "nt": ox.RdfFormat.N_TRIPLES, "jsonld": ox.RdfFormat.JSON_LD,
-             "rdf": ox.RdfFormat.RDF_XML, "trig": ox.RdfFormat.TRIG, "nq": ox.RdfFormat.N_QUADS}
-MEDIA_TYPE = {"html": "text/html", "ttl": "text/turtle", "nt": "application/n-triples", "jsonld": "application/ld+json",
-              "rdf": "application/rdf+xml", "trig": "application/trig", "nq": "application/n-quads"}
 GRAPH_NAMES = ["asserted", "inferred", "data/places.ttl", "ontology/nato.ttl"]
 
 

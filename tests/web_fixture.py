@@ -5,12 +5,19 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+import pyoxigraph as ox
+
 from natograph.build import build
 from natograph.config import Config
 
 TEST_DATA = Path(__file__).resolve().parent / "data"
 NATO = "https://w3id.org/natograph/ontology#"
 NATOID = "https://w3id.org/natograph/id/"
+# The document extensions of a resource, with Oxigraph's parser and the media type of each.
+OX_FORMAT = {"ttl": ox.RdfFormat.TURTLE, "nt": ox.RdfFormat.N_TRIPLES, "jsonld": ox.RdfFormat.JSON_LD,
+             "rdf": ox.RdfFormat.RDF_XML, "trig": ox.RdfFormat.TRIG, "nq": ox.RdfFormat.N_QUADS}
+MEDIA_TYPE = {"html": "text/html", "ttl": "text/turtle", "nt": "application/n-triples", "jsonld": "application/ld+json",
+              "rdf": "application/rdf+xml", "trig": "application/trig", "nq": "application/n-quads"}
 INJECTED_LABEL = "<script>alert(1)</script><b>x</b>"
 # Turtle's long strings take the label as it is; an operation dated to the year, still running.
 INJECTED_DATA = f'''@prefix nato: <{NATO}> .
