@@ -1,127 +1,148 @@
-"""Benchmark of `natograph check` and `natograph explain`: seconds per check, and per explanation.
+"""Checks benchmark: `natograph check`, check by check, and `natograph explain`; pySHACL as SHACL's peer.
 
-    python bench/checks.py                      # the project's own data
-    python bench/checks.py --triples 10000      # bench/generate.py data of that size as the data
+Runs on the benchmark projects (projects.py: generated data, the real ontology, `ontology/shapes.ttl` and
+`checks/*.trig`; the expectations name the real data's resources, so most fail here, which costs what
+passing costs). Each size is measured in a child process:
 
-Runs in the current environment (natograph installed). Prints a table and writes
-bench/out/checks-<time>.json.
+- **natograph**: the steps of `natograph check` on the built snapshot, as `check_report.run_checks` runs
+  them: the source index (every input parsed statement by statement, for file:line provenance), then
+  each check; medians of `runs` runs. Then `natograph explain` of up to 500 inferred triples spread
+  over the inferred graph: the median and 95th percentile per explanation.
+- **pySHACL**: `pyshacl.validate` on rdflib graphs of the same files (rdflib's own Turtle parser), with
+  the options natograph gave it (no inference, SHACL Advanced Features for the SPARQL targets): the
+  engine `natograph check` used before its shapes were compiled to SPARQL. One run, at 10k triples and
+  below (129 s at 100k, 2026-11-24). Both must find the same number of results.
 """
 
 from __future__ import annotations
 
-import argparse
-import datetime as dt
 import json
 import logging
-import shutil
 import statistics
+import subprocess
 import sys
-import tempfile
 import time
-from pathlib import Path
 
-import pyoxigraph as ox
+from projects import ensure_project
 
-BENCH = Path(__file__).resolve().parent
-REPO_ROOT = BENCH.parent
-OUT = BENCH / "out"
-
-
-def project_copy(triples: int | None) -> Path:
-    """A temporary project: the real ontology, shapes and checks, and either the real data or generated data."""
-    root = Path(tempfile.mkdtemp(prefix="natograph-bench-checks-"))
-    for name in ("ontology", "checks"):
-        shutil.copytree(REPO_ROOT / name, root / name)
-    if triples is None:
-        shutil.copytree(REPO_ROOT / "data", root / "data")
-    else:
-        sys.path.insert(0, str(BENCH))
-        from generate import generate, ontology_triples
-
-        (root / "data").mkdir()
-        facts = generate(triples)[len(ontology_triples()):]
-        with open(root / "data" / "generated.ttl", "wb") as out:
-            ox.serialize(facts, out, format=ox.RdfFormat.N_TRIPLES)
-    return root
+EXPLANATIONS = 500
+PYSHACL_MAX_TRIPLES = 10_000
+CHILD_TIMEOUT_S = 1800
 
 
-def timed(timings: dict, name: str, function, *args, **kwargs):
-    started = time.perf_counter()
-    result = function(*args, **kwargs)
-    timings[name] = round(time.perf_counter() - started, 3)
-    return result
+def measure_checks(sizes: list[str], runs: int, *, log=sys.stderr) -> list[dict]:
+    """One row per size, engine and measure (a check, the source index, explain): median seconds and details."""
+    from projects import SIZES
+
+    rows = []
+    for size in sizes:
+        ensure_project(size, log=log)
+        peer = SIZES[size] <= PYSHACL_MAX_TRIPLES
+        print(f"  checks: natograph check at {size} triples, {runs} run(s)"
+              f"{', then pySHACL' if peer else ''} …", file=log, flush=True)
+        command = [sys.executable, __file__, "--child", size, str(runs), "peer" if peer else "alone"]
+        child = subprocess.run(command, capture_output=True, text=True, timeout=CHILD_TIMEOUT_S)
+        if child.returncode != 0:
+            rows.append({"benchmark": "checks", "size": size, "engine": "natograph",
+                         "status": f"failed: {child.stderr.strip().splitlines()[-1:]}"})
+            continue
+        rows += json.loads(child.stdout)
+        if not peer:
+            rows.append({"benchmark": "checks", "size": size, "engine": "pySHACL", "measure": "shacl",
+                         "status": f"not run above {PYSHACL_MAX_TRIPLES:,} triples"})
+    return rows
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--triples", type=int, help="generated data of about this many triples instead of data/")
-    parser.add_argument("--explanations", type=int, default=500, help="inferred triples to explain (at most)")
-    options = parser.parse_args()
+def child_main(size: str, runs: int, peer: bool) -> list[dict]:
+    """In the child: time each step of `natograph check` and the explanations (and pySHACL); the rows."""
     logging.disable(logging.WARNING)
-
     from natograph import check_report
-    from natograph.build import build
     from natograph.config import Config
-    from natograph.explain import Explainer
     from natograph.load import graph_input_files
     from natograph.provenance import SourceIndex
     from natograph.snapshot import open_snapshot
-    from natograph.vocab import INFERRED_GRAPH
 
-    root = project_copy(options.triples)
-    config = Config.load(root=root)
-    timings: dict[str, float] = {}
-    try:
-        timed(timings, "build", build, config)
-        snapshot = open_snapshot(config)
-        sources = timed(timings, "source index (parse by statement)", SourceIndex.from_files, graph_input_files(config))
-        graph = check_report.ReasonedGraph(snapshot.store, snapshot, [])
+    project = ensure_project(size)
+    config = Config.load(root=project.root)
+    snapshot = open_snapshot(config)
+    graph = check_report.ReasonedGraph(snapshot.store, snapshot, [])
+    samples: dict[str, list[float]] = {}
+    results = {}
+
+    def timed(name: str, function, *args):
+        started = time.perf_counter()
+        result = function(*args)
+        samples.setdefault(name, []).append(time.perf_counter() - started)
+        return result
+
+    for _ in range(runs):
+        sources = timed("source index", SourceIndex.from_files, graph_input_files(config))
         ontology = [lt.triple for lt in sources.located if lt.location.file == config.ontology_file]
         data = [lt.triple for lt in sources.located if lt.location.file != config.ontology_file]
-        results = {
-            "consistency": timed(timings, "consistency", check_report.check_consistency, graph, sources),
-            "unsatisfiable-classes": timed(timings, "unsatisfiable-classes", check_report.check_satisfiability,
-                                           ontology, config.reasoner),
-            "shacl": timed(timings, "shacl", check_report.check_shapes, config, data, ontology, sources),
-            "entailments": timed(timings, "entailments", check_report.check_entailments, config, snapshot.store),
-        }
-        inferred = [q.triple for q in snapshot.store.quads_for_pattern(None, None, None, ox.NamedNode(INFERRED_GRAPH))]
-        sample = inferred[:: max(1, len(inferred) // options.explanations)][: options.explanations]
-        seconds, unexplained = [], 0
-        for triple in sample:
-            started = time.perf_counter()
-            explanation = Explainer(snapshot.store, sources=sources).explain(triple)
-            seconds.append(time.perf_counter() - started)
-            unexplained += explanation.rule is None
-    finally:
-        shutil.rmtree(root, ignore_errors=True)
+        results["consistency"] = timed("consistency", check_report.check_consistency, graph, sources)
+        results["unsatisfiable-classes"] = timed("unsatisfiable-classes", check_report.check_satisfiability,
+                                                 ontology, config.reasoner)
+        results["shacl"] = timed("shacl", check_report.check_shapes, config, data, ontology, sources)
+        results["entailments"] = timed("entailments", check_report.check_entailments, config, snapshot.store)
+    rows = [{"benchmark": "checks", "size": size, "engine": "natograph", "measure": name,
+             "seconds": statistics.median(values), "samples": values,
+             **({"summary": results[name].summary, "findings": len(results[name].findings)} if name in results else {})}
+            for name, values in samples.items()]
+    rows.append({"benchmark": "checks", "size": size, "engine": "natograph", "measure": "all checks",
+                 "seconds": sum(row["seconds"] for row in rows)})
+    rows.append(measure_explanations(size, snapshot, sources))
+    if peer:
+        rows.append(measure_pyshacl(size, config))
+    return rows
 
-    counts = snapshot.manifest["counts"]
-    report = {
-        "when": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
-        "data": "data/" if options.triples is None else f"generated {options.triples}",
-        "counts": counts,
-        "timings_seconds": timings,
-        "summaries": {name: result.summary for name, result in results.items()},
-        "explain": {
-            "explained": len(sample),
-            "unexplained": unexplained,
-            "median_ms": round(statistics.median(seconds) * 1000, 2) if seconds else None,
-            "p95_ms": round(sorted(seconds)[int(0.95 * (len(seconds) - 1))] * 1000, 2) if seconds else None,
-            "max_ms": round(max(seconds) * 1000, 2) if seconds else None,
-        },
-    }
-    print(f"{report['data']}: {counts['asserted']} asserted, {counts['inferred']} inferred triples")
-    for name, value in timings.items():
-        print(f"  {name:<36} {value:8.3f} s   {report['summaries'].get(name, '')}")
-    e = report["explain"]
-    print(f"  explain ({e['explained']} inferred triples)     median {e['median_ms']} ms, p95 {e['p95_ms']} ms, "
-          f"max {e['max_ms']} ms, {e['unexplained']} without a derivation")
-    OUT.mkdir(exist_ok=True)
-    target = OUT / f"checks-{dt.datetime.now():%Y%m%d-%H%M%S}.json"
-    target.write_text(json.dumps(report, indent=2), encoding="utf-8")
-    print(f"written {target.relative_to(REPO_ROOT)}")
+
+def measure_explanations(size: str, snapshot, sources) -> dict:
+    """`natograph explain` of inferred triples spread over the inferred graph: per-explanation times."""
+    import pyoxigraph as ox
+
+    from natograph.explain import Explainer
+    from natograph.vocab import INFERRED_GRAPH
+
+    inferred = [q.triple for q in snapshot.store.quads_for_pattern(None, None, None, ox.NamedNode(INFERRED_GRAPH))]
+    sample = inferred[:: max(1, len(inferred) // EXPLANATIONS)][:EXPLANATIONS]
+    seconds, unexplained = [], 0
+    for triple in sample:
+        started = time.perf_counter()
+        explanation = Explainer(snapshot.store, sources=sources).explain(triple)
+        seconds.append(time.perf_counter() - started)
+        unexplained += explanation.rule is None
+    ordered = sorted(seconds)
+    return {"benchmark": "checks", "size": size, "engine": "natograph", "measure": "explain",
+            "seconds": statistics.median(seconds), "p95_seconds": ordered[int(0.95 * (len(ordered) - 1))],
+            "explained": len(sample), "unexplained": unexplained}
+
+
+def measure_pyshacl(size: str, config) -> dict:
+    """pySHACL on rdflib graphs parsed from the same files, as natograph called it before compiling its shapes."""
+    from pyshacl import validate
+    from rdflib import Graph
+    from rdflib.namespace import RDF, SH
+
+    started = time.perf_counter()
+    data = Graph()
+    for path in sorted(config.data_path.glob("*.ttl")):
+        data.parse(path, format="turtle")
+    ontology = Graph().parse(config.ontology_path, format="turtle")
+    shapes = Graph().parse(config.shapes_path, format="turtle")
+    parse_seconds = time.perf_counter() - started
+    started = time.perf_counter()
+    conforms, report, _ = validate(data, shacl_graph=shapes, ont_graph=ontology, inference="none", advanced=True,
+                                   allow_warnings=True)
+    seconds = time.perf_counter() - started
+    nested = set(report.objects(None, SH.detail))
+    found = [r for r in report.subjects(RDF.type, SH.ValidationResult) if r not in nested]
+    return {"benchmark": "checks", "size": size, "engine": "pySHACL", "measure": "shacl", "seconds": seconds,
+            "parse_seconds": parse_seconds, "findings": len(found), "conforms": bool(conforms)}
 
 
 if __name__ == "__main__":
-    main()
+    if sys.argv[1:2] == ["--child"]:
+        print(json.dumps(child_main(sys.argv[2], int(sys.argv[3]), sys.argv[4] == "peer")))
+    else:
+        for row in measure_checks(sys.argv[1:] or ["10k"], 3):
+            print(json.dumps({k: v for k, v in row.items() if k != "samples"}))

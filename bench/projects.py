@@ -5,7 +5,8 @@
 Each size gets `.natograph/bench/<size>/`:
 
 - `project/`: a natograph project (the real ontology, `data/synthetic.ttl` with the generated triples,
-  the real `queries/`), with its snapshot in `project/.natograph/snapshots/` built by `natograph build`;
+  the real `queries/`, `ontology/shapes.ttl` and `checks/`), with its snapshot in
+  `project/.natograph/snapshots/` built by `natograph build`;
 - `reasoned.nt`: the snapshot's default graph (asserted and inferred triples), which the peers load,
   so that every engine answers over the same triples;
 - `oxigraph/`: an Oxigraph server database of `reasoned.nt` (`oxigraph load`).
@@ -71,6 +72,7 @@ def ensure_project(size: str, *, log=sys.stderr) -> BenchProject:
         staged = root / "data" / "synthetic.ttl.partial"
         shutil.copyfile(generated_file(size), staged)
         os.replace(staged, root / "data" / "synthetic.ttl")
+    _copy_check_inputs(root)
     built = subprocess.run([sys.executable, "-m", "natograph.cli", "--root", str(root), "build"],
                            capture_output=True, text=True)
     if built.returncode != 0:
@@ -79,6 +81,13 @@ def ensure_project(size: str, *, log=sys.stderr) -> BenchProject:
         print(f"  built the {size} snapshot", file=log, flush=True)
     _ensure_peer_data(project, log)
     return project
+
+
+def _copy_check_inputs(root: Path) -> None:
+    """The real shapes and expectations, for the checks benchmark (they are not inputs of the snapshot)."""
+    shutil.copyfile(REPO_ROOT / "ontology" / "shapes.ttl", root / "ontology" / "shapes.ttl")
+    shutil.rmtree(root / "checks", ignore_errors=True)
+    shutil.copytree(REPO_ROOT / "checks", root / "checks")
 
 
 def _ensure_peer_data(project: BenchProject, log) -> None:

@@ -1,4 +1,4 @@
-"""Markdown tables of the start, query and HTTP benchmarks, and the goals of issue 7 checked against them."""
+"""Markdown tables of every benchmark but the build's, and the goals of issue 7 checked against them."""
 
 from __future__ import annotations
 
@@ -130,3 +130,55 @@ def goals(start: list[dict], query: list[dict], http: list[dict]) -> str:
         total = sum(r["requests"] for r in natograph_runs)
         add("http: no errors under 16 concurrent clients", f"{errors} errors in {total:,} requests", errors == 0)
     return "\n".join(lines)
+
+
+def checks_table(rows: list[dict]) -> str:
+    """Median seconds per step of `natograph check`, explain per explanation, and pySHACL on the same data."""
+    lines = ["| triples | step | natograph | pySHACL | pySHACL ÷ natograph | result |", "|---|---|---|---|---|---|"]
+    cells = {(r["size"], r["engine"], r.get("measure")): r for r in rows}
+    for size in dict.fromkeys(r["size"] for r in rows):
+        measures = [m for m in dict.fromkeys(r.get("measure") for r in rows if r["size"] == size
+                                             and r["engine"] == "natograph") if m]
+        for measure in measures:
+            ours = cells[(size, "natograph", measure)]
+            peer = cells.get((size, "pySHACL", measure))
+            result = ours.get("summary", "")
+            if measure == "explain":
+                label = f"explain ({ours['explained']} inferred triples)"
+                result = f"p95 {_seconds(ours['p95_seconds'])}, {ours['unexplained']} without a derivation"
+            else:
+                label = measure
+            peer_cell = ""
+            if peer is not None:
+                peer_cell = peer.get("status") or _seconds(peer["seconds"])
+                if "findings" in peer:
+                    same = "same" if peer["findings"] == ours.get("findings") else "NOT the same"
+                    result += f"; pySHACL: {peer['findings']} results ({same} number)"
+            lines.append(f"| {size} | {label} | {_seconds(ours.get('seconds'))} | {peer_cell} | "
+                         f"{_ratio(peer.get('seconds') if peer else None, ours.get('seconds'))} | {result} |")
+    failed = [f"{r['size']} {r['engine']}: {r['status']}" for r in rows
+              if "status" in r and r["engine"] == "natograph"]
+    return "\n".join(lines + ([""] + failed if failed else []))
+
+
+def web_table(rows: list[dict]) -> str:
+    """Pages: median time and size; dumps: seconds and MB/s, natograph against pyoxigraph's serialiser."""
+    pages = ["| triples | page | median | size |", "|---|---|---|---|"]
+    dumps = ["| triples | dump | natograph | MB/s | pyoxigraph serialiser | MB/s | natograph ÷ pyoxigraph |",
+             "|---|---|---|---|---|---|---|"]
+    cells = {(r["size"], r["engine"], r.get("measure")): r for r in rows}
+    for row in rows:
+        if row["engine"] != "natograph" or "seconds" not in row:
+            continue
+        if not row["measure"].startswith("dump "):
+            pages.append(f"| {row['size']} | {row['measure']} | {_seconds(row['seconds'])} | {row['bytes']:,} B |")
+            continue
+        peer = cells.get((row["size"], "pyoxigraph", row["measure"]))
+        rate = row["bytes"] / row["seconds"] / 1e6
+        peer_cells = (f"{_seconds(peer['seconds'])} | {peer['bytes'] / peer['seconds'] / 1e6:.1f}"
+                      if peer else " | ")
+        dumps.append(f"| {row['size']} | {row['measure'].removeprefix('dump ')} ({row['bytes'] / 1e6:.1f} MB) | "
+                     f"{_seconds(row['seconds'])} | {rate:.1f} | {peer_cells} | "
+                     f"{_ratio(row['seconds'], peer['seconds'] if peer else None)} |")
+    failed = [f"{r['size']} {r['engine']}: {r['status']}" for r in rows if "status" in r]
+    return "\n".join(pages + [""] + dumps + ([""] + failed if failed else []))

@@ -1,15 +1,17 @@
-"""The benchmark command: build, start, query and HTTP benchmarks, natograph against its peers, in one run.
+"""The benchmark command: build, start, query, HTTP, checks and web benchmarks, natograph against its peers, in one run.
 
-    python3 bench/run.py            # everything (about 25 minutes on 2 cores)
+    python3 bench/run.py            # everything (about 19 minutes on 2 cores)
     python3 bench/run.py --quick    # 1k/10k triples, one run each (a few minutes)
-    python3 bench/run.py --benchmarks query,http
+    python3 bench/run.py --benchmarks checks,web
 
 - build: the OWL-RL closure, natograph's engine vs owlrl vs reasonable (this file);
 - start: `natograph serve` on an existing snapshot until /health answers, vs Oxigraph server and
   rdflib-endpoint (start.py);
 - query: five queries on natograph's store and executor vs pyoxigraph (in memory, on disk) and rdflib (query.py);
 - http: requests/s under 16 clients, natograph serve (result cache off and on) vs Oxigraph server,
-  rdflib-endpoint and a Flask hello-world on natograph's gunicorn settings (throughput.py).
+  rdflib-endpoint and a Flask hello-world on natograph's gunicorn settings (throughput.py);
+- checks: `natograph check` step by step and `natograph explain`, vs pySHACL on the same data (checks.py);
+- web: resource pages, VoID and the dumps, vs pyoxigraph's serialisers for the dumps (web.py).
 
 On first use it creates its own virtual environment (.natograph/bench-venv) with natograph and
 the peers of bench/requirements.txt, then re-runs itself there. Each build measurement is one child
@@ -176,7 +178,7 @@ def format_table(rows: list[dict]) -> str:
     return "\n".join(lines)
 
 
-BENCHMARKS = ("build", "start", "query", "http")
+BENCHMARKS = ("build", "start", "query", "http", "checks", "web")
 
 
 def run_build(args, *, quick: bool) -> list[dict]:
@@ -197,7 +199,8 @@ def run_build(args, *, quick: bool) -> list[dict]:
 
 
 def main(argv: list[str]) -> int:
-    parser = argparse.ArgumentParser(description="natograph benchmarks: build, start, query and HTTP, against the peers.")
+    parser = argparse.ArgumentParser(description="natograph benchmarks: build, start, query, HTTP, checks and web, "
+                                                 "against the peers.")
     parser.add_argument("--quick", action="store_true", help="small sizes, one run each: a few minutes")
     parser.add_argument("--benchmarks", default=",".join(BENCHMARKS), help="comma-separated, among " + ",".join(BENCHMARKS))
     parser.add_argument("--sizes", default=None, help="build benchmark sizes, among 1k,10k,100k,1M,100k+fp")
@@ -222,10 +225,12 @@ def main(argv: list[str]) -> int:
         return 0
     ensure_environment(argv)
     sys.path.insert(0, str(BENCH))
-    from report import goals, http_table, query_table, start_table
+    from checks import measure_checks
+    from report import checks_table, goals, http_table, query_table, start_table, web_table
     from query import measure_queries
     from start import measure_start
     from throughput import measure_http
+    from web import measure_web
 
     chosen = args.benchmarks.split(",")
     unknown = set(chosen) - set(BENCHMARKS)
@@ -243,6 +248,10 @@ def main(argv: list[str]) -> int:
         results["query"] = measure_queries(["10k"] if quick else ["10k", "1M"], 3 if quick else args.query_runs)
     if "http" in chosen:
         results["http"] = measure_http("10k", 1 if quick else runs, 3 if quick else args.http_seconds)
+    if "checks" in chosen:
+        results["checks"] = measure_checks(["10k"] if quick else ["10k", "100k"], runs)
+    if "web" in chosen:
+        results["web"] = measure_web(["10k"] if quick else ["10k", "100k"], 3 if quick else 5, runs)
     elapsed = time.perf_counter() - started
     header = (f"natograph benchmarks, {dt.date.today().isoformat()}, {platform.machine()} with {os.cpu_count()} cores, "
               f"Python {platform.python_version()}; medians of {runs} run(s); the run took {elapsed / 60:.1f} min")
@@ -255,6 +264,10 @@ def main(argv: list[str]) -> int:
         sections += ["## Query: median time per query (answer materialised)", query_table(results["query"])]
     if results["http"]:
         sections += ["## HTTP: 10k triples, 16 clients", http_table(results["http"])]
+    if results["checks"]:
+        sections += ["## Checks: `natograph check` and `natograph explain`", checks_table(results["checks"])]
+    if results["web"]:
+        sections += ["## Web: pages (Flask test client) and dumps", web_table(results["web"])]
     if results["start"] or results["query"] or results["http"]:
         sections += ["## Goals (issue 7)", goals(results["start"], results["query"], results["http"])]
     print("\n\n".join(sections))

@@ -1,4 +1,4 @@
-"""SHACL validation of the asserted data against ontology/shapes.ttl (pySHACL), with readable results."""
+"""SHACL validation of the asserted data against ontology/shapes.ttl (compiled to SPARQL, or pySHACL), readably."""
 
 from __future__ import annotations
 
@@ -14,9 +14,13 @@ from rdflib.namespace import RDF, SH
 
 from .errors import InputFileError
 from .provenance import Location, SourceIndex
-from .terms import compact, to_oxigraph, triple_to_rdflib
+from .shacl_sparql import CompiledShapes, Finding, UnsupportedShapes, literals_kept, scratch_store
+from .terms import compact, to_oxigraph, to_rdflib, triple_to_rdflib
 
 SEVERITY_NAMES = {SH.Violation: "violation", SH.Warning: "warning", SH.Info: "info"}
+# "sparql": the shapes compiled to SPARQL on Oxigraph (shacl_sparql.py); "pyshacl": the reference
+# engine; "auto": the first where it gives the second's results, else the second.
+ENGINES = ("auto", "sparql", "pyshacl")
 SHAPES_NAMESPACE = "https://w3id.org/natograph/shapes#"
 _IRI = re.compile(r"https?://[^\s<>\"{}|\\^`,;)]+")
 
@@ -79,14 +83,32 @@ def load_shapes(path: Path, relative: str) -> Graph:
 
 
 def validate_data(
-    data: Iterable[ox.Triple], ontology: Iterable[ox.Triple], shapes: Graph, *, sources: SourceIndex | None = None
+    data: Iterable[ox.Triple], ontology: Iterable[ox.Triple], shapes: Graph, *, sources: SourceIndex | None = None,
+    engine: str = "auto",
 ) -> ShapesOutcome:
     """Validate the data triples against the shapes, the ontology mixed in, with no inference.
 
     No inference: SHACL targets already follow rdfs:subClassOf in the mixed-in ontology, and a
     requirement the reasoner could fill from elsewhere (a type from a range axiom, say) must
-    still be written in the data.
+    still be written in the data. `engine` is one of ENGINES; "auto" compiles the shapes to SPARQL
+    unless they use a feature outside the compiled subset or a literal would be stored rewritten.
     """
+    if engine not in ENGINES:
+        raise ValueError(f"unknown SHACL engine {engine!r}: one of {', '.join(ENGINES)}")
+    data, ontology = list(data), list(ontology)
+    shape_count = len(set(shapes.subjects(RDF.type, SH.NodeShape)))
+    if engine != "pyshacl":
+        try:
+            compiled = CompiledShapes(shapes)
+        except UnsupportedShapes:
+            if engine == "sparql":
+                raise
+        else:
+            store = scratch_store(data, ontology)
+            if engine == "sparql" or literals_kept(data + ontology, store):
+                results = [_finding_result(shapes, finding, sources) for finding in compiled.validate(store)]
+                conforms = not any(r.severity == "violation" for r in results)
+                return ShapesOutcome(conforms, _sorted(results), shape_count)
     conforms, report, _ = validate(
         _graph(data),
         shacl_graph=shapes,
@@ -98,9 +120,12 @@ def validate_data(
     nested = set(report.objects(None, SH.detail))
     results = [_result(report, shapes, node, sources)
                for node in report.subjects(RDF.type, SH.ValidationResult) if node not in nested]
-    results.sort(key=lambda r: (r.severity != "violation", r.focus, r.path or "", r.message))
-    shape_count = len(set(shapes.subjects(RDF.type, SH.NodeShape)))
-    return ShapesOutcome(bool(conforms), results, shape_count)
+    return ShapesOutcome(bool(conforms), _sorted(results), shape_count)
+
+
+def _sorted(results: list[ShapeResult]) -> list[ShapeResult]:
+    return sorted(results, key=lambda r: (r.severity != "violation", r.focus, r.path or "", r.message,
+                                          r.constraint, r.value or "", r.shape))
 
 
 def _graph(triples: Iterable[ox.Triple]) -> Graph:
@@ -127,6 +152,21 @@ def _result(report: Graph, shapes: Graph, node, sources: SourceIndex | None) -> 
         shape=_shape_name(shapes, shape),
         constraint=_text(component).removeprefix("sh:") if component is not None else "",
         locations=locations,
+    )
+
+
+def _finding_result(shapes: Graph, finding: Finding, sources: SourceIndex | None) -> ShapeResult:
+    focus = to_rdflib(finding.focus)
+    value = to_rdflib(finding.value) if finding.value is not None else None
+    return ShapeResult(
+        focus=_text(focus),
+        path=_text(finding.path) if finding.path is not None else None,
+        value=_text(value) if value is not None and value != focus else None,
+        message=_compact_iris(finding.message),
+        severity=SEVERITY_NAMES.get(finding.severity, "violation"),
+        shape=_shape_name(shapes, finding.shape),
+        constraint=_text(finding.component).removeprefix("sh:"),
+        locations=sources.subject_locations(finding.focus) if sources is not None else [],
     )
 
 
