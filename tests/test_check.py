@@ -5,7 +5,10 @@ the tests copy it into a project as data/broken.ttl next to the consistent data/
 """
 
 import json
+import os
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -196,3 +199,17 @@ def test_check_text_report_has_a_summary_line_per_check_then_the_findings(tmp_pa
     assert [line.split()[:2] for line in lines[1:5]] == [
         ["FAIL", "consistency"], ["PASS", "unsatisfiable-classes"], ["PASS", "shacl"], ["PASS", "entailments"]]
     assert "natoid:kosovo nato:locatedIn natoid:kosovo    (data/broken.ttl:4)" in result.output
+
+
+@pytest.mark.parametrize("reasoner", REASONERS)
+def test_check_cli_reports_ill_typed_literals_without_printing_tracebacks(tmp_path, reasoner):
+    config = clash_project(tmp_path, "dt-not-type")
+    shutil.copy(Path(__file__).resolve().parents[1] / "ontology" / "shapes.ttl", config.root / "ontology" / "shapes.ttl")
+    result = subprocess.run([sys.executable, "-m", "natograph.cli", "--root", str(config.root), "check"],
+                            capture_output=True, text=True, env={**os.environ, "NATOGRAPH_REASONER": reasoner},
+                            timeout=300)
+    assert result.returncode == 1, result.stderr
+    assert "Traceback" not in result.stdout + result.stderr and result.stderr == ""
+    assert 'natoid:isaf nato:startDate "2001-02-30"^^xsd:date    (data/broken.ttl:7)' in result.stdout
+    assert "FAIL  shacl" in result.stdout
+    assert '(value "2001-02-30"^^xsd:date)    (data/broken.ttl:7; shape natosh:Dated)' in result.stdout

@@ -9,10 +9,13 @@ from click.testing import CliRunner
 
 from natograph.check_report import reason_in_memory
 from natograph.cli import main
+from natograph.config import Config
 from natograph.errors import ParameterError
 from natograph.explain import Explainer, derivation_rules, parse_term, parse_triple
 from natograph.load import InputFile, graph_input_files
 from natograph.provenance import SourceIndex
+from natograph.reasoner.datatypes import SUPERTYPES
+from natograph.terms import compact_triple
 from natograph.vocab import INFERRED_GRAPH
 
 REPO = Path(__file__).resolve().parents[1]
@@ -130,9 +133,128 @@ def test_the_search_gives_up_with_a_note_when_its_budget_is_spent(project_snapsh
 
 def test_every_rule_file_names_its_owl2rl_rule_and_premises():
     for rule in derivation_rules():
-        assert re.fullmatch(r"(prp|cax|cls|scm|eq)-[a-z0-9-]+", rule.name)
+        assert re.fullmatch(r"(prp|cax|cls|scm|eq|dt)-[a-z0-9-]+", rule.name)
         assert rule.description
         assert "?s1 ?p1 ?o1" in rule.query
+
+
+# --- intersections, keys and datatypes (tests/data/explain) -----------------------------------------
+
+@pytest.fixture(scope="module")
+def keyed_graph():
+    """The closure of tests/data/explain: classes defined by owl:intersectionOf, owl:hasKey, derived datatypes."""
+    sources = SourceIndex.from_files(graph_input_files(Config.load(root=REPO / "tests" / "data" / "explain")))
+    graph = reason_in_memory(sources, reasoner="natograph")
+    return graph.store, Explainer(graph.store, sources=sources)
+
+
+def premises_of(explanation) -> list[tuple[str, str]]:
+    """Each premise as (its triple, where it is stated or the rule that infers it); list nodes shown as _:list."""
+    shown = []
+    for premise in explanation.premises:
+        text = re.sub(r"_:\S+", "_:list", compact_triple(premise.triple))
+        shown.append((text, premise.rule or ", ".join(str(s) for s in premise.sources)))
+    return shown
+
+
+def test_cls_int1_a_member_of_every_class_of_an_intersection_is_a_member_of_it(keyed_graph):
+    _, explainer = keyed_graph
+    explanation = explainer.explain(parse_triple("natoid:kfor", "a", "nato:NatoLedOperation"))
+    assert explanation.rule == "cls-int1", explanation.render()
+    assert premises_of(explanation) == [
+        ("nato:NatoLedOperation owl:intersectionOf _:list", "ontology/nato.ttl:9"),
+        ("natoid:kfor rdf:type nato:Operation", "data/operations.ttl:13"),
+        ("natoid:kfor rdf:type nato:NatoLed", "data/operations.ttl:13"),
+    ]
+
+
+def test_cls_int1_through_an_anonymous_intersection_of_three_classes(keyed_graph):
+    _, explainer = keyed_graph
+    explanation = explainer.explain(parse_triple("natoid:sea-guardian", "a", "nato:NatoMaritimeOperation"))
+    assert explanation.rule in {"cax-eqc1", "cax-eqc2"}, explanation.render()
+    (intersection,) = [p for p in explanation.premises if p.rule == "cls-int1"]
+    assert [text for text, _ in premises_of(intersection)] == [
+        "_:list owl:intersectionOf _:list", "natoid:sea-guardian rdf:type nato:Operation",
+        "natoid:sea-guardian rdf:type nato:NatoLed", "natoid:sea-guardian rdf:type nato:Maritime",
+    ]
+    assert_ends_in_asserted_triples(explanation)
+
+
+def test_prp_key_two_members_sharing_the_value_of_a_one_property_key_are_the_same(keyed_graph):
+    _, explainer = keyed_graph
+    explanation = explainer.explain(parse_triple("natoid:sea-guardian", "owl:sameAs", "natoid:operation-sea-guardian"))
+    assert explanation.rule == "prp-key", explanation.render()
+    assert premises_of(explanation) == [
+        ("nato:Operation owl:hasKey _:list", "ontology/nato.ttl:18"),
+        ("natoid:sea-guardian rdf:type nato:Operation", "data/operations.ttl:6"),
+        ("natoid:operation-sea-guardian rdf:type nato:Operation", "data/operations.ttl:10"),
+        ('natoid:sea-guardian nato:code "OSG"', "data/operations.ttl:6"),
+        ('natoid:operation-sea-guardian nato:code "OSG"', "data/operations.ttl:10"),
+    ]
+
+
+def test_prp_key_of_two_properties_needs_both_values_shared(keyed_graph):
+    _, explainer = keyed_graph
+    same = explainer.explain(parse_triple("natoid:summit-brussels-2018", "owl:sameAs", "natoid:brussels-summit-2018"))
+    assert same.rule == "prp-key", same.render()
+    assert premises_of(same)[0] == ("nato:Summit owl:hasKey _:list", "ontology/nato.ttl:19")
+    assert [text for text, _ in premises_of(same)[3:]] == [
+        "natoid:summit-brussels-2018 nato:city natoid:brussels", "natoid:brussels-summit-2018 nato:city natoid:brussels",
+        'natoid:summit-brussels-2018 nato:year "2018"^^xsd:integer',
+        'natoid:brussels-summit-2018 nato:year "2018"^^xsd:integer',
+    ]
+    other_year = explainer.explain(parse_triple("natoid:summit-brussels-2018", "owl:sameAs", "natoid:summit-brussels-2021"))
+    assert other_year.status == "not-entailed"
+
+
+def test_what_prp_key_equates_is_explained_through_eq_rep(keyed_graph):
+    _, explainer = keyed_graph
+    explanation = explainer.explain(parse_triple("natoid:operation-sea-guardian", "a", "nato:NatoMaritimeOperation"))
+    assert explanation.status == "inferred" and "prp-key" in rules_in(explanation), explanation.render()
+    assert_ends_in_asserted_triples(explanation)
+
+
+@pytest.mark.parametrize("s, o, premise", [
+    # "50000"^^xsd:int, which the store keeps as xsd:integer: in the range of xsd:int, not of xsd:short
+    ("natoid:kfor-troops-1999", "xsd:int", 'natoid:kfor-troops-1999 owl:sameAs "50000"^^xsd:integer'),
+    ("natoid:kfor-troops-1999", "xsd:long", 'natoid:kfor-troops-1999 owl:sameAs "50000"^^xsd:integer'),
+    ("natoid:kfor-code-value", "xsd:Name", "natoid:kfor-code-value rdf:type xsd:NCName"),
+    ("natoid:kfor-code-value", "xsd:token", "natoid:kfor-code-value rdf:type xsd:Name"),
+])
+def test_dt_type2_a_value_is_a_value_of_the_datatypes_that_hold_it(keyed_graph, s, o, premise):
+    _, explainer = keyed_graph
+    explanation = explainer.explain(parse_triple(s, "a", o))
+    assert explanation.rule == "dt-type2", explanation.render()
+    assert [text for text, _ in premises_of(explanation)] == [premise]
+    assert_ends_in_asserted_triples(explanation)
+
+
+@pytest.mark.parametrize("datatype, holds", [("int", True), ("unsignedShort", True), ("short", False),
+                                              ("negativeInteger", False), ("dateTimeStamp", False)])
+def test_dt_type2_holds_an_integer_only_in_the_datatypes_whose_range_holds_it(keyed_graph, datatype, holds):
+    store, _ = keyed_graph
+    rule = next(r for r in derivation_rules() if r.name == "dt-type2")
+    bindings = {ox.Variable("subject"): ox.NamedNode("https://w3id.org/natograph/id/kfor-troops-1999"),
+                ox.Variable("predicate"): ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type"),
+                ox.Variable("object"): ox.NamedNode("http://www.w3.org/2001/XMLSchema#" + datatype)}
+    solutions = list(store.query(rule.query, substitutions=bindings, use_default_graph_as_union=True))
+    assert bool(solutions) is holds
+
+
+def test_dt_type2_follows_the_xsd_hierarchy_of_the_reasoner():
+    rule = next(r for r in derivation_rules() if r.name == "dt-type2")
+    listed = re.findall(r"\(xsd:(\w+) xsd:(\w+)\)", rule.query)
+    xsd = "http://www.w3.org/2001/XMLSchema#"
+    assert {(xsd + sub, xsd + parent) for sub, parent in listed} == {(d, chain[0]) for d, chain in SUPERTYPES.items()}
+
+
+def test_every_inferred_triple_of_intersections_keys_and_datatypes_has_a_derivation(keyed_graph):
+    store, explainer = keyed_graph
+    inferred = [q.triple for q in store.quads_for_pattern(None, None, None, ox.NamedNode(INFERRED_GRAPH))]
+    kinds = {explainer.explain(t).rule for t in inferred}
+    assert {"cls-int1", "prp-key", "dt-type2"} <= kinds
+    unexplained = [explainer.explain(t).render() for t in inferred if explainer.explain(t).rule is None]
+    assert unexplained == []
 
 
 # --- terms as users write them ------------------------------------------------------------------

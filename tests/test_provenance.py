@@ -1,11 +1,15 @@
 """Provenance: every asserted triple is traced to the file and line of the statement that states it."""
 
+import hashlib
+
 import pyoxigraph as ox
+import pytest
 
 from natograph.build import build
+from natograph.errors import InputFileError
 from natograph.explain import explain
 from natograph.load import InputFile, graph_input_files
-from natograph.provenance import SourceIndex, locate_file, split_statements
+from natograph.provenance import Location, SourceIndex, locate_file, split_statements
 from natograph.snapshot import open_snapshot
 
 NATOID = "https://w3id.org/natograph/id/"
@@ -107,3 +111,34 @@ def test_a_blank_node_triple_of_a_build_is_traced_to_its_own_file_although_two_f
         assert [str(loc) for loc in index.locate(figure.triple, store)] == [f"{file}:4"]
         explanation = explain(store, figure.triple, sources=index)
         assert explanation.status == "asserted" and [str(loc) for loc in explanation.sources] == [f"{file}:4"]
+
+
+def test_runs_of_one_triple_statements_and_longer_statements_each_get_their_own_line(tmp_path):
+    text = ("<http://e/a> <http://e/p> <http://e/b> .\n"
+            "<http://e/a> <http://e/p> <http://e/c> .\n"
+            "<http://e/a> <http://e/q> <http://e/d> ; <http://e/r> <http://e/e> , <http://e/f> .\n"
+            "\n<http://e/a> <http://e/p> \"semi; colon, comma\" .\n"
+            "<http://e/a> <http://e/s> <http://e/g> .\n")
+    located = locate_file(_file(tmp_path, "runs.ttl", text))
+    lines = [(str(lt.triple.object).strip('<>"').rsplit("/", 1)[-1], lt.location.line) for lt in located]
+    assert lines == [("b", 1), ("c", 2), ("d", 3), ("e", 3), ("f", 3), ("semi; colon, comma", 5), ("g", 6)]
+
+
+def test_a_file_whose_last_statement_has_no_full_stop_is_malformed(tmp_path):
+    source = _file(tmp_path, "cut.ttl", "<http://e/a> <http://e/p> <http://e/b> .\n<http://e/a> <http://e/p> <http://e/c>\n")
+    with pytest.raises(InputFileError) as caught:
+        locate_file(source)
+    assert caught.value.path == "cut.ttl"
+
+
+def test_sparql_style_and_version_directives_are_not_statements(tmp_path):
+    text = ('VERSION "1.2"\nPREFIX ex: <http://e/>\nBASE <http://e/>\n'
+            "ex:a ex:p ex:b .\n<c> ex:p ex:d .\n")
+    located = locate_file(_file(tmp_path, "directives.ttl", text))
+    assert [(lt.triple.subject.value, lt.location.line) for lt in located] == [("http://e/a", 4), ("http://e/c", 5)]
+
+
+def test_the_index_records_the_sha256_of_each_file_it_read(tmp_path):
+    source = _file(tmp_path, "data.ttl", TRICKY_TURTLE)
+    index = SourceIndex.from_files([source])
+    assert index.input_hashes == {"data.ttl": hashlib.sha256(TRICKY_TURTLE.encode("utf-8")).hexdigest()}

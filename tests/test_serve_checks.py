@@ -1,15 +1,22 @@
 """GET /check serves the check report of the served snapshot; GET /explain says why a triple holds (JSON or HTML)."""
 
+import json
+import shutil
+import subprocess
+import sys
+import urllib.parse
 
 import pytest
+from click.testing import CliRunner
 
 from natograph.check_report import run_checks
+from natograph.cli import main
 from natograph.executor import InlineExecutor
 from natograph.serve import create_app
 from natograph.snapshot import open_snapshot
 from natograph.store import EmbeddedStore
 
-from .serving import built_mini_project
+from .serving import ServerProcess, built_mini_project
 
 
 @pytest.fixture(scope="module")
@@ -103,3 +110,56 @@ def test_check_page_lists_the_findings_of_a_failing_report(tmp_path):
     page = client.get("/check?format=html").data.decode()
     assert "failed" in page and "FAIL" in page
     assert "natoid:country nato:locatedIn natoid:city" in page and "checks/places.trig:4" in page
+
+
+def asserted_sources(explanation: dict) -> list[tuple[str, list[str]]]:
+    """Each asserted triple of an explanation with the places that state it (file:line, or the file alone)."""
+    if explanation["status"] == "asserted":
+        places = [s["file"] + (f":{s['line']}" if s["line"] else "") for s in explanation["sources"]]
+        return [(explanation["triple"], places)]
+    return [leaf for premise in explanation["premises"] for leaf in asserted_sources(premise)]
+
+
+CITY_IN_COUNTRY = {"s": "natoid:city", "p": "nato:locatedIn", "o": "natoid:country"}
+
+
+def test_explain_names_lines_once_natograph_check_has_saved_them_as_the_cli_does(tmp_path):
+    config = built_mini_project(tmp_path)
+    store = EmbeddedStore(open_snapshot(config))
+    client = create_app(config, store=store, executor=InlineExecutor(store)).test_client()
+    before = client.get("/explain", query_string=CITY_IN_COUNTRY)
+    assert before.json["source_lines"]["available"] is False
+    assert "natograph check" in before.json["source_lines"]["note"]
+    assert all(":" not in place for _, places in asserted_sources(before.json) for place in places)
+    page = client.get("/explain", query_string={**CITY_IN_COUNTRY, "format": "html"}).data.decode()
+    assert "appear after `natograph check`" in page
+
+    run_checks(config)
+    after = client.get("/explain", query_string=CITY_IN_COUNTRY)
+    assert after.json["source_lines"] == {"available": True, "note": None}
+    assert after.headers["ETag"] != before.headers["ETag"]
+    cli = CliRunner().invoke(main, ["--root", str(config.root), "explain", *CITY_IN_COUNTRY.values(), "--format", "json"])
+    assert cli.exit_code == 0, cli.output
+    served = asserted_sources(after.json)
+    assert served == asserted_sources(json.loads(cli.output))
+    assert ("natoid:city nato:locatedIn natoid:province", ["data/places.ttl:5"]) in served
+    page = client.get("/explain", query_string={**CITY_IN_COUNTRY, "format": "html"}).data.decode()
+    assert "data/places.ttl:5" in page and "natograph check" not in page
+
+
+def test_a_served_explanation_names_lines_without_the_data_files(tmp_path):
+    config = built_mini_project(tmp_path)
+    server = ServerProcess(config.root, tmp_path / "server.log", max_concurrent_queries=1)
+    try:
+        query = "/explain?" + urllib.parse.urlencode(CITY_IN_COUNTRY)
+        assert server.request("GET", query).json()["source_lines"]["available"] is False
+        checked = subprocess.run([sys.executable, "-m", "natograph.cli", "--root", str(config.root), "check"],
+                                 capture_output=True, text=True, timeout=300)
+        assert checked.returncode == 0, checked.stdout + checked.stderr
+        # The server reads only its snapshot: the lines come from there, even with the data files gone.
+        shutil.rmtree(config.data_path)
+        explained = server.request("GET", query).json()
+        assert explained["source_lines"]["available"] is True
+        assert ("natoid:province nato:locatedIn natoid:country", ["data/places.ttl:6"]) in asserted_sources(explained)
+    finally:
+        server.stop()

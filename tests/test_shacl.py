@@ -1,8 +1,10 @@
 """SHACL: ontology/shapes.ttl says what a good record needs; an incomplete one is reported, readably and located."""
 
+import logging
 from pathlib import Path
 
 import pytest
+from rdflib import Literal, URIRef
 
 from natograph.errors import InputFileError
 from natograph.load import InputFile, parse_file
@@ -90,3 +92,34 @@ def test_every_result_on_the_real_data_names_a_data_file_line(ontology, shapes):
     outcome = validate_data(index.triples(), ontology, shapes, sources=index)
     for result in outcome.results:
         assert result.locations and all(loc.file.startswith("data/") and loc.line for loc in result.locations)
+
+
+ILL_TYPED_RECORD = """@prefix nato: <https://w3id.org/natograph/ontology#> .
+@prefix natoid: <https://w3id.org/natograph/id/> .
+@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
+@prefix xsd: <http://www.w3.org/2001/XMLSchema#> .
+
+natoid:test-source a nato:Source ;
+    rdfs:label "A test source"@en .
+
+natoid:test-programme a nato:Programme ;
+    rdfs:label "Test programme"@en ;
+    nato:startDate "2001-02-30"^^xsd:date ;
+    nato:source natoid:test-source .
+"""
+
+
+@pytest.mark.parametrize("engine", ["pyshacl", "auto"])
+def test_an_ill_typed_literal_is_reported_without_a_traceback_from_rdflib(tmp_path, ontology, shapes, engine, caplog):
+    data = tmp_path / "ill-typed.ttl"
+    data.write_text(ILL_TYPED_RECORD, encoding="utf-8")
+    index = SourceIndex.from_files([InputFile("data/ill-typed.ttl", data)])
+    with caplog.at_level(logging.WARNING):
+        outcome = validate_data(index.triples(), ontology, shapes, sources=index, engine=engine)
+    (dated,) = [r for r in outcome.results if r.shape == "natosh:Dated"]
+    assert dated.value == '"2001-02-30"^^xsd:date' and [str(loc) for loc in dated.locations] == ["data/ill-typed.ttl:9"]
+    assert [r.getMessage() for r in caplog.records if r.name.startswith("rdflib")] == []
+    # Only the validation is quiet: rdflib still warns elsewhere.
+    with caplog.at_level(logging.WARNING):
+        Literal("2001-02-30", datatype=URIRef("http://www.w3.org/2001/XMLSchema#date"))
+    assert any(r.name == "rdflib.term" and r.exc_info for r in caplog.records)

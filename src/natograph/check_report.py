@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
 from dataclasses import dataclass, field
 
 import pyoxigraph as ox
@@ -19,8 +18,9 @@ from .load import graph_input_files
 from .provenance import SourceIndex
 from .reason import infer
 from .satisfiability import find_unsatisfiable
-from .shacl import load_shapes, validate_data
-from .snapshot import CHECK_REPORT, Snapshot
+from .shacl import load_shapes, quiet_ill_typed_literals, validate_data
+from .snapshot import CHECK_REPORT, Snapshot, replacing_atomically
+from .source_lines import save_source_lines
 from .terms import compact_triple
 from .vocab import ASSERTED_GRAPH, INFERRED_GRAPH, file_graph_iri
 
@@ -72,18 +72,23 @@ class ReasonedGraph:
 def run_checks(config: Config) -> CheckReport:
     """Run every check on the current inputs; the report is also saved next to the snapshot it checked."""
     sources = SourceIndex.from_files(graph_input_files(config))
-    graph = reasoned_graph(config, sources)
     ontology = [lt.triple for lt in sources.located if lt.location.file == config.ontology_file]
     data = [lt.triple for lt in sources.located if lt.location.file != config.ontology_file]
-    checks = [
-        check_consistency(graph, sources),
-        check_satisfiability(ontology, config.reasoner),
-        check_shapes(config, data, ontology, sources),
-        check_entailments(config, graph.store),
-    ]
+    # owlrl and pySHACL read literals with rdflib, which logs a traceback for each ill-typed one: the
+    # consistency check reports those (dt-not-type) with their lines instead.
+    with quiet_ill_typed_literals():
+        graph = reasoned_graph(config, sources)
+        checks = [
+            check_consistency(graph, sources),
+            check_satisfiability(ontology, config.reasoner),
+            check_shapes(config, data, ontology, sources),
+            check_entailments(config, graph.store),
+        ]
     report = CheckReport(checks, graph.snapshot.key if graph.snapshot else None)
     if graph.snapshot is not None:
         save_report(graph.snapshot, report)
+        # The lines GET /explain names: parsing the files for them was done above anyway.
+        save_source_lines(graph.snapshot, sources)
     return report
 
 
@@ -184,10 +189,8 @@ def check_entailments(config: Config, store: ox.Store) -> CheckResult:
 def save_report(snapshot: Snapshot, report: CheckReport) -> None:
     """Write the report next to the snapshot it checked, atomically, for `GET /check`."""
     payload = {**report.to_dict(), "checked": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")}
-    target = snapshot.path / CHECK_REPORT
-    temporary = target.with_suffix(".tmp")
-    temporary.write_text(json.dumps(payload, indent=2), encoding="utf-8")
-    os.replace(temporary, target)
+    with replacing_atomically(snapshot.path / CHECK_REPORT) as temporary:
+        temporary.write_text(json.dumps(payload, indent=2), encoding="utf-8")
 
 
 def format_text(report: CheckReport) -> str:

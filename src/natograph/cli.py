@@ -168,11 +168,14 @@ def explain_command(ctx: click.Context, s: str, p: str, o: str, output_format: s
     from .explain import explain, parse_triple
     from .load import graph_input_files
     from .provenance import SourceIndex
+    from .source_lines import open_source_lines
 
     triple = parse_triple(s, p, o)
     config = ctx.obj
     snapshot = ensure_snapshot(config)
-    explanation = explain(snapshot.store, triple, sources=SourceIndex.from_files(graph_input_files(config)))
+    # The lines `natograph check` saved with the snapshot, or (none saved yet) the files parsed now.
+    saved, _ = open_source_lines(snapshot)
+    explanation = explain(snapshot.store, triple, sources=saved or SourceIndex.from_files(graph_input_files(config)))
     click.echo(json.dumps(explanation.to_dict(), indent=2) if output_format == "json" else explanation.render())
     ctx.exit(1 if explanation.status == "not-entailed" else 0)
 

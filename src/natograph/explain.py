@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from functools import lru_cache
+from typing import Protocol
 
 import pyoxigraph as ox
 
 from .dates import day_range
 from .errors import ParameterError
-from .provenance import Location, SourceIndex
+from .provenance import Location
 from .sparql import rule_files
 from .terms import compact_triple
 from .vocab import ASSERTED_GRAPH, DATE_BOUND_PROPERTIES, INFERRED_GRAPH, PREFIXES
@@ -31,6 +32,13 @@ DATE_BOUND_SOURCES = {
     for position, bound in enumerate(bounds)
 }
 TERM_FORMS = 'a prefixed name (natoid:kfor, rdf:type), an IRI in <…>, "a" for rdf:type, or a literal in Turtle syntax ("2001"^^xsd:gYear, "Kosovo Force"@en, 1244)'
+
+
+class SourceLocator(Protocol):
+    """Where asserted triples are stated: a SourceIndex parsed from the files, or the lines saved in a snapshot."""
+
+    def locate(self, triple: ox.Triple, store: ox.Store | None = None) -> list[Location]:
+        """The files and lines that state a triple of the store."""
 
 
 @dataclass(frozen=True)
@@ -147,7 +155,7 @@ class Explainer:
     once per depth and cycles (x p y because y p⁻ x because x p y …) end when the depth runs out.
     """
 
-    def __init__(self, store: ox.Store, *, sources: SourceIndex | None = None, max_depth: int = MAX_DEPTH,
+    def __init__(self, store: ox.Store, *, sources: SourceLocator | None = None, max_depth: int = MAX_DEPTH,
                  max_examined: int = MAX_EXAMINED):
         self.store, self.sources = store, sources
         self.max_depth, self.max_examined = max_depth, max_examined
@@ -272,6 +280,6 @@ class Explainer:
         return [Location(f) for f in sorted(set(files))]
 
 
-def explain(store: ox.Store, triple: ox.Triple, *, sources: SourceIndex | None = None) -> Explanation:
+def explain(store: ox.Store, triple: ox.Triple, *, sources: SourceLocator | None = None) -> Explanation:
     """Why the closure in `store` holds `triple` (see Explainer)."""
     return Explainer(store, sources=sources).explain(triple)

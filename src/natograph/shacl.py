@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import logging
 import re
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable
@@ -23,6 +25,8 @@ SEVERITY_NAMES = {SH.Violation: "violation", SH.Warning: "warning", SH.Info: "in
 ENGINES = ("auto", "sparql", "pyshacl")
 SHAPES_NAMESPACE = "https://w3id.org/natograph/shapes#"
 _IRI = re.compile(r"https?://[^\s<>\"{}|\\^`,;)]+")
+# rdflib logs this, with a traceback, for every literal whose lexical form is not of its datatype.
+ILL_TYPED_LITERAL_WARNING = "Failed to convert Literal lexical form to value"
 
 
 @dataclass
@@ -95,7 +99,13 @@ def validate_data(
     """
     if engine not in ENGINES:
         raise ValueError(f"unknown SHACL engine {engine!r}: one of {', '.join(ENGINES)}")
-    data, ontology = list(data), list(ontology)
+    # Both engines turn literals into rdflib terms, ill-typed ones included: the report names those already.
+    with quiet_ill_typed_literals():
+        return _validate(list(data), list(ontology), shapes, sources, engine)
+
+
+def _validate(data: list[ox.Triple], ontology: list[ox.Triple], shapes: Graph, sources: SourceIndex | None,
+              engine: str) -> ShapesOutcome:
     shape_count = len(set(shapes.subjects(RDF.type, SH.NodeShape)))
     if engine != "pyshacl":
         try:
@@ -121,6 +131,25 @@ def validate_data(
     results = [_result(report, shapes, node, sources)
                for node in report.subjects(RDF.type, SH.ValidationResult) if node not in nested]
     return ShapesOutcome(bool(conforms), _sorted(results), shape_count)
+
+
+class _IllTypedLiteralFilter(logging.Filter):
+    """Drops rdflib's warning about an ill-typed literal: the checks report each such literal themselves."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not record.getMessage().startswith(ILL_TYPED_LITERAL_WARNING)
+
+
+@contextmanager
+def quiet_ill_typed_literals():
+    """Within the block, rdflib does not log a traceback for each ill-typed literal; every other message stays."""
+    logger = logging.getLogger("rdflib.term")
+    noise = _IllTypedLiteralFilter()
+    logger.addFilter(noise)
+    try:
+        yield
+    finally:
+        logger.removeFilter(noise)
 
 
 def _sorted(results: list[ShapeResult]) -> list[ShapeResult]:

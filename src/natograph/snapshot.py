@@ -7,9 +7,11 @@ import json
 import os
 import shutil
 import tempfile
+from contextlib import contextmanager
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
+from typing import Iterator
 
 import pyoxigraph as ox
 
@@ -20,6 +22,7 @@ from .errors import SnapshotError
 CURRENT_POINTER = "CURRENT"
 MANIFEST = "manifest.json"
 CHECK_REPORT = "check-report.json"  # written by `natograph check`, served by GET /check
+SOURCE_LINES = "source-lines.sqlite"  # written by `natograph check`, read by GET /explain (source_lines.py)
 STORE_DIR = "store"
 # The default graph (asserted ∪ inferred) as N-Triples: what query workers load into memory without RocksDB.
 DEFAULT_GRAPH_FILE = "default-graph.nt"
@@ -149,6 +152,22 @@ def prune_snapshots(config: Config, *, keep: int) -> list[str]:
             shutil.rmtree(path, ignore_errors=True)
             removed.append(path.name)
     return removed
+
+
+@contextmanager
+def replacing_atomically(target: Path) -> Iterator[Path]:
+    """A new empty file beside `target` to write; when the block succeeds it replaces `target` in one rename.
+
+    If the block fails, the file is removed and `target` stays as it was.
+    """
+    descriptor, name = tempfile.mkstemp(prefix=f".{target.name}-", suffix=".tmp", dir=target.parent)
+    os.close(descriptor)
+    temporary = Path(name)
+    try:
+        yield temporary
+        os.replace(temporary, target)
+    finally:
+        temporary.unlink(missing_ok=True)
 
 
 def _write_atomically(path: Path, text: str) -> None:

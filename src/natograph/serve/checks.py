@@ -11,6 +11,7 @@ from .. import __version__
 from ..errors import NotAcceptableError, NotFoundError, ParameterError, SnapshotError
 from ..explain import Explainer, parse_triple
 from ..snapshot import CHECK_REPORT
+from ..source_lines import open_source_lines
 from .responses import is_not_modified, not_modified
 from .state import current_state
 
@@ -66,15 +67,23 @@ def explain_triple() -> Response:
     triple = parse_triple(terms["s"], terms["p"], terms["o"])
     representation = choose_representation()
     digest = hashlib.sha256(str(triple).encode()).hexdigest()[:16]
-    etag = _etag(state.snapshot_key, "explain", representation, digest)
-    if is_not_modified(request, etag):
-        return not_modified(etag)
-    explanation = Explainer(state.snapshot.store).explain(triple)
+    lines, note = open_source_lines(state.snapshot)
+    try:
+        # `natograph check` may save the source lines after the server started: the ETag follows them.
+        lines_version = lines.version if lines is not None else "no-lines"
+        etag = _etag(state.snapshot_key, "explain", representation, digest, lines_version)
+        if is_not_modified(request, etag):
+            return not_modified(etag)
+        explanation = Explainer(state.snapshot.store, sources=lines).explain(triple)
+    finally:
+        if lines is not None:
+            lines.close()
+    body = {**explanation.to_dict(), "source_lines": {"available": lines is not None, "note": note}}
     if representation == "json":
-        body = json.dumps(explanation.to_dict(), ensure_ascii=False, indent=2)
-        response = Response(body, content_type="application/json; charset=utf-8")
+        text = json.dumps(body, ensure_ascii=False, indent=2)
+        response = Response(text, content_type="application/json; charset=utf-8")
     else:
-        page = render_template("explain.html", explanation=explanation.to_dict(), terms=terms)
+        page = render_template("explain.html", explanation=body, terms=terms)
         response = Response(page, content_type="text/html; charset=utf-8")
     return _finish(response, etag)
 
