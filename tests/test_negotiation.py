@@ -4,7 +4,7 @@ import pytest
 
 from natograph.errors import NotAcceptableError, ParameterError
 from natograph.export import Format, ResultKind
-from natograph.serve.negotiation import choose_format, parse_accept
+from natograph.serve.negotiation import REMEMBERED_NEGOTIATION_CHARS, choose_format, parse_accept
 
 SOLUTIONS, GRAPH = ResultKind.SOLUTIONS, ResultKind.GRAPH
 
@@ -95,3 +95,19 @@ def test_repeated_format_values_take_the_first_that_fits():
     assert choose_format(GRAPH, format_names=["json-ld", "application/ld+json", "application/x-json+ld"]) is Format.JSON_LD
     assert choose_format(GRAPH, format_names=["n3"]) is Format.TURTLE
     assert choose_format(GRAPH, format_names=["yaml", "rdf+xml"]) is Format.RDF_XML
+
+
+def test_a_repeated_negotiation_chooses_the_same_and_refuses_the_same_every_time():
+    for _ in range(2):
+        assert choose_format(SOLUTIONS, accept="text/csv;q=0.5, application/sparql-results+xml") is Format.SPARQL_XML
+        assert choose_format(GRAPH, format_names=["yaml", "rdf+xml"]) is Format.RDF_XML
+        with pytest.raises(NotAcceptableError):
+            choose_format(SOLUTIONS, accept="image/png")
+        with pytest.raises(ParameterError):
+            choose_format(SOLUTIONS, format_name="yaml")
+
+
+def test_an_accept_header_too_long_to_remember_is_negotiated_the_same_way():
+    accept = ", ".join(f"application/x-{n};q=0.9" for n in range(400)) + ", text/csv;q=0.1"
+    assert len(accept) > REMEMBERED_NEGOTIATION_CHARS
+    assert choose_format(SOLUTIONS, accept=accept) is Format.CSV

@@ -136,6 +136,34 @@ def test_etag_comes_from_the_snapshot_and_a_conditional_get_answers_304(client, 
     assert other_format.headers["ETag"] != etag and other_format.status_code == 200
 
 
+def test_a_repeated_query_is_answered_from_the_cache_with_the_same_headers(mini_config):
+    fresh = client_for(mini_config)
+    first, again = get(fresh, "SELECT * WHERE { ?s ?p ?o }"), get(fresh, "SELECT * WHERE { ?s ?p ?o }")
+    assert fresh.get("/health").get_json()["query_workers"]["result_cache"]["hits"] == 1
+    assert again.data == first.data and again.headers == first.headers
+    assert again.headers["Natograph-Truncated"] == "true" and again.headers["Access-Control-Allow-Origin"] == "*"
+    not_modified = get(fresh, "SELECT * WHERE { ?s ?p ?o }", headers={"If-None-Match": first.headers["ETag"]})
+    assert not_modified.status_code == 304 and not_modified.headers["ETag"] == first.headers["ETag"]
+
+
+def test_a_query_answered_before_is_still_refused_by_a_server_that_refuses_it(client, mini_config):
+    assert get(client, SELECT_LABELS).status_code == 200
+    closed = client_for(mini_config, free_sparql=False)
+    small = client_for(mini_config, max_query_bytes=50)
+    for _ in range(2):
+        assert "free_sparql" in error(get(closed, SELECT_LABELS), 403)["message"]
+        assert error(get(small, SELECT_LABELS), 413)["limit_bytes"] == 50
+        error(get(client, SELECT_LABELS, headers={"Accept": "image/png"}), 406)
+
+
+def test_a_refused_query_is_refused_every_time_it_is_sent(client):
+    for _ in range(2):
+        error(get(client, "SELECT * WHERE { SERVICE <http://127.0.0.1:9/> { ?s ?p ?o } }"), 403)
+        error(get(client, "CLEAR ALL"), 403)
+        error(client.get("/sparql?" + urlencode({"update": "CLEAR ALL"})), 403)
+        error(get(client, "SELECT * WHERE {\n  ?s ?p }"), 400)
+
+
 def test_service_description_lists_formats_entailment_and_named_graphs(client):
     response = client.get("/sparql")
     assert response.status_code == 200

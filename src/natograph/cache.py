@@ -23,7 +23,7 @@ def normalised_text(sparql: str) -> str:
 
 def job_key(job: QueryJob) -> tuple:
     """What decides a job's answer, given one snapshot: text, format, bindings, dataset and limits."""
-    bindings = tuple(sorted((name, str(term)) for name, term in (job.bindings or {}).items()))
+    bindings = tuple(sorted((name, str(term)) for name, term in job.bindings.items())) if job.bindings else ()
     return normalised_text(job.sparql), job.fmt, bindings, job.dataset, job.limits
 
 

@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Callable, Sequence, TypeVar
 
 from ..errors import NotAcceptableError, ParameterError
 from ..export import FORMATS_BY_KIND, Format, ResultKind, all_short_names, format_named, media_types
 
 T = TypeVar("T")
+# Negotiations remembered (by kind, Accept and format names), as clients send the same few headers again and
+# again; longer headers and names are negotiated every time, so the memory holds at most about 1 MiB.
+REMEMBERED_NEGOTIATIONS = 256
+REMEMBERED_NEGOTIATION_CHARS = 4096
 
 KIND_DESCRIPTION = {
     ResultKind.SOLUTIONS: "SELECT or ASK results",
@@ -70,8 +75,14 @@ def choose_format(kind: ResultKind, *, accept: str | None = None, format_name: s
     request may repeat it (`format_names`). Among formats the client accepts equally, a more specific
     range wins, then the range it lists first, then the server's order (SPARQL JSON, Turtle).
     """
+    names = (format_name, *format_names) if format_name else tuple(format_names)
+    if len(accept or "") + sum(map(len, names)) > REMEMBERED_NEGOTIATION_CHARS:
+        return _negotiate(kind, accept, names)
+    return _remembered_negotiation(kind, accept, names)
+
+
+def _negotiate(kind: ResultKind, accept: str | None, names: tuple[str, ...]) -> Format:
     offered = FORMATS_BY_KIND[kind]
-    names = [format_name, *format_names] if format_name else list(format_names)
     if names:
         return _format_from_names(kind, names)
     if not accept or not accept.strip():
@@ -86,6 +97,9 @@ def choose_format(kind: ResultKind, *, accept: str | None = None, format_name: s
             [fmt.media_type for fmt in offered],
         )
     return best
+
+
+_remembered_negotiation = lru_cache(maxsize=REMEMBERED_NEGOTIATIONS)(_negotiate)
 
 
 def preferred(candidates: Sequence[T], media_types_of: Callable[[T], Sequence[str]],

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from urllib.parse import unquote_to_bytes
 
 from flask import Request
@@ -14,6 +15,13 @@ FORM = "application/x-www-form-urlencoded"
 SPARQL_QUERY = "application/sparql-query"
 SPARQL_UPDATE = "application/sparql-update"
 POST_MEDIA_TYPES = [FORM, SPARQL_QUERY]
+# URL query strings whose reading is remembered, so that a repeated GET is not percent-decoded again;
+# longer ones are read every time, which bounds what the memory holds (key and value) to about 8 MiB.
+REMEMBERED_QUERY_STRINGS = 256
+REMEMBERED_QUERY_STRING_BYTES = 16 * 1024
+# Datasets are immutable: these two serve every request that names no graph.
+DEFAULT_DATASET = Dataset()
+QUERY_DATASET = Dataset(from_query=True)
 
 
 @dataclass(frozen=True)
@@ -30,27 +38,44 @@ class ProtocolRequest:
         """The protocol's dataset parameters if any (they override FROM), else the query's FROM, else the default."""
         if self.default_graph_uris or self.named_graph_uris:
             return Dataset(self.default_graph_uris, self.named_graph_uris)
-        if query_declares_dataset:
-            return Dataset(from_query=True)
-        return Dataset()
+        return QUERY_DATASET if query_declares_dataset else DEFAULT_DATASET
 
 
 def read_protocol_request(request: Request) -> ProtocolRequest:
     """Parse the URL and (for POST) the body of a request; raises 400, 413 or 415 errors naming the problem."""
+    if request.method != "POST":
+        return read_query_string(request.query_string)
     parameters = parse_parameters(request.query_string)
     direct_query = None
     has_update = False
-    if request.method == "POST":
-        media_type = (request.mimetype or "").lower()
-        if media_type == FORM:
-            parameters += parse_parameters(request.get_data(cache=False))
-        elif media_type == SPARQL_QUERY:
-            direct_query = _decode_body(request)
-        elif media_type == SPARQL_UPDATE:
-            has_update = True
-        else:
-            shown = request.content_type or "none"
-            raise UnsupportedMediaTypeError(f"a POST body of type {shown} cannot carry a query", POST_MEDIA_TYPES)
+    media_type = (request.mimetype or "").lower()
+    if media_type == FORM:
+        parameters += parse_parameters(request.get_data(cache=False))
+    elif media_type == SPARQL_QUERY:
+        direct_query = _decode_body(request)
+    elif media_type == SPARQL_UPDATE:
+        has_update = True
+    else:
+        shown = request.content_type or "none"
+        raise UnsupportedMediaTypeError(f"a POST body of type {shown} cannot carry a query", POST_MEDIA_TYPES)
+    return _protocol_request(parameters, direct_query=direct_query, has_update=has_update)
+
+
+def read_query_string(encoded: bytes) -> ProtocolRequest:
+    """What a request without a body asks by its URL's query string alone."""
+    if len(encoded) > REMEMBERED_QUERY_STRING_BYTES:
+        return _protocol_request(parse_parameters(encoded))
+    return _remembered_query_string(encoded)
+
+
+@lru_cache(maxsize=REMEMBERED_QUERY_STRINGS)
+def _remembered_query_string(encoded: bytes) -> ProtocolRequest:
+    # A pure function of the bytes; a ProtocolRequest is immutable, so one can answer every repeat.
+    return _protocol_request(parse_parameters(encoded))
+
+
+def _protocol_request(parameters: list[tuple[str, str]], *, direct_query: str | None = None,
+                      has_update: bool = False) -> ProtocolRequest:
     queries = [value for name, value in parameters if name == "query"]
     if direct_query is not None:
         queries.append(direct_query)

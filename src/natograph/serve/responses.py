@@ -14,6 +14,7 @@ from ..export import Format
 TRUNCATED_HEADER = "Natograph-Truncated"
 MAX_ROWS_HEADER = "Natograph-Max-Rows"
 CORS_EXPOSED = ["ETag", "Retry-After", TRUNCATED_HEADER, MAX_ROWS_HEADER]
+CORS_EXPOSED_HEADER = ", ".join(CORS_EXPOSED)
 CORS_METHODS = "GET, HEAD, POST, OPTIONS"
 CORS_HEADERS = "Accept, Content-Type, If-None-Match"
 
@@ -21,12 +22,14 @@ CORS_HEADERS = "Accept, Content-Type, If-None-Match"
 def answer_response(answer: QueryAnswer, *, max_rows: int | None, etag: str | None = None) -> Response:
     """A query answer as a response: its Content-Type with charset, the truncation headers and the ETag."""
     response = Response(answer.body, content_type=answer.fmt.content_type)
-    response.headers[TRUNCATED_HEADER] = "true" if answer.truncated else "false"
+    # A new response has no header but its type and length, so each is added without looking for an old value.
+    headers = response.headers
+    headers.add(TRUNCATED_HEADER, "true" if answer.truncated else "false")
     if answer.truncated and max_rows is not None:
-        response.headers[MAX_ROWS_HEADER] = str(max_rows)
-    response.headers["Vary"] = "Accept"
+        headers.add(MAX_ROWS_HEADER, str(max_rows))
+    headers.add("Vary", "Accept")
     if etag:
-        response.headers["ETag"] = etag
+        headers.add("ETag", etag)
     return response
 
 
@@ -50,7 +53,8 @@ def is_not_modified(request: Request, etag: str) -> bool:
     """Whether a GET or HEAD carries an If-None-Match that matches this ETag."""
     if request.method not in ("GET", "HEAD"):
         return False
-    header = request.headers.get("If-None-Match")
+    # From the environ: werkzeug's header lookup raises and catches an exception when, as usually, there is none.
+    header = request.environ.get("HTTP_IF_NONE_MATCH")
     if not header:
         return False
     if header.strip() == "*":
@@ -75,7 +79,7 @@ def not_modified(etag: str) -> Response:
 def add_cors_headers(response: Response, request: Request) -> Response:
     """Let any web page query this read-only service, and read the headers that matter to a client."""
     response.headers["Access-Control-Allow-Origin"] = "*"
-    response.headers["Access-Control-Expose-Headers"] = ", ".join(CORS_EXPOSED)
+    response.headers["Access-Control-Expose-Headers"] = CORS_EXPOSED_HEADER
     if request.method == "OPTIONS":
         response.headers["Access-Control-Allow-Methods"] = CORS_METHODS
         response.headers["Access-Control-Allow-Headers"] = CORS_HEADERS
