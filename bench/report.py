@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import statistics
+
 from query import ENGINES as QUERY_ENGINES
 
 
@@ -77,6 +79,21 @@ def http_table(rows: list[dict]) -> str:
     return "\n".join(lines + ["", f"16 keep-alive connections, load from {generator}; medians of the rounds."])
 
 
+def round_ratios(first: dict, second: dict) -> tuple[float, str]:
+    """The median of the per-round ratios of two HTTP runs measured in the same rounds, and their range.
+
+    Rounds interleave the servers, so a ratio within one round compares them under the same load.
+    """
+    ratios = sorted(a["requests_per_second"] / b["requests_per_second"]
+                    for a, b in zip(first.get("samples", []), second.get("samples", [])) if b["requests_per_second"])
+    if not ratios:
+        ratio = first["requests_per_second"] / second["requests_per_second"]
+        return ratio, "one round"
+    low, high = ratios[0], ratios[-1]
+    spread = f"rounds {low:.0%}–{high:.0%}" if high < 5 else f"rounds {low:.1f}–{high:.1f}×"
+    return statistics.median(ratios), spread
+
+
 def goals(start: list[dict], query: list[dict], http: list[dict]) -> str:
     """Each goal of issue 7 with the measured value and whether it is met."""
     lines = ["| goal | measured | met |", "|---|---|---|"]
@@ -116,14 +133,14 @@ def goals(start: list[dict], query: list[dict], http: list[dict]) -> str:
     endpoint = by.get(("rdflib-endpoint", "aggregate"))
     hello = by.get(("Flask hello-world", "hello"))
     if uncached and oxigraph:
-        share = uncached["requests_per_second"] / oxigraph["requests_per_second"]
-        add("http: uncached aggregate ≥ 50% of Oxigraph server's requests/s", f"{share:.0%}", share >= 0.5)
+        share, spread = round_ratios(uncached, oxigraph)
+        add("http: uncached aggregate ≥ 50% of Oxigraph server's requests/s", f"{share:.0%} ({spread})", share >= 0.5)
     if uncached and endpoint:
-        times = uncached["requests_per_second"] / endpoint["requests_per_second"]
-        add("http: uncached aggregate ≥ 10× rdflib-endpoint's requests/s", f"{times:.1f}×", times >= 10)
+        times, spread = round_ratios(uncached, endpoint)
+        add("http: uncached aggregate ≥ 10× rdflib-endpoint's requests/s", f"{times:.1f}× ({spread})", times >= 10)
     if cached and hello:
-        share = cached["requests_per_second"] / hello["requests_per_second"]
-        add("http: repeated query ≥ 75% of the hello-world ceiling", f"{share:.0%}", share >= 0.75)
+        share, spread = round_ratios(cached, hello)
+        add("http: repeated query ≥ 75% of the hello-world ceiling", f"{share:.0%} ({spread})", share >= 0.75)
     natograph_runs = [r for r in http if r["engine"].startswith("natograph")]
     if natograph_runs:
         errors = sum(r["errors"] for r in natograph_runs)

@@ -169,7 +169,8 @@ def measure_http(size: str, rounds: int, seconds: float, *, log=sys.stderr) -> l
 
 def _all_workers_ready(body: bytes) -> bool:
     workers = json.loads(body)["query_workers"]
-    return workers.get("ready") == workers.get("size")
+    on_image = workers.get("memory_image") in ("off", "failed") or workers.get("store") == "memory"
+    return workers.get("ready") == workers.get("size") and on_image
 
 
 def _get(url: str, accept: str) -> None:
