@@ -4,7 +4,6 @@ The 10k case takes about 10 s (pySHACL's share); deselect it with `-m "not diffe
 """
 
 import importlib.util
-import logging
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -14,7 +13,7 @@ from rdflib.namespace import SH
 
 from natograph.load import InputFile, parse_file
 from natograph.provenance import SourceIndex
-from natograph.shacl import load_shapes, validate_data
+from natograph.shacl import load_shapes, quiet_ill_typed_literals, validate_data
 from natograph.shacl_sparql import CONSTRAINT_PARAMETERS, CompiledShapes, UnsupportedShapes, literals_kept, scratch_store
 
 REPO = Path(__file__).resolve().parents[1]
@@ -40,9 +39,8 @@ def shapes():
 @pytest.fixture(autouse=True)
 def quiet_rdflib():
     """rdflib logs a traceback for each ill-typed literal it converts; the fixtures hold some on purpose."""
-    logging.disable(logging.ERROR)
-    yield
-    logging.disable(logging.NOTSET)
+    with quiet_ill_typed_literals():
+        yield
 
 
 def both_engines(data, ontology, shapes, sources=None) -> tuple[list[dict], list[dict]]:

@@ -32,6 +32,8 @@ class Config:
     max_query_bytes: int = 64 * 1024
     max_concurrent_queries: int = 4
     queries_per_minute: int = 120
+    # How many reverse proxies in front of the server set X-Forwarded-For/-Proto/-Host/-Port/-Prefix; 0 trusts none.
+    proxy_hops: int = 0
     free_sparql: bool = True
     max_body_bytes: int = 256 * 1024
     result_cache_bytes: int = 64 * 1024 * 1024

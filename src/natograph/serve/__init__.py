@@ -7,6 +7,7 @@ import re
 
 from flask import Flask, Response, request
 from werkzeug.exceptions import HTTPException, MethodNotAllowed, RequestEntityTooLarge
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from ..cache import CachingExecutor
 from ..config import Config
@@ -53,6 +54,10 @@ def create_app(config: Config | None = None, *, store: ServedStore | None = None
     app.register_error_handler(NatographError, error_response)
     app.register_error_handler(HTTPException, _http_error_response)
     app.after_request(lambda response: add_cors_headers(response, request))
+    if config.proxy_hops > 0:
+        # The client's address, scheme, host and path prefix as the trusted proxies forwarded them.
+        hops = config.proxy_hops
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_port=hops, x_prefix=hops)
     return app
 
 

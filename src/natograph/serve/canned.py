@@ -14,6 +14,7 @@ from ..export import ResultKind
 from ..results import serialize_graph
 from ..sparqltext import bind_values
 from ..store import QueryLimits
+from .limits import client_key
 from .negotiation import choose_format
 from .responses import answer_response, is_not_modified, not_modified, representation_etag
 from .state import current_state
@@ -63,7 +64,7 @@ def run_query(name: str) -> Response:
     etag = representation_etag(state.snapshot_key, fmt, name, urlencode(sorted(given.items())), state.config.max_rows)
     if is_not_modified(request, etag):
         return not_modified(etag)
-    state.rate_limiter.charge(request.remote_addr or "unknown")
+    state.rate_limiter.charge(client_key(request.remote_addr))
     limits = QueryLimits(timeout_ms=state.config.query_timeout_ms, max_rows=state.config.max_rows)
     answer = state.executor.run(QueryJob(bind_values(query.text, bindings), fmt, limits=limits))
     return answer_response(answer, max_rows=state.config.max_rows, etag=etag)

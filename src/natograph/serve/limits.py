@@ -1,10 +1,14 @@
-"""Per-client query budget: a token bucket per client address, refilled at `queries_per_minute`.
+"""Per-client query budget: a token bucket per client, refilled at `queries_per_minute`.
 
-The other limit, how many queries run at once, is the size of the executor's worker pool.
+A client is an IPv4 address, or an IPv6 /64 network (one host usually holds a whole /64, and could
+otherwise take a fresh budget with each of its addresses). Behind reverse proxies (`proxy_hops`), the
+address is the one the proxies forwarded. The other limit, how many queries run at once, is the size
+of the executor's worker pool.
 """
 
 from __future__ import annotations
 
+import ipaddress
 import math
 import threading
 import time
@@ -14,6 +18,19 @@ from ..errors import RateLimitError
 
 # Forget clients whose bucket is full again once this many are tracked.
 PRUNE_ABOVE_CLIENTS = 10_000
+
+
+def client_key(address: str | None) -> str:
+    """The budget an address draws on: the IPv4 address itself, the /64 network of an IPv6 one."""
+    try:
+        parsed = ipaddress.ip_address(address or "")
+    except ValueError:
+        return address or "unknown"
+    if parsed.version == 4:
+        return str(parsed)
+    if parsed.ipv4_mapped is not None:
+        return str(parsed.ipv4_mapped)
+    return str(ipaddress.ip_network(f"{parsed}/64", strict=False))
 
 
 class RateLimiter:

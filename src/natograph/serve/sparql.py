@@ -14,6 +14,7 @@ from ..results import serialize_graph
 from ..store import QueryLimits
 from .description import PREFIXES as DESCRIPTION_PREFIXES
 from .description import service_description
+from .limits import client_key
 from .negotiation import choose_format
 from .protocol import read_protocol_request
 from .responses import answer_response, is_not_modified, not_modified, representation_etag
@@ -50,7 +51,7 @@ def endpoint() -> Response:
     etag = representation_etag(state.snapshot_key, fmt, config.max_rows) if request.method != "POST" else None
     if etag and is_not_modified(request, etag):
         return not_modified(etag)
-    state.rate_limiter.charge(request.remote_addr or "unknown")
+    state.rate_limiter.charge(client_key(request.remote_addr))
     job = QueryJob(
         free.text,
         fmt,
