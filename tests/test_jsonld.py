@@ -7,6 +7,7 @@ import pytest
 import rdflib
 from rdflib.compare import isomorphic
 
+from natograph.config import Config
 from natograph.errors import NotAcceptableError
 from natograph.jsonld import (DESCRIPTION_PREFIXES, JsonLdContext, TermDefinition, context_from_store,
                               serialize_document, store_context)
@@ -23,6 +24,15 @@ RDFS_LABEL = "http://www.w3.org/2000/01/rdf-schema#label"
 @pytest.fixture(scope="module")
 def store(tmp_path_factory):
     return EmbeddedStore(open_snapshot(built_web_project(tmp_path_factory.mktemp("jsonld"))))
+
+
+@pytest.fixture(scope="module")
+def served_client(store):
+    from natograph.executor import InlineExecutor
+    from natograph.serve import create_app
+
+    config = Config.load(root=store.snapshot.path.parents[2])
+    return create_app(config, store=store, executor=InlineExecutor(store)).test_client()
 
 
 def all_triples(store):
@@ -150,3 +160,18 @@ def test_a_directional_literal_keeps_its_direction():
 def test_a_stores_context_is_computed_once_per_snapshot(store):
     assert store_context(store) is store_context(store)
     assert store_context(store).document() == context_from_store(store).document()
+
+
+@pytest.mark.parametrize("path", ["/sparql", "/.well-known/sparql-examples"])
+def test_the_service_description_and_the_examples_are_compact_against_the_served_context(path, served_client):
+    from .jsonld_checks import assert_compact, assert_reads_as, parse_json
+
+    document = served_client.get(path, headers={"Accept": "application/ld+json"})
+    assert document.status_code == 200
+    parsed = parse_json(document.data)
+    served = served_client.get("/context.jsonld").get_json()["@context"]
+    # The served context, plus the prefixes of the description's own vocabularies.
+    assert {name: value for name, value in parsed["@context"].items() if name in served} == served
+    keys = assert_compact(parsed)
+    assert not any("://" in key for key in keys)
+    assert_reads_as(document.data, served_client.get(path, headers={"Accept": "text/turtle"}).data)

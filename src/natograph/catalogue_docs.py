@@ -6,12 +6,15 @@ import pyoxigraph as ox
 
 from . import __version__
 from .canned import CannedQuery
+from .vocab import PREFIXES
 
 SELECT_MEDIA_TYPES = ("application/sparql-results+json", "application/sparql-results+xml", "text/csv",
                       "text/tab-separated-values")
 GRAPH_MEDIA_TYPES = ("text/turtle", "application/n-triples", "application/ld+json", "application/rdf+xml")
 SH = "http://www.w3.org/ns/shacl#"
 SCHEMA = "https://schema.org/"
+# The prefixes the examples are written with: natograph's, and the two vocabularies examples are made of.
+EXAMPLE_PREFIXES = {**PREFIXES, "sh": SH, "schema": SCHEMA}
 RDF_TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
 RDFS_LABEL = ox.NamedNode("http://www.w3.org/2000/01/rdf-schema#label")
 RDFS_COMMENT = ox.NamedNode("http://www.w3.org/2000/01/rdf-schema#comment")

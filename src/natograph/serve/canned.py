@@ -7,7 +7,7 @@ from urllib.parse import urlencode
 from flask import Blueprint, Response, current_app, jsonify, render_template, request, url_for
 
 from ..canned import CannedQuery, bind_parameters, load_catalogue
-from ..catalogue_docs import openapi_document, sparql_examples
+from ..catalogue_docs import EXAMPLE_PREFIXES, openapi_document, sparql_examples
 from ..errors import NotFoundError
 from ..executor import QueryJob
 from ..export import ResultKind
@@ -15,6 +15,7 @@ from ..results import serialize_graph
 from ..sparqltext import bind_values
 from ..store import QueryLimits
 from .limits import client_key
+from .memo import served_context
 from .negotiation import choose_format
 from .responses import answer_response, is_not_modified, not_modified, representation_etag
 from .state import current_state
@@ -85,7 +86,8 @@ def examples() -> Response:
     if is_not_modified(request, etag):
         return not_modified(etag)
     quads = sparql_examples(catalogue(), base_url=_base_url(), endpoint_url=_base_url() + "/sparql")
-    response = Response(serialize_graph([q.triple for q in quads], fmt), content_type=fmt.content_type)
+    body = serialize_graph([q.triple for q in quads], fmt, prefixes=EXAMPLE_PREFIXES, context=served_context())
+    response = Response(body, content_type=fmt.content_type)
     response.headers["ETag"] = etag
     response.headers["Vary"] = "Accept"
     return response
