@@ -7,9 +7,9 @@ from natograph.executor import InlineExecutor
 from natograph.remote import RemoteStore
 from natograph.serve import create_app
 from natograph.serve.limits import RateLimiter
-from natograph.serve.state import ServedStore, ServerState
+from natograph.serve.state import ServerState
 from natograph.snapshot import open_snapshot
-from natograph.store import EmbeddedStore
+from natograph.store import EmbeddedStore, ServedStore
 
 from .serving import built_mini_project, free_port
 

@@ -6,7 +6,7 @@ import re
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Protocol, Union
+from typing import Protocol, Union, runtime_checkable
 
 import pyoxigraph as ox
 
@@ -83,6 +83,16 @@ class Store(Protocol):
     ) -> QueryResult: ...
 
 
+@runtime_checkable
+class ServedStore(Store, Protocol):
+    """A store with the local snapshot it answers for: its own database (embedded), or the original of a copy (remote).
+
+    Queries go to the store; the manifest, dumps, check report and explanations read the local snapshot.
+    """
+
+    snapshot: Snapshot
+
+
 @dataclass
 class EmbeddedStore:
     """The default store: the snapshot's own Oxigraph database, opened read-only in this process.
@@ -142,7 +152,7 @@ def may_read_named_graphs(sparql: str) -> bool:
     return "GRAPH" in _FULL_LINE_COMMENT.sub("", _IRI_REF.sub(" ", sparql)).upper()
 
 
-def open_store(config, snapshot: Snapshot) -> Store:
+def open_store(config, snapshot: Snapshot) -> ServedStore:
     """The store the settings choose for a snapshot: embedded, or the remote SPARQL server holding its copy."""
     if config.store == "remote":
         from .remote import open_remote_store

@@ -14,10 +14,10 @@ from ..config import Config
 from ..errors import NatographError, PayloadTooLargeError
 from ..executor import QueryExecutor, default_executor
 from ..snapshot import open_snapshot
-from ..store import open_store
+from ..store import ServedStore, open_store
 from .limits import RateLimiter
 from .responses import add_cors_headers, error_response
-from .state import EXTENSION_KEY, ServedStore, ServerState
+from .state import EXTENSION_KEY, ServerState
 
 # Each entry is "module:attribute" of a Blueprint below natograph.serve; adding a concern is one line.
 BLUEPRINTS = [

@@ -10,7 +10,7 @@ from ..canned import CannedQuery, bind_parameters, load_catalogue
 from ..catalogue_docs import EXAMPLE_PREFIXES, openapi_document, sparql_examples
 from ..errors import NotFoundError
 from ..executor import QueryJob
-from ..export import ResultKind
+from ..export import Format, ResultKind
 from ..results import serialize_graph
 from ..sparqltext import bind_values
 from ..store import QueryLimits
@@ -86,7 +86,8 @@ def examples() -> Response:
     if is_not_modified(request, etag):
         return not_modified(etag)
     quads = sparql_examples(catalogue(), base_url=_base_url(), endpoint_url=_base_url() + "/sparql")
-    body = serialize_graph([q.triple for q in quads], fmt, prefixes=EXAMPLE_PREFIXES, context=served_context())
+    body = serialize_graph([q.triple for q in quads], fmt, prefixes=EXAMPLE_PREFIXES,
+                           context=served_context() if fmt is Format.JSON_LD else None)
     response = Response(body, content_type=fmt.content_type)
     response.headers["ETag"] = etag
     response.headers["Vary"] = "Accept"

@@ -8,7 +8,7 @@ from flask import Blueprint, Response, request, url_for
 
 from ..errors import ParameterError, QueryRefusedError
 from ..executor import QueryJob
-from ..export import ResultKind
+from ..export import Format, ResultKind
 from ..query import inspect_query, refuse_update
 from ..results import serialize_graph
 from ..store import QueryLimits
@@ -72,7 +72,7 @@ def describe_service(format_names: tuple[str, ...]) -> Response:
     public_base = state.config.public_base
     endpoint_url = public_base.rstrip("/") + "/sparql" if public_base else url_for("sparql.endpoint", _external=True)
     description = service_description(state.config, state.manifest, endpoint_url)
-    body = serialize_graph(description, fmt, prefixes=DESCRIPTION_PREFIXES, context=served_context())
+    body = serialize_graph(description, fmt, prefixes=DESCRIPTION_PREFIXES, context=served_context() if fmt is Format.JSON_LD else None)
     response = Response(body, content_type=fmt.content_type)
     response.headers["ETag"] = etag
     response.headers["Vary"] = "Accept"

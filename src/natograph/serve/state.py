@@ -3,27 +3,16 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Protocol, runtime_checkable
 
 from flask import current_app
 
 from ..config import Config
 from ..executor import QueryExecutor
 from ..snapshot import Snapshot
-from ..store import Store
+from ..store import ServedStore
 from .limits import RateLimiter
 
 EXTENSION_KEY = "natograph"
-
-
-@runtime_checkable
-class ServedStore(Store, Protocol):
-    """A store with the local snapshot it answers for: its own database (embedded), or the original of a copy (remote).
-
-    Queries go to the store; the manifest, dumps, check report and explanations read the local snapshot.
-    """
-
-    snapshot: Snapshot
 
 
 @dataclass
