@@ -9,6 +9,8 @@ import pytest
 
 from natograph.build import build
 from natograph.config import Config
+from natograph.load import InputFile, parse_file
+from natograph.shacl import load_shapes
 from natograph.snapshot import open_snapshot
 from natograph.store import EmbeddedStore
 
@@ -42,3 +44,15 @@ def project_snapshot(project_config: Config):
 def project_store(project_snapshot) -> EmbeddedStore:
     """The embedded store over the real project's snapshot."""
     return EmbeddedStore(project_snapshot)
+
+
+@pytest.fixture(scope="session")
+def ontology():
+    """The project's ontology triples, parsed as the build parses them."""
+    return parse_file(InputFile("ontology/nato.ttl", REPO_ROOT / "ontology" / "nato.ttl")).triples
+
+
+@pytest.fixture(scope="session")
+def shapes():
+    """The project's SHACL shapes."""
+    return load_shapes(REPO_ROOT / "ontology" / "shapes.ttl", "ontology/shapes.ttl")

@@ -7,22 +7,12 @@ import pytest
 from rdflib import Literal, URIRef
 
 from natograph.errors import InputFileError
-from natograph.load import InputFile, parse_file
+from natograph.load import InputFile
 from natograph.provenance import SourceIndex
 from natograph.shacl import load_shapes, validate_data
 
 REPO = Path(__file__).resolve().parents[1]
 FIXTURES = Path(__file__).parent / "data" / "shacl"
-
-
-@pytest.fixture(scope="module")
-def ontology():
-    return parse_file(InputFile("ontology/nato.ttl", REPO / "ontology" / "nato.ttl")).triples
-
-
-@pytest.fixture(scope="module")
-def shapes():
-    return load_shapes(REPO / "ontology" / "shapes.ttl", "ontology/shapes.ttl")
 
 
 def validate_fixture(name, ontology, shapes):

@@ -13,7 +13,7 @@ from rdflib.namespace import SH
 
 from natograph.load import InputFile, parse_file
 from natograph.provenance import SourceIndex
-from natograph.shacl import load_shapes, quiet_ill_typed_literals, validate_data
+from natograph.shacl import quiet_ill_typed_literals, validate_data
 from natograph.shacl_sparql import CONSTRAINT_PARAMETERS, CompiledShapes, UnsupportedShapes, literals_kept, scratch_store
 
 REPO = Path(__file__).resolve().parents[1]
@@ -24,16 +24,6 @@ NATO_PREFIXES = """@prefix nato: <https://w3id.org/natograph/ontology#> .
 @prefix xsd: <http://www.w3.org/2001/XMLSchema#> .
 @prefix sh: <http://www.w3.org/ns/shacl#> .
 """
-
-
-@pytest.fixture(scope="module")
-def ontology():
-    return parse_file(InputFile("ontology/nato.ttl", REPO / "ontology" / "nato.ttl")).triples
-
-
-@pytest.fixture(scope="module")
-def shapes():
-    return load_shapes(REPO / "ontology" / "shapes.ttl", "ontology/shapes.ttl")
 
 
 @pytest.fixture(autouse=True)
