@@ -12,7 +12,8 @@ from urllib.parse import urlparse
 import pytest
 
 from .serving import ServerProcess
-from .web_fixture import INJECTED_LABEL, built_web_project
+from .web_fixture import EXERCISES, built_many_operations_project
+from .web_fixture import INJECTED_LABEL
 
 pytestmark = pytest.mark.slow
 
@@ -42,7 +43,7 @@ def require_browser():
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
     require_browser()
-    config = built_web_project(tmp_path_factory.mktemp("browser"))
+    config = built_many_operations_project(tmp_path_factory.mktemp("browser"))
     process = ServerProcess(config.root, tmp_path_factory.mktemp("logs") / "serve.log", max_concurrent_queries=1,
                             queries_per_minute=0)
     yield process
@@ -188,3 +189,22 @@ def test_an_injected_label_with_markup_stays_text(visit):
     assert page.locator("#result-table tbody td .literal").inner_text() == INJECTED_LABEL
     assert page.locator("#result-table b, #result-table script").count() == 0
     assert page.evaluate("document.scripts.length") == 3  # the page's own: two JSON blocks and query.js
+
+
+def test_the_timeline_links_on_to_its_later_operations(visit):
+    page = visit.open("/")
+    assert page.locator('svg.timeline a[href="/id/exercise-000"]').count() == 1
+    assert page.locator(f'svg.timeline a[href="/id/exercise-{EXERCISES - 1:03d}"]').count() == 0
+    page.click("svg.timeline a.later")
+    page.wait_for_url("**/timeline?page=2")
+    assert page.locator(f'svg.timeline a[href="/id/exercise-{EXERCISES - 1:03d}"]').count() == 1
+    assert page.locator('svg.timeline a[href="/id/op-a"]').count() == 0
+    page.click('a[rel="prev"]')
+    page.wait_for_url("**/timeline")
+    assert page.locator('svg.timeline a[href="/id/op-a"]').count() == 1
+    assert page.locator("svg.timeline script, svg.timeline b").count() == 0
+    page.fill('input[name="from"]', "2015")
+    page.click("text=Show these years")
+    page.wait_for_url("**/timeline?from=2015&to=")
+    assert page.locator('svg.timeline a[href="/id/op-a"]').count() == 0
+    assert page.locator('svg.timeline a[href="/id/injected"]').count() == 1

@@ -10,7 +10,7 @@ from natograph.executor import InlineExecutor
 from natograph.serve import create_app
 from natograph.snapshot import open_snapshot
 from natograph.store import EmbeddedStore
-from natograph.timeline import MAX_ROWS, timeline_entries, timeline_svg
+from natograph.timeline import MAX_ROWS, dated_in_years, timeline_entries, timeline_svg
 
 from .web_fixture import INJECTED_LABEL, NATOID, built_web_project
 
@@ -93,3 +93,25 @@ def test_a_long_timeline_draws_the_first_operations_and_counts_the_rest(entries)
     root = drawing(many)
     assert len(list(root.iter(SVG + "a"))) == MAX_ROWS
     assert "and 7 later operations" in next(t.text for t in root.iter(SVG + "text") if t.get("class") == "more")
+
+
+def test_a_later_page_draws_the_next_operations_and_links_the_count_of_the_rest(entries):
+    many = [replace(entries[0], iri=f"{NATOID}op-{n}") for n in range(2 * MAX_ROWS + 3)]
+    text = timeline_svg(many, today=TODAY, link=lambda iri: "/id/" + iri.rsplit("/", 1)[-1], page=2,
+                        later_link='/timeline?page=3&x="')
+    root = ET.fromstring(text)
+    drawn = [a.get("href") for a in root.iter(SVG + "a") if a.get("class") != "later"]
+    assert drawn == [f"/id/op-{n}" for n in range(MAX_ROWS, 2 * MAX_ROWS)]
+    later = next(a for a in root.iter(SVG + "a") if a.get("class") == "later")
+    assert later.get("href") == '/timeline?page=3&x="'
+    assert "and 3 later operations" in later.find(SVG + "text").text
+
+
+def test_operations_under_way_in_a_span_of_years(entries):
+    def slugs(first, last):
+        return [e.iri.rsplit("/", 1)[-1] for e in dated_in_years(entries, first, last, today=TODAY)]
+    assert slugs(None, None) == ["op-a", "injected"]
+    assert slugs(None, 2004) == ["op-a"]
+    assert slugs(2015, None) == ["injected"]  # op-a ended in December 2014; the injected one has no end
+    assert slugs(2014, 2014) == ["op-a", "injected"]
+    assert slugs(2030, None) == []

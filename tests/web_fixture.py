@@ -9,6 +9,7 @@ import pyoxigraph as ox
 
 from natograph.build import build
 from natograph.config import Config
+from natograph.timeline import MAX_ROWS
 
 TEST_DATA = Path(__file__).resolve().parent / "data"
 NATO = "https://w3id.org/natograph/ontology#"
@@ -50,5 +51,30 @@ def built_web_project(directory: Path, **settings) -> Config:
     (root / "queries").mkdir()
     (root / "queries" / "places.rq").write_text(PLACES_QUERY, encoding="utf-8")
     config = Config.load(root=root, **settings)
+    build(config)
+    return config
+
+
+EXERCISES = MAX_ROWS + 25
+FIRST_EXERCISE_YEAR = 2006  # after every operation of the web project, so the exercises come last
+
+
+def exercises_turtle(count: int) -> str:
+    """`count` dated exercises, ten a year from FIRST_EXERCISE_YEAR, each running from one month into the next."""
+    lines = [f"@prefix nato: <{NATO}> .", f"@prefix natoid: <{NATOID}> .",
+             "@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .",
+             "@prefix xsd: <http://www.w3.org/2001/XMLSchema#> ."]
+    for n in range(count):
+        year, month = FIRST_EXERCISE_YEAR + n // 10, n % 10 + 1
+        lines.append(f'natoid:exercise-{n:03d} a nato:Operation ; rdfs:label "Exercise {n:03d}"@en ; '
+                     f'nato:startDate "{year}-{month:02d}-01"^^xsd:date ; '
+                     f'nato:endDate "{year}-{month + 1:02d}-15"^^xsd:date .')
+    return "\n".join(lines) + "\n"
+
+
+def built_many_operations_project(directory: Path, count: int = EXERCISES):
+    """The web project with `count` dated exercises added (data/exercises.ttl), built."""
+    config = built_web_project(directory)
+    (config.root / "data" / "exercises.ttl").write_text(exercises_turtle(count), encoding="utf-8")
     build(config)
     return config

@@ -26,7 +26,7 @@ BAR_HEIGHT = 12
 AXIS_HEIGHT = 28
 MARGIN = 12
 MAX_LABEL_CHARACTERS = 34
-# More bars than this would not read as a timeline; the rest are counted under the drawing.
+# More bars than this would not read as a timeline: the rest are drawn on later pages.
 MAX_ROWS = 100
 # The drawing carries its own styles, so that it reads the same inline in a page and as /timeline.svg.
 STYLE = """
@@ -40,6 +40,7 @@ STYLE = """
 .timeline .ongoing { stroke: #1f4e9c; stroke-width: 2; }
 .timeline .open-end { fill: #1f4e9c; }
 .timeline a:hover .label, .timeline a:focus .label { text-decoration: underline; fill: #0b5cad; }
+.timeline .later .more { fill: #0b5cad; text-decoration: underline; }
 """
 
 
@@ -95,14 +96,32 @@ def _bound(literal) -> DatedBound | None:
     return DatedBound(literal.value, PRECISION_OF_DATATYPE[literal.datatype.value], *days)
 
 
-def timeline_svg(entries: list[TimelineEntry], *, today: dt.date, link: Callable[[str], str]) -> str:
-    """An SVG drawing of the first MAX_ROWS dated entries; `link` gives the page address of an operation's IRI."""
+def dated_in_years(entries: list[TimelineEntry], first_year: int | None, last_year: int | None, *,
+                   today: dt.date) -> list[TimelineEntry]:
+    """The dated entries that may have been under way in some day of these years (None: no bound), in order."""
+    first_day = dt.date(first_year, 1, 1) if first_year is not None else dt.date.min
+    last_day = dt.date(last_year, 12, 31) if last_year is not None else dt.date.max
+    return [e for e in entries if e.start is not None and e.start.earliest <= last_day
+            and (e.end.latest if e.end else max(today, e.start.latest)) >= first_day]
+
+
+def page_count(dated: int) -> int:
+    """How many pages of MAX_ROWS bars `dated` operations fill (one, even when there are none)."""
+    return max(1, -(-dated // MAX_ROWS))
+
+
+def timeline_svg(entries: list[TimelineEntry], *, today: dt.date, link: Callable[[str], str], page: int = 1,
+                 later_link: str | None = None, empty: str = "No dated operation in the graph.") -> str:
+    """An SVG drawing of the dated entries on `page` (pages of MAX_ROWS); `link` gives an operation's page address.
+
+    Under the drawing, the operations on later pages are counted, linked to `later_link` when given.
+    """
     dated = [e for e in entries if e.start is not None]
-    left_out = max(len(dated) - MAX_ROWS, 0)
-    dated = dated[:MAX_ROWS]
+    left_out = max(len(dated) - page * MAX_ROWS, 0)
+    dated = dated[(page - 1) * MAX_ROWS:page * MAX_ROWS]
     if not dated:
         return ('<svg xmlns="http://www.w3.org/2000/svg" class="timeline" role="img" viewBox="0 0 480 24" '
-                'width="480" height="24"><text x="0" y="16">No dated operation in the graph.</text></svg>')
+                f'width="480" height="24"><text x="0" y="16">{escape(empty)}</text></svg>')
     first_year = min(e.start.earliest.year for e in dated)
     last_day = max([today] + [e.end.latest for e in dated if e.end] + [e.start.latest for e in dated])
     scale = _Scale(dt.date(first_year, 1, 1), dt.date(last_day.year + 1, 1, 1))
@@ -124,8 +143,8 @@ def timeline_svg(entries: list[TimelineEntry], *, today: dt.date, link: Callable
         parts.append(_row(entry, row, scale, today, link))
     if left_out:
         y = AXIS_HEIGHT + ROW_HEIGHT * len(dated) + ROW_HEIGHT // 2 + 4
-        parts.append(f'<text x="{LABEL_WIDTH}" y="{y}" class="more">… and {left_out} later operations '
-                     '(the operations-timeline query lists them all)</text>')
+        more = f'<text x="{LABEL_WIDTH}" y="{y}" class="more">… and {left_out} later operations</text>'
+        parts.append(f'<a href={quoteattr(later_link)} class="later">{more}</a>' if later_link else more)
     parts.append("</svg>")
     return "\n".join(parts)
 

@@ -1,15 +1,21 @@
-"""Pages for people: the query editor (`/query`), partnership frameworks (`/frameworks`) and the operations timeline."""
+"""Pages for people: the query editor (`/query`), partnership frameworks (`/frameworks`) and the operations timeline.
+
+The timeline is drawn in pages of MAX_ROWS operations (`/timeline`, `/timeline.svg`), optionally of the operations
+under way in a span of years (`from`, `to`).
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
 
-from flask import Blueprint, Response, render_template, request
+from flask import Blueprint, Response, render_template, request, url_for
 from markupsafe import Markup
 
+from .. import timeline
+from ..errors import ParameterError
 from ..sparql import read_query
-from ..timeline import timeline_entries, timeline_svg
+from ..timeline import TimelineEntry, dated_in_years, page_count, timeline_entries, timeline_svg
 from ..vocab import PREFIXES
 from .canned import catalogue
 from .links import TermView, href, resource_base, term_view
@@ -19,6 +25,7 @@ from .state import current_state
 
 blueprint = Blueprint("pages", __name__, template_folder="templates")
 MAX_UNDATED = 20
+FIRST_YEAR, LAST_YEAR = 1, 9999
 
 EXAMPLE_BODY = """SELECT ?operation ?label ?start ?end WHERE {
   ?operation a nato:Operation ; rdfs:label ?label .
@@ -91,31 +98,113 @@ def frameworks_page() -> Response:
 
 
 def operations_timeline() -> Markup:
-    """The operations timeline as inline SVG (drawn once per served snapshot); every label in it is escaped."""
-    state = current_state()
-
-    def draw() -> str:
-        created = state.manifest.get("created", "")
-        today = dt.date.fromisoformat(created[:10]) if created else dt.date.today()
-        entries = remember("timeline-entries", lambda: timeline_entries(state.store))
-        return timeline_svg(entries, today=today, link=lambda iri: href(iri) or iri)
-
-    return Markup(remember("timeline-svg", draw))
+    """The first page of the operations timeline as inline SVG (drawn once per served snapshot), labels escaped."""
+    return Markup(remember("timeline-svg", lambda: str(TimelineView.of(None, None, 1).drawing())))
 
 
 def undated_operations() -> list[TermView]:
     """Operations the timeline cannot draw, for lack of a start date (the first MAX_UNDATED of them)."""
-    entries = remember("timeline-entries", lambda: timeline_entries(current_state().store))
-    return [TermView("iri", e.label, e.iri, href(e.iri)) for e in entries if e.start is None][:MAX_UNDATED]
+    return [TermView("iri", e.label, e.iri, href(e.iri)) for e in _entries() if e.start is None][:MAX_UNDATED]
+
+
+def _entries() -> list[TimelineEntry]:
+    return remember("timeline-entries", lambda: timeline_entries(current_state().store))
+
+
+def _snapshot_day() -> dt.date:
+    created = current_state().manifest.get("created", "")
+    return dt.date.fromisoformat(created[:10]) if created else dt.date.today()
+
+
+@dataclass(frozen=True)
+class TimelineView:
+    """One page of the timeline: the operations under way from `first_year` to `last_year` (None: unbounded)."""
+
+    first_year: int | None
+    last_year: int | None
+    page: int
+    dated: list[TimelineEntry]
+    today: dt.date
+
+    @classmethod
+    def of(cls, first_year: int | None, last_year: int | None, page: int) -> "TimelineView":
+        """The view of these years and this page, refusing a page past the last one."""
+        today = _snapshot_day()
+        dated = dated_in_years(_entries(), first_year, last_year, today=today)
+        if page > page_count(len(dated)):
+            raise ParameterError("page", f"page {page} is past the last page, {page_count(len(dated))}",
+                                 accepts=f"a page from 1 to {page_count(len(dated))}")
+        return cls(first_year, last_year, page, dated, today)
+
+    @property
+    def pages(self) -> int:
+        return page_count(len(self.dated))
+
+    @property
+    def shown(self) -> tuple[int, int]:
+        """The positions (from 1) of the first and last operation on this page."""
+        return (self.page - 1) * timeline.MAX_ROWS + 1, min(self.page * timeline.MAX_ROWS, len(self.dated))
+
+    def address(self, endpoint: str, page: int) -> str:
+        """The address of `page` of these years at `endpoint` (the HTML page or the image)."""
+        values = {"from": self.first_year, "to": self.last_year, "page": page if page > 1 else None}
+        return url_for(endpoint, **{name: value for name, value in values.items() if value is not None})
+
+    def drawing(self) -> Markup:
+        """This page as SVG; the count of later operations links to the next HTML page."""
+        bounded = self.first_year is not None or self.last_year is not None
+        later = self.address("pages.timeline_page", self.page + 1) if self.page < self.pages else None
+        return Markup(timeline_svg(self.dated, today=self.today, link=lambda iri: href(iri) or iri, page=self.page,
+                                   later_link=later, empty="No dated operation in these years." if bounded
+                                   else "No dated operation in the graph."))
+
+
+def _timeline_request() -> tuple[TimelineView, str]:
+    """The timeline view a request asks for (from, to, page validated) and its ETag."""
+    first_year = _whole_number("from", FIRST_YEAR, LAST_YEAR, "a year, 1 to 9999")
+    last_year = _whole_number("to", FIRST_YEAR, LAST_YEAR, "a year, 1 to 9999")
+    if first_year is not None and last_year is not None and first_year > last_year:
+        raise ParameterError("to", f"{last_year} is before from={first_year}", accepts="a year not before 'from'")
+    page = _whole_number("page", 1, None, "a page number from 1") or 1
+    view = TimelineView.of(first_year, last_year, page)
+    return view, f'{current_state().snapshot_key}-timeline-{first_year or ""}-{last_year or ""}-{page}'
+
+
+def _whole_number(name: str, lowest: int, highest: int | None, accepts: str) -> int | None:
+    values = request.args.getlist(name)
+    if len(values) > 1:
+        raise ParameterError(name, f"given {len(values)} times; give it once", accepts=accepts)
+    text = values[0].strip() if values else ""
+    if not text:
+        return None
+    if not text.isascii() or not text.isdigit():
+        raise ParameterError(name, f"{text!r} is not a whole number", accepts=accepts)
+    number = int(text) if len(text) <= 9 else None  # longer ones are out of any range, and slow to convert
+    if number is None or number < lowest or (highest is not None and number > highest):
+        raise ParameterError(name, f"{text} is out of range", accepts=accepts)
+    return number
 
 
 @blueprint.get("/timeline.svg")
 def timeline_image() -> Response:
-    """The operations timeline as a standalone SVG image."""
-    etag = f'W/"{current_state().snapshot_key}-timeline"'
+    """The operations timeline as a standalone SVG image: one page, optionally of a span of years."""
+    view, key = _timeline_request()
+    etag = f'W/"{key}-svg"'
     if is_not_modified(request, etag):
         return not_modified(etag)
-    response = Response(str(operations_timeline()), content_type="image/svg+xml; charset=utf-8")
+    response = Response(str(view.drawing()), content_type="image/svg+xml; charset=utf-8")
+    response.headers["ETag"] = etag
+    return response
+
+
+@blueprint.get("/timeline")
+def timeline_page() -> Response:
+    """The whole operations timeline, page by page, with a form to choose a span of years."""
+    view, key = _timeline_request()
+    etag = f'W/"{key}-html"'
+    if is_not_modified(request, etag):
+        return not_modified(etag)
+    response = Response(render_template("timeline.html", view=view), content_type="text/html; charset=utf-8")
     response.headers["ETag"] = etag
     return response
 
