@@ -54,3 +54,13 @@ def test_the_timeline_is_an_svg_image(client):
     assert response.mimetype == "image/svg+xml"
     assert response.data.startswith(b'<svg xmlns="http://www.w3.org/2000/svg"')
     assert b'href="/id/kfor"' in response.data
+
+
+@pytest.mark.parametrize("path", ["/frameworks", "/timeline", "/timeline.svg?page=1"])
+def test_a_page_s_etag_changes_with_the_natograph_version_as_its_template_may(client, path, monkeypatch):
+    from natograph.serve import pages
+
+    before = client.get(path).headers["ETag"]
+    monkeypatch.setattr(pages, "__version__", "0.0.0-next")
+    after = client.get(path, headers={"If-None-Match": before})
+    assert after.status_code == 200 and after.headers["ETag"] != before

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from flask import Blueprint, Response, render_template, request, url_for
 from markupsafe import Markup
 
-from .. import timeline
+from .. import __version__, timeline
 from ..errors import ParameterError
 from ..sparql import read_query
 from ..timeline import TimelineEntry, dated_in_years, page_count, timeline_entries, timeline_svg
@@ -71,7 +71,7 @@ class FrameworkView:
 def frameworks_page() -> Response:
     """NATO's partnership frameworks, each with its partner countries and the date and source of each statement."""
     state = current_state()
-    etag = f'W/"{state.snapshot_key}-frameworks"'
+    etag = f'W/"{state.snapshot_key}-{__version__}-frameworks"'
     if is_not_modified(request, etag):
         return not_modified(etag)
     frameworks: dict[str, FrameworkView] = {}
@@ -167,7 +167,8 @@ def _timeline_request() -> tuple[TimelineView, str]:
         raise ParameterError("to", f"{last_year} is before from={first_year}", accepts="a year not before 'from'")
     page = _whole_number("page", 1, None, "a page number from 1") or 1
     view = TimelineView.of(first_year, last_year, page)
-    return view, f'{current_state().snapshot_key}-timeline-{first_year or ""}-{last_year or ""}-{page}'
+    key = f'{current_state().snapshot_key}-{__version__}-timeline-{first_year or ""}-{last_year or ""}-{page}'
+    return view, key
 
 
 def _whole_number(name: str, lowest: int, highest: int | None, accepts: str) -> int | None:
