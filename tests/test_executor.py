@@ -211,3 +211,19 @@ def test_closing_the_pool_stops_the_image_and_every_forked_worker(config):
     pool.close()
     assert not image.is_alive()
     assert all(not process.is_alive() for process in processes)
+
+
+def test_where_the_kernel_refuses_pidfd_the_workers_read_the_disk(config, monkeypatch):
+    import os
+
+    def refused(pid, flags=0):
+        raise OSError(38, "Function not implemented")
+
+    monkeypatch.setattr(os, "pidfd_open", refused)
+    pool = WorkerPool(config, open_snapshot(config).key, size=1)
+    try:
+        wait_until_ready(pool, 1)
+        assert pool.status()["memory_image"] == "off" and pool.status()["store"] == "disk"
+        assert pool.run(QueryJob(LABELS, Format.CSV)).body.startswith(b"label")
+    finally:
+        pool.close()

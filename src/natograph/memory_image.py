@@ -38,7 +38,14 @@ class ImageUnavailable(RuntimeError):
 
 def image_supported() -> bool:
     """Whether this platform can fork workers from an image and track them safely (Linux with pidfd)."""
-    return hasattr(os, "pidfd_open") and hasattr(signal, "pidfd_send_signal") and hasattr(os, "fork")
+    if not (hasattr(os, "pidfd_open") and hasattr(signal, "pidfd_send_signal") and hasattr(os, "fork")):
+        return False
+    try:
+        # Python may have the call where the kernel (before 5.3) or a container's seccomp profile refuses it.
+        os.close(os.pidfd_open(os.getpid()))
+    except OSError:
+        return False
+    return True
 
 
 def has_image_file(snapshot_path: Path) -> bool:
