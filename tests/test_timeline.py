@@ -10,7 +10,7 @@ from natograph.executor import InlineExecutor
 from natograph.serve import create_app
 from natograph.snapshot import open_snapshot
 from natograph.store import EmbeddedStore
-from natograph.timeline import MAX_ROWS, dated_in_years, timeline_entries, timeline_svg
+from natograph.timeline import LABEL_WIDTH, MAX_ROWS, dated_in_years, timeline_entries, timeline_svg
 
 from .web_fixture import INJECTED_LABEL, NATOID, built_web_project
 
@@ -115,3 +115,42 @@ def test_operations_under_way_in_a_span_of_years(entries):
     assert slugs(2015, None) == ["injected"]  # op-a ended in December 2014; the injected one has no end
     assert slugs(2014, 2014) == ["op-a", "injected"]
     assert slugs(2030, None) == []
+
+
+def years_on_axis(root: ET.Element) -> list[int]:
+    return [int(t.text) for t in root.iter(SVG + "text") if t.text and t.text.isdigit()]
+
+
+def test_a_span_of_years_keeps_the_axis_to_those_years_and_marks_bars_cut_at_its_edges(entries):
+    shown = dated_in_years(entries, 2008, 2009, today=TODAY)
+    root = ET.fromstring(timeline_svg(shown, today=TODAY, link=lambda iri: "/id/" + iri.rsplit("/", 1)[-1],
+                                      first_year=2008, last_year=2009))
+    assert years_on_axis(root) == [2008, 2009, 2010]
+    ticks = [float(line.get("x1")) for line in root.iter(SVG + "line") if line.get("class") == "tick"]
+    left, right = ticks[0], ticks[-1]
+    assert left > LABEL_WIDTH  # room for the arrows of bars begun before 2008
+    for slug in ("op-a", "injected"):
+        operation = bar(root, slug)
+        # Both began years before 2008 (op-a's hatched year 2001 is off the axis): one solid bar, edge to edge.
+        assert [(r.get("class"), float(r.get("x")), float(r.get("x")) + float(r.get("width")))
+                for r in operation.iter(SVG + "rect")] == [("certain", left, right)]
+        marks = {line.get("class"): line for line in operation.iter(SVG + "line")}
+        before = marks["continues-before"]
+        assert before.get("marker-end") == "url(#timeline-open)" and float(before.get("x2")) < left
+    assert "continues-after" in {line.get("class") for line in bar(root, "op-a").iter(SVG + "line")}
+    assert "ongoing" in {line.get("class") for line in bar(root, "injected").iter(SVG + "line")}
+
+
+def test_an_early_start_does_not_stretch_a_later_span(entries):
+    founded = replace(entries[0].start, text="1949", earliest=dt.date(1949, 1, 1), latest=dt.date(1949, 12, 31))
+    early = [replace(entries[0], start=founded)]
+    unbounded = ET.fromstring(timeline_svg(early, today=TODAY, link=str))
+    assert years_on_axis(unbounded)[0] == 1949
+    bounded = ET.fromstring(timeline_svg(early, today=TODAY, link=str, first_year=1990, last_year=1999))
+    assert years_on_axis(bounded) == list(range(1990, 2001))
+    assert {line.get("class") for line in bounded.iter(SVG + "line")} >= {"continues-before", "continues-after"}
+
+
+def test_a_whole_timeline_marks_nothing_as_cut(entries):
+    classes = {line.get("class") for line in drawing(entries).iter(SVG + "line")}
+    assert "continues-before" not in classes and "continues-after" not in classes

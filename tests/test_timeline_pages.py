@@ -110,3 +110,11 @@ def test_each_page_and_span_has_its_own_etag_and_answers_304_to_it(client):
     assert again.status_code == 304 and again.data == b""
     assert client.get("/timeline?page=2", headers={"If-None-Match": page_tag}).status_code == 304
     assert client.get("/timeline.svg?page=2", headers={"If-None-Match": tags[""]}).status_code == 200
+
+
+def test_a_span_of_years_draws_its_axis_over_those_years_only(client):
+    root = ET.fromstring(client.get("/timeline.svg?from=2008&to=2009").data)
+    assert [int(t.text) for t in root.iter(SVG + "text") if t.text and t.text.isdigit()] == [2008, 2009, 2010]
+    cut = {a.get("href").rsplit("/", 1)[-1] for a in root.iter(SVG + "a")
+           if any(line.get("class") == "continues-before" for line in a.iter(SVG + "line"))}
+    assert cut == {"op-a", "injected"}  # begun in 2001 and 2005; the exercises of 2008 and 2009 are not cut

@@ -3,7 +3,9 @@
 A date the sources give to the year (or month) only is a span of days, not a day: the bar is solid
 where the operation certainly ran and hatched over the span its start or end lies in, so that
 "1999" reads as "some time in 1999". An operation without an end date runs on to the snapshot's date
-with an open (arrow) end. Every text is escaped: labels come from data.
+with an open (arrow) end. A view of a span of years keeps its axis to those years: a bar under way
+before or after them is cut at the edge and marked with the same arrow. Every text is escaped: labels
+come from data.
 """
 
 from __future__ import annotations
@@ -26,6 +28,8 @@ BAR_HEIGHT = 12
 AXIS_HEIGHT = 28
 MARGIN = 12
 MAX_LABEL_CHARACTERS = 34
+# Room between the labels and an axis cut short on the left, for the arrows of bars continuing before it.
+CONTINUATION_ROOM = 14
 # More bars than this would not read as a timeline: the rest are drawn on later pages.
 MAX_ROWS = 100
 # The drawing carries its own styles, so that it reads the same inline in a page and as /timeline.svg.
@@ -37,7 +41,7 @@ STYLE = """
 .timeline .hatch-ground { fill: #dbe5f4; }
 .timeline .other .hatch-ground { fill: #eaeef2; }
 .timeline .hatch-line { stroke: #1f4e9c; stroke-width: 2; }
-.timeline .ongoing { stroke: #1f4e9c; stroke-width: 2; }
+.timeline .ongoing, .timeline .continues-before, .timeline .continues-after { stroke: #1f4e9c; stroke-width: 2; }
 .timeline .open-end { fill: #1f4e9c; }
 .timeline a:hover .label, .timeline a:focus .label { text-decoration: underline; fill: #0b5cad; }
 .timeline .later .more { fill: #0b5cad; text-decoration: underline; }
@@ -111,10 +115,12 @@ def page_count(dated: int) -> int:
 
 
 def timeline_svg(entries: list[TimelineEntry], *, today: dt.date, link: Callable[[str], str], page: int = 1,
-                 later_link: str | None = None, empty: str = "No dated operation in the graph.") -> str:
+                 later_link: str | None = None, empty: str = "No dated operation in the graph.",
+                 first_year: int | None = None, last_year: int | None = None) -> str:
     """An SVG drawing of the dated entries on `page` (pages of MAX_ROWS); `link` gives an operation's page address.
 
-    Under the drawing, the operations on later pages are counted, linked to `later_link` when given.
+    The axis runs from the first start to the last date drawn, or over `first_year` to `last_year` where
+    given. Under the drawing, the operations on later pages are counted, linked to `later_link` when given.
     """
     dated = [e for e in entries if e.start is not None]
     left_out = max(len(dated) - page * MAX_ROWS, 0)
@@ -122,9 +128,13 @@ def timeline_svg(entries: list[TimelineEntry], *, today: dt.date, link: Callable
     if not dated:
         return ('<svg xmlns="http://www.w3.org/2000/svg" class="timeline" role="img" viewBox="0 0 480 24" '
                 f'width="480" height="24"><text x="0" y="16">{escape(empty)}</text></svg>')
-    first_year = min(e.start.earliest.year for e in dated)
-    last_day = max([today] + [e.end.latest for e in dated if e.end] + [e.start.latest for e in dated])
-    scale = _Scale(dt.date(first_year, 1, 1), dt.date(last_day.year + 1, 1, 1))
+    if first_year is None:
+        first_year = min(e.start.earliest.year for e in dated)
+    if last_year is None:
+        last_year = max([today] + [e.end.latest for e in dated if e.end] + [e.start.latest for e in dated]).year
+    axis_start = dt.date(first_year, 1, 1)
+    cut_before = any(e.start.earliest < axis_start for e in dated)
+    scale = _Scale(axis_start, dt.date(last_year + 1, 1, 1), LABEL_WIDTH + (CONTINUATION_ROOM if cut_before else 0))
     height = AXIS_HEIGHT + ROW_HEIGHT * (len(dated) + (1 if left_out else 0)) + MARGIN
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" class="timeline" role="img" viewBox="0 0 {WIDTH} {height}" '
@@ -150,14 +160,19 @@ def timeline_svg(entries: list[TimelineEntry], *, today: dt.date, link: Callable
 
 
 class _Scale:
-    """Days to x coordinates over the plotting area."""
+    """Days to x coordinates over the plotting area, which starts at `left`; days off the axis go to its edges."""
 
-    def __init__(self, start: dt.date, end: dt.date):
-        self.start, self.end = start, end
+    def __init__(self, start: dt.date, end: dt.date, left: int = LABEL_WIDTH):
+        self.start, self.end, self.left = start, end, left
         self.days = max((end - start).days, 1)
 
     def x(self, day: dt.date) -> float:
-        return round(LABEL_WIDTH + (WIDTH - LABEL_WIDTH - MARGIN) * (day - self.start).days / self.days, 1)
+        day = min(max(day, self.start), self.end)
+        return round(self.left + (WIDTH - self.left - MARGIN) * (day - self.start).days / self.days, 1)
+
+    def covers(self, first: dt.date, last: dt.date) -> bool:
+        """Whether some day from `first` to `last` lies on the axis."""
+        return first < self.end and last >= self.start
 
 
 def _axis(scale: _Scale, height: int) -> list[str]:
@@ -186,15 +201,23 @@ def _row(entry: TimelineEntry, row: int, scale: _Scale, today: dt.date, link: Ca
     parts = [f'<a href={quoteattr(link(entry.iri))} class="operation {kind}">',
              f"<title>{escape(entry.describe())}</title>",
              f'<text x="{LABEL_WIDTH - 8}" y="{middle + 4}" text-anchor="end" class="label">{escape(shown)}</text>']
-    if start.earliest < start.latest:
+    if start.earliest < start.latest and scale.covers(start.earliest, start.latest):
         parts.append(_rect(scale.x(start.earliest), scale.x(start.latest), top, "uncertain"))
-    if certain_from < certain_to:
+    if certain_from < certain_to and scale.covers(certain_from, certain_to):
         parts.append(_rect(scale.x(certain_from), scale.x(certain_to), top, "certain"))
-    if end and end.earliest < end.latest:
+    if end and end.earliest < end.latest and scale.covers(end.earliest, end.latest):
         parts.append(_rect(scale.x(end.earliest), scale.x(end.latest), top, "uncertain"))
+    if start.earliest < scale.start:
+        x = scale.x(scale.start)
+        parts.append(f'<line x1="{x + 1}" y1="{middle}" x2="{x - 2}" y2="{middle}" class="continues-before" '
+                     'marker-end="url(#timeline-open)"/>')
     if end is None:
         x = scale.x(today)
         parts.append(f'<line x1="{x - 1}" y1="{middle}" x2="{x + 2}" y2="{middle}" class="ongoing" '
+                     'marker-end="url(#timeline-open)"/>')
+    elif end.latest >= scale.end:
+        x = scale.x(scale.end)
+        parts.append(f'<line x1="{x - 1}" y1="{middle}" x2="{x + 2}" y2="{middle}" class="continues-after" '
                      'marker-end="url(#timeline-open)"/>')
     parts.append("</a>")
     return "".join(parts)

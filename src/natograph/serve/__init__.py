@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import json
 import re
 
-from flask import Flask, Response, request
+from flask import Flask, request
 from werkzeug.exceptions import HTTPException, MethodNotAllowed, RequestEntityTooLarge
 from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -16,7 +15,7 @@ from ..executor import QueryExecutor, default_executor
 from ..snapshot import open_snapshot
 from ..store import ServedStore, open_store
 from .limits import RateLimiter
-from .responses import add_cors_headers, error_response
+from .responses import add_cors_headers, error_body_response, error_response
 from .state import EXTENSION_KEY, ServerState
 
 # Each entry is "module:attribute" of a Blueprint below natograph.serve; adding a concern is one line.
@@ -68,7 +67,7 @@ def _import_blueprint(entry: str):
 
 
 def _http_error_response(exc: HTTPException):
-    """Werkzeug's own errors (404, 405, 413 …) in the same JSON shape as natograph's."""
+    """Werkzeug's own errors (404, 405, 413 …) in the same shape as natograph's, negotiated the same way."""
     if isinstance(exc, RequestEntityTooLarge):
         limit = request.max_content_length or 0
         return error_response(PayloadTooLargeError(f"the request body is larger than the limit of {limit} bytes", limit))
@@ -77,7 +76,7 @@ def _http_error_response(exc: HTTPException):
     if isinstance(exc, MethodNotAllowed) and allowed:
         body["message"] = f"method {request.method} is not allowed on {request.path}; allowed: {allowed}"
         body["allowed"] = [method.strip() for method in allowed.split(",")]
-    response = Response(json.dumps(body), status=exc.code, content_type="application/json; charset=utf-8")
+    response = error_body_response(body, exc.code or 500)
     if allowed:
         response.headers["Allow"] = allowed
     return response

@@ -156,7 +156,8 @@ class TimelineView:
         later = self.address("pages.timeline_page", self.page + 1) if self.page < self.pages else None
         return Markup(timeline_svg(self.dated, today=self.today, link=lambda iri: href(iri) or iri, page=self.page,
                                    later_link=later, empty="No dated operation in these years." if bounded
-                                   else "No dated operation in the graph."))
+                                   else "No dated operation in the graph.",
+                                   first_year=self.first_year, last_year=self.last_year))
 
 
 def _timeline_request() -> tuple[TimelineView, str]:

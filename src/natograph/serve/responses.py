@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import json
 
-from flask import Request, Response
+from flask import Request, Response, has_request_context, render_template, request
+from werkzeug.http import HTTP_STATUS_CODES
 
 from .. import __version__
 from ..errors import NatographError
 from ..executor import QueryAnswer
 from ..export import Format
+from .negotiation import parse_accept, preferred
 
 TRUNCATED_HEADER = "Natograph-Truncated"
 MAX_ROWS_HEADER = "Natograph-Max-Rows"
@@ -17,6 +19,10 @@ CORS_EXPOSED = ["ETag", "Retry-After", TRUNCATED_HEADER, MAX_ROWS_HEADER]
 CORS_EXPOSED_HEADER = ", ".join(CORS_EXPOSED)
 CORS_METHODS = "GET, HEAD, POST, OPTIONS"
 CORS_HEADERS = "Accept, Content-Type, If-None-Match"
+# The media types of an error's two representations; JSON, listed first, wins ties such as `*/*`.
+JSON_ERROR = ("application/json", "application/sparql-results+json", "application/problem+json")
+HTML_ERROR = ("text/html", "application/xhtml+xml")
+ERROR_REPRESENTATIONS = (JSON_ERROR, HTML_ERROR)
 
 
 def answer_response(answer: QueryAnswer, *, max_rows: int | None, etag: str | None = None) -> Response:
@@ -34,12 +40,25 @@ def answer_response(answer: QueryAnswer, *, max_rows: int | None, etag: str | No
 
 
 def error_response(error: NatographError) -> Response:
-    """The one JSON error shape of every failed request, with Retry-After where the error says when to retry."""
-    response = Response(json.dumps(error.to_dict(), ensure_ascii=False), status=error.http_status,
-                        content_type="application/json; charset=utf-8")
+    """A failed request's answer: JSON, or a page for a browser; Retry-After where the error says when to retry."""
+    response = error_body_response(error.to_dict(), error.http_status)
     retry_after = getattr(error, "retry_after", None)
     if retry_after is not None:
         response.headers["Retry-After"] = str(retry_after)
+    return response
+
+
+def error_body_response(body: dict, status: int) -> Response:
+    """An error's JSON shape as JSON, or as an HTML page when the request's Accept prefers HTML to JSON."""
+    accept = request.headers.get("Accept", "") if has_request_context() else ""
+    ranges = parse_accept(accept)
+    if ranges and preferred(ERROR_REPRESENTATIONS, lambda media: media, ranges) is HTML_ERROR:
+        response = Response(render_template("error.html", status=status, reason=HTTP_STATUS_CODES.get(status, "Error"),
+                                            error=body), status=status, content_type="text/html; charset=utf-8")
+    else:
+        response = Response(json.dumps(body, ensure_ascii=False), status=status,
+                            content_type="application/json; charset=utf-8")
+    response.vary.add("Accept")
     return response
 
 
