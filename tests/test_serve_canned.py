@@ -129,3 +129,13 @@ def test_canned_queries_through_a_real_server(project_config, tmp_path):
         assert bad.status == 400 and json.loads(bad.body)["parameter"] == "date"
     finally:
         server.stop()
+
+
+@pytest.mark.parametrize("accept, expected", [
+    ("text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8", "text/html"),
+    ("*/*", "application/json"), ("", "application/json"), ("text/html;q=0.5, application/json", "application/json"),
+    ("application/json;q=0.1, text/html", "text/html"), ("image/png", "application/json"),
+])
+def test_the_catalogue_is_a_page_for_browsers_and_json_for_everyone_else(client, accept, expected):
+    response = client.get("/queries", headers={"Accept": accept} if accept else {})
+    assert response.status_code == 200 and response.mimetype == expected
