@@ -74,13 +74,14 @@ class HTTPAnswer:
 class ServerProcess:
     """`natograph serve` started as a real process on a free local port, with settings from NATOGRAPH_* variables."""
 
-    def __init__(self, root: Path, log_path: Path, **settings):
+    def __init__(self, root: Path, log_path: Path, *, serve_options: tuple[str, ...] = (), **settings):
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         environment = {**os.environ, **{f"NATOGRAPH_{k.upper()}": str(v) for k, v in settings.items()}}
         self.log = open(log_path, "wb")
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "natograph.cli", "--root", str(root), "serve", "--port", str(self.port)],
+            [sys.executable, "-m", "natograph.cli", "--root", str(root), "serve", "--port", str(self.port),
+             *serve_options],
             env=environment, stdout=self.log, stderr=subprocess.STDOUT,
         )
         self.log_path = log_path

@@ -163,3 +163,16 @@ def test_a_served_explanation_names_lines_without_the_data_files(tmp_path):
         assert ("natoid:province nato:locatedIn natoid:country", ["data/places.ttl:6"]) in asserted_sources(explained)
     finally:
         server.stop()
+
+
+def test_serve_with_check_serves_the_report_and_the_lines_from_its_first_answer(tmp_path):
+    config = built_mini_project(tmp_path)
+    server = ServerProcess(config.root, tmp_path / "server.log", serve_options=("--check",), max_concurrent_queries=1)
+    try:
+        report = server.request("GET", "/check")
+        assert report.status == 200 and report.json()["snapshot"] == open_snapshot(config).key
+        explained = server.request("GET", "/explain?" + urllib.parse.urlencode(CITY_IN_COUNTRY)).json()
+        assert explained["source_lines"]["available"] is True
+        assert "PASS  consistency" in (tmp_path / "server.log").read_text()
+    finally:
+        server.stop()

@@ -220,16 +220,23 @@ def upload_command(config: Config, data_url: str | None) -> None:
 @main.command("serve")
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True, help="Port to listen on.")
+@click.option("--check", "run_check", is_flag=True,
+              help="Run `natograph check` before serving: its report at /check, file:line in /explain.")
 @click.pass_obj
-def serve_command(config: Config, host: str, port: int) -> None:
+def serve_command(config: Config, host: str, port: int, run_check: bool) -> None:
     """Build the snapshot if needed, then serve it: SPARQL 1.1 endpoint at /sparql, landing page at /."""
     from .serve.server import exec_server, serve
 
     timer = StepTimer()
     result = build(config, timer=timer)
     click.echo(format_build_summary(result.manifest, reused=result.reused, timings=timer.timings))
+    if run_check:
+        from .check_report import format_text, run_checks
+
+        # Findings are reported and served, not fatal: the graph is still worth querying while they are fixed.
+        click.echo(format_text(run_checks(config)))
     click.echo(f"serving snapshot {result.key} at http://{host}:{port}/ (SPARQL endpoint: /sparql); Ctrl-C stops")
-    if result.reused:
+    if result.reused and not run_check:
         # Nothing was built and no store was opened here: serving from this process saves a second start-up.
         serve(config, host=host, port=port)
     else:
