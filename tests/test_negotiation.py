@@ -111,3 +111,13 @@ def test_an_accept_header_too_long_to_remember_is_negotiated_the_same_way():
     accept = ", ".join(f"application/x-{n};q=0.9" for n in range(400)) + ", text/csv;q=0.1"
     assert len(accept) > REMEMBERED_NEGOTIATION_CHARS
     assert choose_format(SOLUTIONS, accept=accept) is Format.CSV
+
+
+def test_a_page_s_media_type_is_the_one_accept_prefers_the_first_without_accept_and_none_if_refused():
+    from natograph.serve.negotiation import preferred_media_type
+
+    pages = ("application/json", "text/html")
+    assert preferred_media_type(pages, "text/html,application/xhtml+xml,*/*;q=0.8") == "text/html"
+    assert preferred_media_type(pages, None) == preferred_media_type(pages, "") == "application/json"
+    assert preferred_media_type(pages, "*/*") == "application/json"
+    assert preferred_media_type(pages, "image/png") is None

@@ -16,7 +16,7 @@ from ..sparqltext import bind_values
 from ..store import QueryLimits
 from .limits import client_key
 from .memo import served_context
-from .negotiation import choose_format, parse_accept, preferred
+from .negotiation import choose_format, preferred_media_type
 from .responses import answer_response, is_not_modified, not_modified, representation_etag
 from .state import current_state
 
@@ -40,8 +40,8 @@ def catalogue() -> dict[str, CannedQuery]:
 @blueprint.route("/queries")
 def list_queries():
     """The catalogue: JSON for programs, an HTML page with a form per query for people."""
-    ranges = parse_accept(request.headers.get("Accept") or "*/*")
-    wants = request.args.get("format") or preferred(PAGE_TYPES, lambda media: (media,), ranges) or PAGE_TYPES[0]
+    wants = (request.args.get("format") or preferred_media_type(PAGE_TYPES, request.headers.get("Accept"))
+             or PAGE_TYPES[0])
     if wants in ("html", "text/html"):
         return render_template("queries.html", queries=catalogue().values(), editor_link=editor_link)
     return jsonify({"queries": [describe(query) for query in catalogue().values()]})

@@ -12,7 +12,7 @@ from ..errors import NotAcceptableError, NotFoundError, ParameterError, Snapshot
 from ..explain import Explainer, parse_triple
 from ..snapshot import CHECK_REPORT
 from ..source_lines import open_source_lines
-from .negotiation import parse_accept, preferred
+from .negotiation import preferred_media_type
 from .responses import is_not_modified, not_modified
 from .state import current_state
 
@@ -30,7 +30,7 @@ def choose_representation() -> str:
         return name
     if not request.headers.get("Accept"):
         return "json"
-    best = preferred(list(MEDIA_TYPES.values()), lambda media: (media,), parse_accept(request.headers["Accept"]))
+    best = preferred_media_type(list(MEDIA_TYPES.values()), request.headers["Accept"])
     if best is None:
         raise NotAcceptableError("no media type in Accept can express this page", list(MEDIA_TYPES.values()))
     return "json" if best == MEDIA_TYPES["json"] else "html"

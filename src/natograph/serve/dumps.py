@@ -15,7 +15,7 @@ from ..void import PREFIXES as VOID_PREFIXES
 from ..void import void_description
 from .links import server_url, term_view
 from .memo import served_context, served_statistics
-from .negotiation import parse_accept, preferred
+from .negotiation import preferred_media_type
 from .representations import REPRESENTATIONS, negotiate
 from .responses import is_not_modified, not_modified, representation_etag
 from .state import current_state
@@ -36,8 +36,7 @@ def dump_index() -> Response:
          "url": f"/dump/{dump_file_name(selection, fmt)}", "named_graphs": fmt in DATASET_FORMATS}
         for selection in GraphSelection for fmt in DUMP_FORMATS
     ]
-    ranges = parse_accept(request.headers.get("Accept") or "*/*")
-    if preferred(("text/html", "application/json"), lambda media: (media,), ranges) == "application/json":
+    if preferred_media_type(("text/html", "application/json"), request.headers.get("Accept")) == "application/json":
         response = jsonify({"snapshot": current_state().snapshot_key, "dumps": dumps})
     else:
         page = render_template("dumps.html", dumps=dumps, labels=FORMAT_LABELS, selections=list(GraphSelection),

@@ -7,7 +7,7 @@ from typing import Callable, TypeVar
 
 from flask import current_app
 
-from ..jsonld import JsonLdContext, context_from_store
+from ..jsonld import JsonLdContext, store_context
 from ..void import DatasetStatistics, dataset_statistics
 from .state import current_state
 
@@ -27,8 +27,8 @@ def remember(name: str, compute: Callable[[], T]) -> T:
 
 
 def served_context() -> JsonLdContext:
-    """The JSON-LD context of the served snapshot."""
-    return remember("jsonld-context", lambda: context_from_store(current_state().store))
+    """The JSON-LD context of the served snapshot (computed once per process, as the query workers do)."""
+    return store_context(current_state().store)
 
 
 def served_statistics() -> DatasetStatistics:

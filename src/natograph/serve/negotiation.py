@@ -117,6 +117,11 @@ def preferred(candidates: Sequence[T], media_types_of: Callable[[T], Sequence[st
     return best
 
 
+def preferred_media_type(media_types: Sequence[str], accept: str | None) -> str | None:
+    """The one of `media_types` an Accept header prefers (the first if it has none), or None if it accepts none."""
+    return preferred(media_types, lambda media: (media,), parse_accept(accept or "*/*"))
+
+
 def _preference(names: Sequence[str], ranges: list[MediaRange]) -> tuple | None:
     best = None
     for media_type in names:
