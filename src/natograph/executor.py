@@ -195,12 +195,7 @@ class WorkerPool:
             self._closed = True
             workers = list(self._busy)
             self._busy.clear()
-        while True:
-            try:
-                workers.append(self._idle.get_nowait())
-            except queue.Empty:
-                break
-        for worker in workers:
+        for worker in workers + self._take_idle():
             worker.stop()
         with self._start_lock:
             image = self.image
@@ -227,27 +222,26 @@ class WorkerPool:
                     return
                 self.image = MemoryImage(self._context, self.config, self.snapshot_key, worker_main=serve_jobs)
         # A small image loads in well under a second: its workers are then forked straight away.
-        if self.image is not None and self.image.wait(IMAGE_FIRST_WAIT_SECONDS):
-            for _ in range(self.size):
-                self._start_in_background()
-            return
+        loaded_at_once = self.image is not None and self.image.wait(IMAGE_FIRST_WAIT_SECONDS)
         for _ in range(self.size):
             self._start_in_background()
-        if self.image is not None and self.image.wait(None):
-            self._retire_disk_workers()
-        elif self.image is not None and not self._closed:
+        if self.image is None or loaded_at_once:
+            return
+        if self.image.wait(None):
+            # Releasing an idle disk worker replaces it with a fork; busy ones are replaced when they finish.
+            for worker in self._take_idle():
+                self._release(worker)
+        elif not self._closed:
             print(f"natograph: queries stay on disk: {self.image.error}", file=sys.stderr)
 
-    def _retire_disk_workers(self) -> None:
-        """Replace every idle worker that reads the disk (busy ones are replaced when they finish)."""
-        idle = []
+    def _take_idle(self) -> list[_Worker]:
+        """Every idle worker, taken out of the queue."""
+        taken = []
         while True:
             try:
-                idle.append(self._idle.get_nowait())
+                taken.append(self._idle.get_nowait())
             except queue.Empty:
-                break
-        for worker in idle:
-            self._release(worker)
+                return taken
 
     def _acquire(self) -> _Worker:
         give_up = time.monotonic() + WAIT_FOR_WORKER_SECONDS
