@@ -10,12 +10,11 @@ from ..canned import CannedQuery, bind_parameters, load_catalogue
 from ..catalogue_docs import EXAMPLE_PREFIXES, openapi_document, sparql_examples
 from ..errors import NotFoundError
 from ..executor import QueryJob
-from ..export import Format, ResultKind
-from ..results import serialize_graph
+from ..export import ResultKind
 from ..sparqltext import bind_values
 from ..store import QueryLimits
 from .limits import client_key
-from .memo import served_context
+from .memo import serialize_served_graph
 from .negotiation import choose_format, preferred_media_type
 from .responses import answer_response, is_not_modified, not_modified, representation_etag
 from .state import current_state
@@ -87,8 +86,7 @@ def examples() -> Response:
     if is_not_modified(request, etag):
         return not_modified(etag)
     quads = sparql_examples(catalogue(), base_url=_base_url(), endpoint_url=_base_url() + "/sparql")
-    body = serialize_graph([q.triple for q in quads], fmt, prefixes=EXAMPLE_PREFIXES,
-                           context=served_context() if fmt is Format.JSON_LD else None)
+    body = serialize_served_graph([q.triple for q in quads], fmt, prefixes=EXAMPLE_PREFIXES)
     response = Response(body, content_type=fmt.content_type)
     response.headers["ETag"] = etag
     response.headers["Vary"] = "Accept"

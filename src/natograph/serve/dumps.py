@@ -14,7 +14,7 @@ from ..results import serialize_graph
 from ..void import PREFIXES as VOID_PREFIXES
 from ..void import void_description
 from .links import server_url, term_view
-from .memo import served_context, served_statistics
+from .memo import serialize_served_graph, served_context, served_statistics
 from .negotiation import preferred_media_type
 from .representations import REPRESENTATIONS, negotiate
 from .responses import is_not_modified, not_modified, representation_etag
@@ -82,7 +82,7 @@ def void() -> Response:
                                sources=[term_view(ox.NamedNode(iri), {iri: label}) for iri, label in statistics.sources], formats=DUMP_FORMATS,
                                file_name=dump_file_name, selections=list(GraphSelection))
     else:
-        body = serialize_graph(triples, representation.fmt, prefixes=VOID_PREFIXES, context=served_context())
+        body = serialize_served_graph(triples, representation.fmt, prefixes=VOID_PREFIXES)
     response = Response(body, content_type=representation.content_type)
     response.headers["ETag"] = etag
     response.headers["Vary"] = "Accept"

@@ -13,10 +13,9 @@ from flask import Blueprint, Response, render_template, request
 
 from ..dump import DATASET_FORMATS, DUMP_FORMATS, GraphSelection, dump_file_name
 from ..named_graphs import PREFIXES, NamedGraph, find_graph, graph_description, snapshot_graphs
-from ..results import serialize_graph
 from .dumps import FORMAT_LABELS
 from .links import page_path, resource_base, server_url
-from .memo import served_context
+from .memo import serialize_served_graph
 from .representations import Representation, negotiate, split_extension
 from .resources import alternates, document_etag, link_alternates, not_found, see_other
 from .responses import is_not_modified, not_modified
@@ -58,8 +57,7 @@ def _document(graph: NamedGraph, path: str, representation: Representation, mani
             dumps=_dumps(graph), labels=FORMAT_LABELS,
         )
     else:
-        body = serialize_graph(graph_description(graph, server_url=base), representation.fmt, prefixes=PREFIXES,
-                               context=served_context())
+        body = serialize_served_graph(graph_description(graph, server_url=base), representation.fmt, prefixes=PREFIXES)
     response = Response(body, content_type=representation.content_type)
     response.headers["ETag"] = etag
     link_alternates(response, path)

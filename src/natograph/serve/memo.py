@@ -7,7 +7,9 @@ from typing import Callable, TypeVar
 
 from flask import current_app
 
+from ..export import Format
 from ..jsonld import JsonLdContext, store_context
+from ..results import serialize_graph
 from ..void import DatasetStatistics, dataset_statistics
 from .state import current_state
 
@@ -29,6 +31,14 @@ def remember(name: str, compute: Callable[[], T]) -> T:
 def served_context() -> JsonLdContext:
     """The JSON-LD context of the served snapshot (computed once per process, as the query workers do)."""
     return store_context(current_state().store)
+
+
+def serialize_served_graph(triples, fmt: Format, *, prefixes: dict[str, str] | None = None) -> bytes:
+    """Triples of a served document in an RDF format; JSON-LD compact against the served context.
+
+    The context is computed only for JSON-LD: it is read from the store, which other formats never need.
+    """
+    return serialize_graph(triples, fmt, prefixes=prefixes, context=served_context() if fmt is Format.JSON_LD else None)
 
 
 def served_statistics() -> DatasetStatistics:

@@ -8,14 +8,13 @@ from flask import Blueprint, Response, request, url_for
 
 from ..errors import ParameterError, QueryRefusedError
 from ..executor import QueryJob
-from ..export import Format, ResultKind
+from ..export import ResultKind
 from ..query import inspect_query, refuse_update
-from ..results import serialize_graph
 from ..store import QueryLimits
 from .description import PREFIXES as DESCRIPTION_PREFIXES
 from .description import service_description
 from .limits import client_key
-from .memo import served_context
+from .memo import serialize_served_graph
 from .negotiation import choose_format
 from .protocol import read_protocol_request
 from .responses import answer_response, is_not_modified, not_modified, representation_etag
@@ -72,7 +71,7 @@ def describe_service(format_names: tuple[str, ...]) -> Response:
     public_base = state.config.public_base
     endpoint_url = public_base.rstrip("/") + "/sparql" if public_base else url_for("sparql.endpoint", _external=True)
     description = service_description(state.config, state.manifest, endpoint_url)
-    body = serialize_graph(description, fmt, prefixes=DESCRIPTION_PREFIXES, context=served_context() if fmt is Format.JSON_LD else None)
+    body = serialize_served_graph(description, fmt, prefixes=DESCRIPTION_PREFIXES)
     response = Response(body, content_type=fmt.content_type)
     response.headers["ETag"] = etag
     response.headers["Vary"] = "Accept"
