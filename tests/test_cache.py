@@ -2,7 +2,7 @@
 
 import pytest
 
-from natograph.cache import CachingExecutor, normalised_text
+from natograph.cache import CachingExecutor, is_repeatable
 from natograph.errors import QuerySyntaxError
 from natograph.executor import InlineExecutor, QueryJob
 from natograph.export import Format
@@ -38,12 +38,39 @@ def inner(mini):
     return CountingExecutor(mini[1])
 
 
-def test_the_same_query_written_differently_is_evaluated_once(inner):
+def test_the_same_text_is_evaluated_once(inner):
     cache = CachingExecutor(inner, max_bytes=1 << 20)
     first = cache.run(QueryJob(LABELS, Format.SPARQL_JSON))
-    second = cache.run(QueryJob("# labels\n" + LABELS.replace(" ", "\n  "), Format.SPARQL_JSON))
+    second = cache.run(QueryJob(LABELS, Format.SPARQL_JSON))
     assert second.body == first.body
     assert inner.evaluated == 1 and (cache.hits, cache.misses) == (1, 1)
+
+
+@pytest.mark.parametrize("terminator", ["\u2028", "\u0085", "\v", "\f"])
+def test_texts_that_differ_only_where_a_reader_could_disagree_with_the_engine_never_share_an_answer(inner, terminator):
+    # Oxigraph ends a comment at a line feed only: the FILTER after the terminator is part of the comment, and the
+    # answer is wider. A cache keyed by a reading that ended the comment earlier gave both texts one answer.
+    narrow_text = LABELS.replace(" } ORDER BY", ' FILTER(STR(?label) = "City") } ORDER BY')
+    wide_text = LABELS.replace(" } ORDER BY", f' # c{terminator} FILTER(STR(?label) = "City")\n }} ORDER BY')
+    cache = CachingExecutor(inner, max_bytes=1 << 20)
+    narrow = cache.run(QueryJob(narrow_text, Format.CSV))
+    wide = cache.run(QueryJob(wide_text, Format.CSV))
+    assert inner.evaluated == 2
+    assert narrow.body.count(b"\n") == 2 and wide.body.count(b"\n") > 2
+    assert cache.run(QueryJob(narrow_text, Format.CSV)) == narrow and inner.evaluated == 2
+
+
+@pytest.mark.parametrize("text", [
+    "SELECT (NOW() AS ?t) WHERE {}", "SELECT (rand() AS ?r) WHERE {}", "SELECT (STRUUID() AS ?u) WHERE {}",
+    "SELECT (UUID() AS ?u) WHERE {}", "SELECT (BNODE() AS ?b) WHERE {}", "SELECT (NOW #c\n () AS ?t) WHERE {}",
+])
+def test_answers_of_non_deterministic_functions_are_never_kept(inner, text):
+    cache = CachingExecutor(inner, max_bytes=1 << 20)
+    first, second = cache.run(QueryJob(text, Format.CSV)), cache.run(QueryJob(text, Format.CSV))
+    assert not is_repeatable(QueryJob(text, Format.CSV))
+    assert inner.evaluated == 2 and cache.status()["result_cache"]["entries"] == 0
+    if "NOW" not in text:
+        assert first.body != second.body
 
 
 def test_format_limits_and_literal_text_are_part_of_the_key(inner):
@@ -54,10 +81,6 @@ def test_format_limits_and_literal_text_are_part_of_the_key(inner):
     cache.run(QueryJob('ASK { ?s rdfs:label "City" }', Format.SPARQL_JSON))
     cache.run(QueryJob('ASK { ?s rdfs:label "City " }', Format.SPARQL_JSON))
     assert inner.evaluated == 5
-
-
-def test_normalising_keeps_strings_verbatim():
-    assert normalised_text('ASK {  ?s ?p "a   b" }  # note') == 'ASK { ?s ?p "a   b" }'
 
 
 def test_errors_are_not_kept(inner):

@@ -15,7 +15,7 @@ def test_a_query_string_gives_the_query_the_dataset_and_the_formats():
         ("named-graph-uri", "urn:g3"), ("format", "tsv, text/tab-separated-values"),
     ]).encode())
     assert request.query == "ASK { ?s ?p 'a+b' }" and not request.has_update
-    assert request.dataset(query_declares_dataset=True) == Dataset(("urn:g1",), ("urn:g2", "urn:g3"))
+    assert request.dataset() == Dataset(("urn:g1",), ("urn:g2", "urn:g3"))
     assert request.formats == ("tsv", "text/tab-separated-values")
 
 

@@ -1,30 +1,36 @@
-"""A result cache: a repeated query job is answered from memory while the snapshot is the same."""
+"""A result cache: a repeated query job is answered from memory while the snapshot is the same.
+
+The key is the job's exact text, never a normalisation of it: two texts are one entry only if they are the
+same string, so no reading of the text can disagree with the engine's and share an answer between them.
+"""
 
 from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from functools import lru_cache
 
 from .executor import QueryAnswer, QueryExecutor, QueryJob
-from .sparqltext import tokenize
 
 # An answer larger than this share of the cache is not kept: one result must not evict all others.
 LARGEST_SHARE = 4
-# Query texts whose normalised form is remembered, so that a repeated query is not tokenized again.
-REMEMBERED_TEXTS = 256
+# The functions whose value changes from one evaluation to the next (SPARQL 1.1, 17.4).
+NON_DETERMINISTIC_FUNCTIONS = ("NOW", "RAND", "UUID", "BNODE")  # UUID also covers STRUUID
 
 
-@lru_cache(maxsize=REMEMBERED_TEXTS)
-def normalised_text(sparql: str) -> str:
-    """The query's tokens joined by single spaces: the same query written differently gets one key."""
-    return " ".join(token.text for token in tokenize(sparql))
+def is_repeatable(job: QueryJob) -> bool:
+    """Whether evaluating the job again gives the same answer: it cannot call NOW, RAND, (STR)UUID or BNODE.
+
+    An over-approximation needing no grammar: the engine cannot call one unless its letters are in the text,
+    so a text without them is repeatable; a word that merely contains them ("KNOWN") costs a cache entry only.
+    """
+    upper = job.sparql.upper()
+    return not any(name in upper for name in NON_DETERMINISTIC_FUNCTIONS)
 
 
 def job_key(job: QueryJob) -> tuple:
-    """What decides a job's answer, given one snapshot: text, format, bindings, dataset and limits."""
+    """What decides a job's answer, given one snapshot: text, formats, bindings, dataset, limits and base IRI."""
     bindings = tuple(sorted((name, str(term)) for name, term in job.bindings.items())) if job.bindings else ()
-    return normalised_text(job.sparql), job.fmt, bindings, job.dataset, job.limits
+    return job.sparql, job.fmt, bindings, job.dataset, job.limits, job.base_iri
 
 
 class CachingExecutor:
@@ -40,6 +46,8 @@ class CachingExecutor:
         self.misses = 0
 
     def run(self, job: QueryJob) -> QueryAnswer:
+        if not is_repeatable(job):
+            return self.executor.run(job)
         key = job_key(job)
         with self._lock:
             cached = self._answers.get(key)

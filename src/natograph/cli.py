@@ -78,8 +78,7 @@ def query_command(config, name, params, list_queries, sparql, query_file, output
     """Run a canned query by NAME, or free SPARQL with --sparql/--file, on the current snapshot (no server)."""
     from .canned import bind_parameters, load_catalogue
     from .errors import NotFoundError, ParameterError
-    from .query import inspect_query
-    from .store import QueryLimits, open_store
+    from .store import EmbeddedStore, QueryLimits, open_store
 
     catalogue = load_catalogue(config.queries_path)
     if list_queries:
@@ -102,9 +101,26 @@ def query_command(config, name, params, list_queries, sparql, query_file, output
         result = store.query(canned.text, bindings=bind_parameters(canned, given, store), limits=limits)
     else:
         text = sparql or query_file.read()
-        inspect_query(text)
+        if isinstance(store, EmbeddedStore):
+            store = isolated(store)
         result = store.query(text, limits=limits)
     click.echo(format_result(result, output_format))
+
+
+def isolated(store):
+    """The embedded store after this process has left the network, so a free query cannot open a connection.
+
+    Where the machine cannot (no network namespaces), the store refuses any text that could call SERVICE.
+    """
+    import dataclasses
+
+    from .sandbox import SandboxError, leave_network
+
+    try:
+        leave_network()
+    except SandboxError:
+        return store
+    return dataclasses.replace(store, network_isolated=True)
 
 
 def format_catalogue(catalogue) -> str:

@@ -31,6 +31,13 @@ class Config:
     max_rows: int = 10_000
     max_query_bytes: int = 64 * 1024
     max_concurrent_queries: int = 4
+    # Memory a query worker may map beyond what it holds when it starts (the snapshot, the memory image);
+    # a query that needs more is stopped and its worker replaced. 0: no limit.
+    query_memory_mb: int = 1024
+    # The largest answer a query may send, in bytes of its serialisation.
+    max_response_bytes: int = 64 * 1024 * 1024
+    # Serve free SPARQL even where query workers cannot be cut off from the network (no network namespaces).
+    allow_unguarded_queries: bool = False
     queries_per_minute: int = 120
     # How many reverse proxies in front of the server set X-Forwarded-For/-Proto/-Host/-Port/-Prefix; 0 trusts none.
     proxy_hops: int = 0

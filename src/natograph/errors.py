@@ -73,6 +73,17 @@ class QuerySyntaxError(NatographError):
         return {**super().to_dict(), "line": self.line, "column": self.column}
 
 
+class QueryEvaluationError(NatographError):
+    """A query that parses but that the engine cannot evaluate (an unknown function, say); the engine's reason."""
+
+    kind = "query-evaluation-error"
+    http_status = 400
+
+    def __init__(self, reason: str):
+        self.reason = reason
+        super().__init__(f"the query cannot be evaluated: {reason}")
+
+
 class QueryRefusedError(NatographError):
     """A query natograph will not run (an update, a federated SERVICE call, free SPARQL turned off)."""
 
@@ -130,7 +141,7 @@ class NotAcceptableError(NatographError):
     http_status = 406
 
     def __init__(self, message: str, offered: list[str]):
-        self.offered = list(offered)
+        self.reason, self.offered = message, list(offered)
         super().__init__(f"{message}; offered: {', '.join(self.offered)}")
 
     def to_dict(self) -> dict:
@@ -191,6 +202,24 @@ class RateLimitError(NatographError):
 
     def to_dict(self) -> dict:
         return {**super().to_dict(), "retry_after": self.retry_after}
+
+
+class QueryLimitError(NatographError):
+    """A query stopped by a resource limit other than time (memory, answer size); names the setting.
+
+    The worker that ran it is replaced, so whatever it held is given back.
+    """
+
+    kind = "query-limit"
+    http_status = 503
+    retire_worker = True
+
+    def __init__(self, message: str, setting: str, limit: int):
+        self.setting, self.limit = setting, limit
+        super().__init__(message)
+
+    def to_dict(self) -> dict:
+        return {**super().to_dict(), "setting": self.setting, "limit": self.limit}
 
 
 class QueryFailedError(NatographError):

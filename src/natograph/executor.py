@@ -10,6 +10,7 @@ from __future__ import annotations
 import atexit
 import math
 import multiprocessing
+import os
 import queue
 import signal
 import sys
@@ -19,11 +20,12 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from .config import Config
-from .errors import NatographError, QueryFailedError, QueryTimeoutError, ServerBusyError, SnapshotError
-from .export import FORMATS_BY_KIND, Format
+from .errors import NatographError, QueryFailedError, QueryLimitError, QueryTimeoutError, ServerBusyError, SnapshotError
+from .export import Format, FormatChoice
 from .jsonld import store_context
 from .memory_image import ImageUnavailable, MemoryImage, has_image_file, image_supported
 from .results import result_kind, serialize_result
+from .sandbox import SandboxError, die_with, leave_network, limit_memory, network_guard, run_on_deep_stack
 from .snapshot import open_snapshot, read_manifest
 from .store import Dataset, EmbeddedStore, QueryLimits, Store
 
@@ -37,13 +39,21 @@ IMAGE_FIRST_WAIT_SECONDS = 0.3
 
 @dataclass(frozen=True)
 class QueryJob:
-    """One query to evaluate: its text, the format to answer in, bound variables, dataset and limits."""
+    """One query to evaluate: its exact text, the format(s) to answer in, bound variables, dataset, limits and base.
+
+    `base_iri` resolves the query's relative IRIs (the SPARQL Protocol's base: the endpoint's URL).
+    """
 
     sparql: str
-    fmt: Format
+    fmt: Format | FormatChoice
     bindings: dict = field(default_factory=dict)
     dataset: Dataset = Dataset()
     limits: QueryLimits = QueryLimits()
+    base_iri: str | None = None
+
+    @property
+    def formats(self) -> FormatChoice:
+        return self.fmt if isinstance(self.fmt, FormatChoice) else FormatChoice.of(self.fmt)
 
 
 @dataclass(frozen=True)
@@ -66,20 +76,37 @@ class QueryExecutor(Protocol):
 
 
 def answer(store: Store, job: QueryJob) -> QueryAnswer:
-    """Evaluate a job against a store and serialise the result (in the job's format if it fits the result)."""
+    """Evaluate a job against a store and serialise the result in the job's format for the result's kind."""
     try:
-        result = store.query(job.sparql, bindings=job.bindings or None, dataset=job.dataset, limits=job.limits)
-    except (OSError, RuntimeError) as exc:
-        raise QueryFailedError(f"the query could not be evaluated: {exc}") from None
-    kind = result_kind(result)
-    fmt = job.fmt if job.fmt.kind is kind else FORMATS_BY_KIND[kind][0]
+        result = store.query(job.sparql, bindings=job.bindings or None, dataset=job.dataset, limits=job.limits,
+                             base_iri=job.base_iri)
+    except OSError as exc:
+        raise QueryFailedError(f"the store could not evaluate the query: {exc}") from None
+    fmt = job.formats.for_kind(result_kind(result))
     context = store_context(store) if fmt is Format.JSON_LD else None
     try:
         body = serialize_result(result, fmt, max_rows=job.limits.max_rows, context=context)
     except (OSError, RuntimeError, ValueError) as exc:
         # Oxigraph's serialisers report terms a format cannot express this way; the worker must live on.
         raise QueryFailedError(f"the result could not be written as {fmt.media_type}: {exc}") from None
+    limit = job.limits.max_response_bytes
+    if limit is not None and len(body) > limit:
+        raise QueryLimitError(
+            f"the answer is {len(body)} bytes, more than the limit of {limit} bytes (max_response_bytes): "
+            "ask for fewer rows (LIMIT) or shorter values", "max_response_bytes", limit)
     return QueryAnswer(body, fmt, result.truncated)
+
+
+def memory_limit_error(config: Config, *, worker_died: bool = False) -> QueryLimitError:
+    """The error for a query that ran out of the memory a query worker may use (or whose worker died)."""
+    mib = config.query_memory_mb
+    if worker_died:
+        message = (f"the query's worker process stopped while evaluating it; the usual cause is the limit of "
+                   f"{mib} MiB of memory a query may use (query_memory_mb). The worker has been replaced")
+    else:
+        message = (f"the query was stopped: it needed more than the {mib} MiB of memory a query may use "
+                   "(query_memory_mb). Its worker has been replaced")
+    return QueryLimitError(message, "query_memory_mb", mib)
 
 
 class InlineExecutor:
@@ -154,6 +181,7 @@ class WorkerPool:
         self.last_start_error: str | None = None
         self.image: MemoryImage | None = None
         self._image_wanted = self._wants_image()
+        self.network_guard = network_guard()
         atexit.register(self.close)
         threading.Thread(target=self._start_workers, name="natograph-worker-start", daemon=True).start()
 
@@ -175,8 +203,11 @@ class WorkerPool:
             outcome = worker.connection.recv()
         except (EOFError, OSError):
             self._replace(worker)
-            raise QueryFailedError("the query's worker process stopped while evaluating it") from None
-        self._release(worker)
+            raise memory_limit_error(self.config, worker_died=True) from None
+        if outcome[0] == "error" and getattr(outcome[1], "retire_worker", False):
+            self._replace(worker)
+        else:
+            self._release(worker)
         return _unwrap(outcome)
 
     def status(self) -> dict:
@@ -187,7 +218,8 @@ class WorkerPool:
         busy, ready = len(running), len(running) + len(idle)
         in_memory = sum(worker.in_memory for worker in running + idle)
         return {"mode": "worker-processes", "store": "memory" if ready and in_memory == ready else "disk",
-                "memory_image": self._image_state(), "size": self.size, "ready": ready, "busy": busy}
+                "memory_image": self._image_state(), "size": self.size, "ready": ready, "busy": busy,
+                "network_guard": self.network_guard.to_dict(), "query_memory_mb": self.config.query_memory_mb}
 
     def close(self) -> None:
         """Stop every worker and the memory image."""
@@ -220,7 +252,8 @@ class WorkerPool:
             with self._start_lock:
                 if self._closed:
                     return
-                self.image = MemoryImage(self._context, self.config, self.snapshot_key, worker_main=serve_jobs)
+                self.image = MemoryImage(self._context, self.config, self.snapshot_key, worker_main=serve_jobs,
+                                         cell=self._cell())
         # A small image loads in well under a second: its workers are then forked straight away.
         loaded_at_once = self.image is not None and self.image.wait(IMAGE_FIRST_WAIT_SECONDS)
         for _ in range(self.size):
@@ -314,10 +347,13 @@ class WorkerPool:
             return None
         return _Worker(process, connection, in_memory=True)
 
+    def _cell(self) -> "WorkerCell":
+        return WorkerCell(server_pid=os.getpid(), isolate=self.network_guard.available)
+
     def _spawn_on_disk(self) -> _Worker:
         parent_end, child_end = self._context.Pipe()
         process = self._context.Process(
-            target=serve_jobs, args=(child_end, self.config, self.snapshot_key),
+            target=serve_jobs, args=(child_end, self.config, self.snapshot_key, None, self._cell()),
             name="natograph-query", daemon=True,
         )
         process.start()
@@ -334,15 +370,39 @@ def default_context():
     return multiprocessing.get_context("spawn")
 
 
-def serve_jobs(connection, config: Config, snapshot_key: str, memory=None) -> None:
-    """A worker process's loop: open the snapshot (with the memory image's graph, if given), then answer jobs."""
+@dataclass(frozen=True)
+class WorkerCell:
+    """How a query worker is confined: the server it dies with, and whether it leaves the network."""
+
+    server_pid: int
+    isolate: bool
+
+
+def serve_jobs(connection, config: Config, snapshot_key: str, memory=None, cell: WorkerCell | None = None) -> None:
+    """A worker process's loop: confine itself, open the snapshot (with the memory image's graph, if given), answer jobs.
+
+    A worker forked from the memory image is already outside the network (the image left it for its forks).
+    """
     # Ctrl-C reaches the whole process group; the server shuts the workers down itself.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    isolated = False
     try:
-        store = EmbeddedStore(open_snapshot(config, snapshot_key), memory=memory)
-    except SnapshotError as exc:
-        connection.send(_failure(exc))
+        if cell is not None and cell.isolate:
+            if memory is None:
+                leave_network()
+            isolated = True
+        store = EmbeddedStore(open_snapshot(config, snapshot_key), memory=memory, network_isolated=isolated)
+    except (SnapshotError, SandboxError) as exc:
+        connection.send(_failure(exc if isinstance(exc, NatographError) else SnapshotError(str(exc))))
         return
+    if cell is not None:
+        # A worker forked from the memory image outlives the image (the pool moves it to disk), not the server.
+        die_with(cell.server_pid, and_parent=memory is None)
+    run_on_deep_stack(lambda: _answer_jobs(connection, config, store))
+
+
+def _answer_jobs(connection, config: Config, store: EmbeddedStore) -> None:
+    limit_memory(config.query_memory_mb * 1024 * 1024)
     connection.send(READY)
     while True:
         try:
@@ -353,6 +413,8 @@ def serve_jobs(connection, config: Config, snapshot_key: str, memory=None) -> No
             outcome = ("answer", answer(store, job))
         except NatographError as exc:
             outcome = _failure(exc)
+        except MemoryError:
+            outcome = _failure(memory_limit_error(config))
         connection.send(outcome)
 
 

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from enum import Enum
 
 import pyoxigraph as ox
+
+from .errors import NotAcceptableError
 
 
 class ResultKind(Enum):
@@ -42,6 +45,32 @@ class Format(Enum):
 
 # Formats offered for each kind of result, in the server's order of preference (the first is the default).
 FORMATS_BY_KIND = {kind: tuple(f for f in Format if f.kind is kind) for kind in ResultKind}
+
+@dataclass(frozen=True)
+class FormatChoice:
+    """The format to answer in for each kind of result, negotiated before the engine says which kind a query has.
+
+    In place of a format, (reason, offered) says why no format the client accepts can express that kind (a 406).
+    """
+
+    solutions: Format | tuple[str, tuple[str, ...]]
+    graph: Format | tuple[str, tuple[str, ...]]
+
+    @classmethod
+    def of(cls, fmt: Format) -> "FormatChoice":
+        """This format for its own kind of result, the default format for the other kind."""
+        other = {kind: offered[0] for kind, offered in FORMATS_BY_KIND.items()}
+        other[fmt.kind] = fmt
+        return cls(other[ResultKind.SOLUTIONS], other[ResultKind.GRAPH])
+
+    def for_kind(self, kind: ResultKind) -> Format:
+        """The format for a result of this kind; NotAcceptableError if the client accepts none."""
+        choice = self.solutions if kind is ResultKind.SOLUTIONS else self.graph
+        if isinstance(choice, tuple):
+            reason, offered = choice
+            raise NotAcceptableError(reason, list(offered))
+        return choice
+
 
 MEDIA_TYPE_TO_FORMAT = {f.media_type: f for f in Format}
 EXTENSION_TO_FORMAT = {f.extension: f for f in Format}

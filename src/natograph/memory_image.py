@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Callable
 
 from .config import Config
+from .sandbox import die_with, leave_network
 from .snapshot import DEFAULT_GRAPH_FILE
 from .store import load_default_graph
 
@@ -89,10 +90,10 @@ class ForkedProcess:
 class MemoryImage:
     """The pool's handle on the image process: start it, wait until it is loaded, fork workers from it."""
 
-    def __init__(self, context, config: Config, snapshot_key: str, worker_main: Callable):
+    def __init__(self, context, config: Config, snapshot_key: str, worker_main: Callable, cell=None):
         self._control, child_end = context.Pipe(duplex=True)
         self._process = context.Process(
-            target=run_image, args=(child_end, config, snapshot_key, worker_main),
+            target=run_image, args=(child_end, config, snapshot_key, worker_main, cell),
             name="natograph-memory-image", daemon=True,
         )
         self._process.start()
@@ -153,26 +154,34 @@ class MemoryImage:
             self._process.join(timeout=5)
 
 
-def run_image(control: Connection, config: Config, snapshot_key: str, worker_main: Callable) -> None:
-    """The image process: load the default graph, then fork a worker running `worker_main` per request."""
+def run_image(control: Connection, config: Config, snapshot_key: str, worker_main: Callable, cell=None) -> None:
+    """The image process: leave the network (for its forks too), load the default graph, fork a worker per request.
+
+    `cell` (executor.WorkerCell) says whether to leave the network and which server process to die with.
+    """
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     # The kernel reaps the forked workers; the pool holds a pidfd for each, so their ids are never reused under it.
     signal.signal(signal.SIGCHLD, signal.SIG_IGN)
     try:
+        if cell is not None and cell.isolate:
+            leave_network()
         memory = load_default_graph(config.snapshots_path / snapshot_key)
     except (OSError, SyntaxError, ValueError) as exc:
         control.send(("error", f"the memory image could not be loaded: {exc}"))
         return
+    if cell is not None:
+        die_with(cell.server_pid)
     control.send(READY)
     while True:
         try:
             control.recv()
         except EOFError:
             return
-        _fork_worker(control, memory, config, snapshot_key, worker_main)
+        _fork_worker(control, memory, config, snapshot_key, worker_main, cell)
 
 
-def _fork_worker(control: Connection, memory, config: Config, snapshot_key: str, worker_main: Callable) -> None:
+def _fork_worker(control: Connection, memory, config: Config, snapshot_key: str, worker_main: Callable,
+                 cell) -> None:
     parent_end, child_end = socket.socketpair()
     try:
         pid = os.fork()
@@ -187,7 +196,7 @@ def _fork_worker(control: Connection, memory, config: Config, snapshot_key: str,
             control.close()
             parent_end.close()
             signal.signal(signal.SIGCHLD, signal.SIG_DFL)
-            worker_main(Connection(child_end.detach()), config, snapshot_key, memory)
+            worker_main(Connection(child_end.detach()), config, snapshot_key, memory, cell)
             status = 0
         except BaseException:  # noqa: BLE001 - the forked child reports any error, and never returns to the image's loop
             traceback.print_exc()

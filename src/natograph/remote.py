@@ -17,10 +17,10 @@ from urllib.parse import urlencode
 
 import pyoxigraph as ox
 
-from .errors import ConfigError, QueryFailedError, QueryTimeoutError, SnapshotError
+from .errors import ConfigError, QueryFailedError, QueryRefusedError, QueryTimeoutError, SnapshotError
 from .snapshot import Snapshot
 from .sparqltext import bind_values
-from .store import Dataset, GraphResult, QueryLimits, QueryResult, collect, parse_error
+from .store import SERVICE_REFUSAL, Dataset, GraphResult, QueryLimits, QueryResult, collect, mentions_service, parse_error
 from .vocab import PREFIXES
 
 RESULTS_JSON = "application/sparql-results+json"
@@ -43,14 +43,19 @@ class RemoteStore:
     def __post_init__(self) -> None:
         self.key = self.snapshot.key
 
-    def query(self, sparql, *, bindings=None, dataset=Dataset(), limits=QueryLimits()) -> QueryResult:
+    def query(self, sparql, *, bindings=None, dataset=Dataset(), limits=QueryLimits(), base_iri=None) -> QueryResult:
+        # The server evaluates what it is sent, and natograph cannot confine it: any text that could call
+        # SERVICE is refused here (see `mentions_service`: it needs no reading of the grammar).
+        if mentions_service(sparql):
+            raise QueryRefusedError(f"{SERVICE_REFUSAL} (the text names SERVICE, and the remote store would call it)")
         deadline = None if limits.timeout_ms is None else time.monotonic() + limits.timeout_ms / 1000
         if bindings:
             sparql = bind_values(sparql, bindings)
-        parameters = [("query", PROLOGUE + sparql)]
-        if not dataset.from_query:
-            parameters += [("default-graph-uri", iri) for iri in dataset.default_graphs or ()]
-            parameters += [("named-graph-uri", iri) for iri in dataset.named_graphs or ()]
+        # BASE on the prologue's line, so that the query's own lines keep their numbers in error messages.
+        base = f"BASE <{base_iri}> " if base_iri else ""
+        parameters = [("query", base + PROLOGUE + sparql)]
+        parameters += [("default-graph-uri", iri) for iri in dataset.default_graphs or ()]
+        parameters += [("named-graph-uri", iri) for iri in dataset.named_graphs or ()]
         request = urllib.request.Request(
             self.url, data=urlencode(parameters).encode("utf-8"), method="POST",
             headers={"Content-Type": "application/x-www-form-urlencoded", "Accept": ACCEPT},

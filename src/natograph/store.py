@@ -10,7 +10,7 @@ from typing import Protocol, Union, runtime_checkable
 
 import pyoxigraph as ox
 
-from .errors import QuerySyntaxError, QueryTimeoutError
+from .errors import QueryEvaluationError, QueryRefusedError, QuerySyntaxError, QueryTimeoutError
 from .snapshot import DEFAULT_GRAPH_FILE, Snapshot
 from .sparqltext import bind_values
 from .vocab import ASSERTED_GRAPH, INFERRED_GRAPH, PREFIXES
@@ -50,22 +50,32 @@ QueryResult = Union[SelectResult, AskResult, GraphResult]
 
 @dataclass(frozen=True)
 class Dataset:
-    """The RDF dataset of one query: default-graph IRIs (None: asserted ∪ inferred) and named graphs (None: all).
+    """The RDF dataset of one query from the protocol's parameters, which override the query's FROM clauses.
 
-    `from_query` keeps the dataset the query declares with FROM / FROM NAMED instead.
+    `default_graphs` None: the query's FROM if it has one, else asserted ∪ inferred; `named_graphs` None: the
+    query's FROM NAMED if it has one, else all.
     """
 
     default_graphs: tuple[str, ...] | None = None
     named_graphs: tuple[str, ...] | None = None
-    from_query: bool = False
 
 
 @dataclass(frozen=True)
 class QueryLimits:
-    """Limits applied while a query's results are collected."""
+    """Limits applied while a query's results are collected and written."""
 
     timeout_ms: int | None = None
     max_rows: int | None = None
+    max_response_bytes: int | None = None
+
+
+UPDATE_REFUSAL = (
+    "SPARQL Update is not accepted here: the graph is built from the project's Turtle files, "
+    "which are its only source of truth; edit them and rebuild"
+)
+SERVICE_REFUSAL = (
+    "federated queries (SERVICE) are not accepted: this endpoint never opens network connections"
+)
 
 
 class Store(Protocol):
@@ -80,6 +90,7 @@ class Store(Protocol):
         bindings: dict[str, object] | None = None,
         dataset: Dataset = Dataset(),
         limits: QueryLimits = QueryLimits(),
+        base_iri: str | None = None,
     ) -> QueryResult: ...
 
 
@@ -99,34 +110,79 @@ class EmbeddedStore:
 
     The snapshot's default graph is asserted ∪ inferred, stored as one graph, so a query over it scans
     one graph instead of the union of two. With `memory`, an in-memory Oxigraph store holding that graph
-    (see `load_default_graph`) answers the queries that read the default graph only (no `GRAPH` in the
-    text, no dataset): 2–4× faster than on disk; every other query reads the database on disk.
+    (see `load_default_graph`) answers the queries that cannot read named graphs: 2–4× faster than on disk.
+
+    A user's text is read by the engine alone: `network_isolated` (this process has no network, see
+    sandbox.py) lets the store ask the engine itself whether a text is an update, and name a SERVICE call the
+    engine tried, instead of refusing by a scan.
     """
 
     snapshot: Snapshot
     memory: ox.Store | None = field(default=None, repr=False)
+    network_isolated: bool = False
     key: str = field(init=False)
 
     def __post_init__(self) -> None:
         self.key = self.snapshot.key
 
-    def query(self, sparql, *, bindings=None, dataset=Dataset(), limits=QueryLimits()) -> QueryResult:
+    def query(self, sparql, *, bindings=None, dataset=Dataset(), limits=QueryLimits(), base_iri=None) -> QueryResult:
+        if not self.network_isolated and mentions_service(sparql):
+            # No operating-system guard in this process: refuse any text that could call SERVICE at all.
+            raise QueryRefusedError(f"{SERVICE_REFUSAL} (the text names SERVICE, and this process has no network guard)")
         deadline = None if limits.timeout_ms is None else time.monotonic() + limits.timeout_ms / 1000
         options = {}
-        if dataset.default_graphs is not None and not dataset.from_query:
+        if dataset.default_graphs is not None:
             options["default_graph"] = [ox.NamedNode(iri) for iri in dataset.default_graphs]
-        if dataset.named_graphs is not None and not dataset.from_query:
+        if dataset.named_graphs is not None:
             options["named_graphs"] = [ox.NamedNode(iri) for iri in dataset.named_graphs]
         if bindings:
+            # Bindings come with reviewed texts only (canned queries, natograph's own); Oxigraph's substitution
+            # would need each bound variable in the SELECT clause, which the canned queries do not all have.
             sparql = bind_values(sparql, bindings)
         store = self.snapshot.store
-        if self.memory is not None and dataset == Dataset() and not may_read_named_graphs(sparql):
+        if self.memory is not None and not options.keys() & {"default_graph", "named_graphs"} \
+                and not may_read_named_graphs(sparql):
             store = self.memory
         try:
-            result = store.query(sparql, prefixes=PREFIXES, **options)
+            result = store.query(sparql, prefixes=PREFIXES, base_iri=base_iri, **options)
+            return collect(result, limits, deadline)
         except SyntaxError as exc:
+            if is_update(sparql, network_isolated=self.network_isolated):
+                raise QueryRefusedError(UPDATE_REFUSAL) from None
             raise parse_error(exc) from None
-        return collect(result, limits, deadline)
+        except RuntimeError as exc:
+            # Oxigraph's evaluation errors are the query's (an unknown function, a bad argument), not the store's.
+            raise QueryEvaluationError(str(exc)) from None
+        except OSError as exc:
+            if self.network_isolated and mentions_service(sparql):
+                raise QueryRefusedError(f"{SERVICE_REFUSAL} (the engine's call was cut off: {exc})") from None
+            raise
+
+
+def is_update(sparql: str, *, network_isolated: bool) -> bool:
+    """Whether Oxigraph reads the text as a SPARQL Update: it runs it on an empty store of its own.
+
+    Outside a network namespace, only a text that can neither LOAD nor call SERVICE is run (their letters
+    are absent); another is not asked about, and stays a syntax error of a query.
+    """
+    upper = sparql.upper()
+    if not network_isolated and ("LOAD" in upper or "SERVICE" in upper):
+        return False
+    try:
+        ox.Store().update(sparql, prefixes=PREFIXES)
+    except SyntaxError:
+        return False
+    except (OSError, RuntimeError):
+        return True
+    return True
+
+
+def mentions_service(sparql: str) -> bool:
+    """Whether the text could call SERVICE: the engine cannot read the keyword unless its letters are there.
+
+    An over-approximation needing no grammar (a string or IRI holding the word also counts).
+    """
+    return "SERVICE" in sparql.upper()
 
 
 def load_default_graph(snapshot_path: Path) -> ox.Store:
@@ -140,16 +196,19 @@ def load_default_graph(snapshot_path: Path) -> ox.Store:
     return memory
 
 
-_IRI_REF = re.compile(r"<[^<>\"{}|^`\\\x00-\x20]*>")
-_FULL_LINE_COMMENT = re.compile(r"^[ \t]*#.*$", re.M)
+_GRAPH_KEYWORD_LETTERS = re.compile(r"GRAPH(?!/)")
 
 
 def may_read_named_graphs(sparql: str) -> bool:
-    """Whether a query over the default dataset may read named graphs: the word GRAPH outside IRIs and comments.
+    """Whether a query over the default dataset may read named graphs (GRAPH) or name its dataset (FROM).
 
-    Only a GRAPH pattern reads them. The word in a string or a name is a false alarm, which costs speed only.
+    An over-approximation needing no grammar: the engine cannot read either keyword unless its letters are in
+    the text, and never reads GRAPH followed by "/" as the keyword (no variable, IRI or name starts with "/"),
+    which keeps natograph's own IRIs (…/natograph/…, …/graph/…) off the slow path. The word elsewhere in a
+    string, an IRI or a comment is a false alarm, which costs speed only.
     """
-    return "GRAPH" in _FULL_LINE_COMMENT.sub("", _IRI_REF.sub(" ", sparql)).upper()
+    upper = sparql.upper()
+    return _GRAPH_KEYWORD_LETTERS.search(upper) is not None or "FROM" in upper
 
 
 def open_store(config, snapshot: Snapshot) -> ServedStore:

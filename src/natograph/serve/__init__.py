@@ -42,12 +42,14 @@ def create_app(config: Config | None = None, *, store: ServedStore | None = None
     config = config or Config.load()
     store = store or open_store(config, open_snapshot(config))
     executor = executor or default_executor(config, store)
+    refusal = free_sparql_refusal(config, executor)
     if config.result_cache_bytes > 0:
         executor = CachingExecutor(executor, max_bytes=config.result_cache_bytes)
     app = Flask(__name__)
     app.config["MAX_CONTENT_LENGTH"] = config.max_body_bytes
     app.json.sort_keys = False
-    app.extensions[EXTENSION_KEY] = ServerState(config, store, executor, RateLimiter(config.queries_per_minute))
+    app.extensions[EXTENSION_KEY] = ServerState(config, store, executor, RateLimiter(config.queries_per_minute),
+                                                free_sparql_refusal=refusal)
     for entry in BLUEPRINTS:
         app.register_blueprint(_import_blueprint(entry))
     app.register_error_handler(NatographError, error_response)
@@ -58,6 +60,23 @@ def create_app(config: Config | None = None, *, store: ServedStore | None = None
         hops = config.proxy_hops
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_port=hops, x_prefix=hops)
     return app
+
+
+FREE_SPARQL_OFF = (
+    "free SPARQL is turned off on this server (setting free_sparql); the canned queries at /queries are public"
+)
+
+
+def free_sparql_refusal(config: Config, executor: QueryExecutor) -> str | None:
+    """Why free SPARQL must not be served, or None: turned off, or query workers that cannot leave the network."""
+    if not config.free_sparql:
+        return FREE_SPARQL_OFF
+    guard = getattr(executor, "network_guard", None)
+    if guard is None or guard.available or config.allow_unguarded_queries:
+        return None
+    return (f"free SPARQL is not served: this machine cannot cut query workers off from the network "
+            f"({guard.reason}), so a SERVICE call could not be stopped by the operating system; the canned "
+            "queries at /queries are public (an operator may allow free SPARQL with allow_unguarded_queries)")
 
 
 def _import_blueprint(entry: str):

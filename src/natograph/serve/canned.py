@@ -8,11 +8,9 @@ from flask import Blueprint, Response, current_app, jsonify, render_template, re
 
 from ..canned import CannedQuery, bind_parameters, load_catalogue
 from ..catalogue_docs import EXAMPLE_PREFIXES, openapi_document, sparql_examples
-from ..errors import NotFoundError
+from ..errors import NotFoundError, ParameterError
 from ..executor import QueryJob
 from ..export import ResultKind
-from ..sparqltext import bind_values
-from ..store import QueryLimits
 from .limits import client_key
 from .memo import serialize_served_graph
 from .negotiation import choose_format, preferred_media_type
@@ -60,15 +58,26 @@ def run_query(name: str) -> Response:
     query = _find(name)
     kind = ResultKind.GRAPH if query.form in ("CONSTRUCT", "DESCRIBE") else ResultKind.SOLUTIONS
     fmt = choose_format(kind, accept=request.headers.get("Accept"), format_name=request.args.get("format"))
-    given = {key: request.args[key] for key in request.args if key not in RESERVED_PARAMETERS}
+    given = given_parameters()
     bindings = bind_parameters(query, given, state.store)
     etag = representation_etag(state.snapshot_key, fmt, name, urlencode(sorted(given.items())), state.config.max_rows)
     if is_not_modified(request, etag):
         return not_modified(etag)
     state.rate_limiter.charge(client_key(request.remote_addr))
-    limits = QueryLimits(timeout_ms=state.config.query_timeout_ms, max_rows=state.config.max_rows)
-    answer = state.executor.run(QueryJob(bind_values(query.text, bindings), fmt, limits=limits))
+    answer = state.executor.run(QueryJob(query.text, fmt, bindings=bindings, limits=state.query_limits))
     return answer_response(answer, max_rows=state.config.max_rows, etag=etag)
+
+
+def given_parameters() -> dict[str, str]:
+    """The canned query's parameters in the URL, each given once (a repeated one is a 400 naming it)."""
+    given = {}
+    for key, values in request.args.lists():
+        if key in RESERVED_PARAMETERS:
+            continue
+        if len(values) > 1:
+            raise ParameterError(key, f"given {len(values)} times; give it once")
+        given[key] = values[0]
+    return given
 
 
 @blueprint.route("/openapi.json")

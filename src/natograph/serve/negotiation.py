@@ -7,7 +7,7 @@ from functools import lru_cache
 from typing import Callable, Sequence, TypeVar
 
 from ..errors import NotAcceptableError, ParameterError
-from ..export import FORMATS_BY_KIND, Format, ResultKind, all_short_names, format_named, media_types
+from ..export import FORMATS_BY_KIND, Format, FormatChoice, ResultKind, all_short_names, format_named, media_types
 
 T = TypeVar("T")
 # Negotiations remembered (by kind, Accept and format names), as clients send the same few headers again and
@@ -79,6 +79,20 @@ def choose_format(kind: ResultKind, *, accept: str | None = None, format_name: s
     if len(accept or "") + sum(map(len, names)) > REMEMBERED_NEGOTIATION_CHARS:
         return _negotiate(kind, accept, names)
     return _remembered_negotiation(kind, accept, names)
+
+
+def choose_formats(*, accept: str | None = None, format_names: Sequence[str] = ()) -> FormatChoice:
+    """The format for either kind of result, for a query whose kind only the engine will tell.
+
+    A kind no accepted format can express keeps the 406's reason, raised if the query has that kind.
+    """
+    choices = {}
+    for kind in ResultKind:
+        try:
+            choices[kind] = choose_format(kind, accept=accept, format_names=format_names)
+        except NotAcceptableError as refusal:
+            choices[kind] = (refusal.reason, tuple(refusal.offered))
+    return FormatChoice(choices[ResultKind.SOLUTIONS], choices[ResultKind.GRAPH])
 
 
 def _negotiate(kind: ResultKind, accept: str | None, names: tuple[str, ...]) -> Format:

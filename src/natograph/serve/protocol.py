@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from urllib.parse import unquote_to_bytes
 
+import pyoxigraph as ox
 from flask import Request
 
 from ..errors import ParameterError, UnsupportedMediaTypeError
@@ -19,9 +20,8 @@ POST_MEDIA_TYPES = [FORM, SPARQL_QUERY]
 # longer ones are read every time, which bounds what the memory holds (key and value) to about 8 MiB.
 REMEMBERED_QUERY_STRINGS = 256
 REMEMBERED_QUERY_STRING_BYTES = 16 * 1024
-# Datasets are immutable: these two serve every request that names no graph.
+# Datasets are immutable: this one serves every request that names no graph.
 DEFAULT_DATASET = Dataset()
-QUERY_DATASET = Dataset(from_query=True)
 
 
 @dataclass(frozen=True)
@@ -34,11 +34,11 @@ class ProtocolRequest:
     named_graph_uris: tuple[str, ...] = ()
     formats: tuple[str, ...] = ()
 
-    def dataset(self, *, query_declares_dataset: bool) -> Dataset:
-        """The protocol's dataset parameters if any (they override FROM), else the query's FROM, else the default."""
+    def dataset(self) -> Dataset:
+        """The protocol's dataset parameters if any (they override the query's FROM), else the query's own."""
         if self.default_graph_uris or self.named_graph_uris:
             return Dataset(self.default_graph_uris, self.named_graph_uris)
-        return QUERY_DATASET if query_declares_dataset else DEFAULT_DATASET
+        return DEFAULT_DATASET
 
 
 def read_protocol_request(request: Request) -> ProtocolRequest:
@@ -88,10 +88,21 @@ def _protocol_request(parameters: list[tuple[str, str]], *, direct_query: str | 
     return ProtocolRequest(
         query=queries[0] if queries else None,
         has_update=has_update or any(name == "update" for name, _ in parameters),
-        default_graph_uris=tuple(value for name, value in parameters if name == "default-graph-uri"),
-        named_graph_uris=tuple(value for name, value in parameters if name == "named-graph-uri"),
+        default_graph_uris=_graph_iris(parameters, "default-graph-uri"),
+        named_graph_uris=_graph_iris(parameters, "named-graph-uri"),
         formats=formats,
     )
+
+
+def _graph_iris(parameters: list[tuple[str, str]], parameter: str) -> tuple[str, ...]:
+    """The values of a dataset parameter, each an absolute IRI as the engine reads one."""
+    iris = tuple(value for name, value in parameters if name == parameter)
+    for iri in iris:
+        try:
+            ox.NamedNode(iri)
+        except ValueError as exc:
+            raise ParameterError(parameter, f"{iri!r} is not an absolute IRI ({exc})") from None
+    return iris
 
 
 def parse_parameters(encoded: bytes) -> list[tuple[str, str]]:

@@ -1,35 +1,29 @@
-"""The SPARQL 1.1 Protocol endpoint at /sparql: queries by GET and POST, the service description, no updates."""
+"""The SPARQL 1.1 Protocol endpoint at /sparql: queries by GET and POST, the service description, no updates.
+
+The query text goes to the engine as it came: natograph does not read it. The engine says what kind of
+query it is (and so which negotiated format answers it), whether it parses, and, in a worker cut off from
+the network, whether it is an update or calls SERVICE (see store.py and sandbox.py).
+"""
 
 from __future__ import annotations
 
-from functools import lru_cache
-
 from flask import Blueprint, Response, request, url_for
 
-from ..errors import ParameterError, QueryRefusedError
+from ..cache import is_repeatable
+from ..errors import ParameterError, PayloadTooLargeError, QueryRefusedError
 from ..executor import QueryJob
 from ..export import ResultKind
-from ..query import inspect_query, refuse_update
-from ..store import QueryLimits
+from ..store import UPDATE_REFUSAL
 from .description import PREFIXES as DESCRIPTION_PREFIXES
 from .description import service_description
 from .limits import client_key
 from .memo import serialize_served_graph
-from .negotiation import choose_format
+from .negotiation import choose_format, choose_formats
 from .protocol import read_protocol_request
 from .responses import answer_response, is_not_modified, not_modified, representation_etag
 from .state import current_state
 
 blueprint = Blueprint("sparql", __name__)
-
-# Query texts whose inspection is remembered: inspecting is a pure function of the text and the size limit,
-# and a repeated query (answered from the result cache) should not be tokenized again.
-INSPECTED_TEXTS = 256
-inspect_free_query = lru_cache(maxsize=INSPECTED_TEXTS)(inspect_query)
-
-FREE_SPARQL_OFF = (
-    "free SPARQL is turned off on this server (setting free_sparql); the canned queries at /queries are public"
-)
 
 
 @blueprint.route("/sparql", methods=["GET", "POST"])
@@ -39,26 +33,35 @@ def endpoint() -> Response:
     config = state.config
     protocol = read_protocol_request(request)
     if protocol.has_update:
-        raise refuse_update()
+        raise QueryRefusedError(UPDATE_REFUSAL)
     if protocol.query is None:
         if request.method == "POST":
             raise ParameterError("query", "missing: a POST to /sparql must carry a query")
         return describe_service(protocol.formats)
-    if not config.free_sparql:
-        raise QueryRefusedError(FREE_SPARQL_OFF)
-    free = inspect_free_query(protocol.query, max_bytes=config.max_query_bytes)
-    fmt = choose_format(free.form.result_kind, accept=request.headers.get("Accept"), format_names=protocol.formats)
-    etag = representation_etag(state.snapshot_key, fmt, config.max_rows) if request.method != "POST" else None
-    if etag and is_not_modified(request, etag):
-        return not_modified(etag)
+    if state.free_sparql_refusal:
+        raise QueryRefusedError(state.free_sparql_refusal)
+    size = len(protocol.query.encode("utf-8"))
+    if size > config.max_query_bytes:
+        raise PayloadTooLargeError(
+            f"the query is {size} bytes, more than the limit of {config.max_query_bytes} bytes", config.max_query_bytes)
+    formats = choose_formats(accept=request.headers.get("Accept"), format_names=protocol.formats)
     state.rate_limiter.charge(client_key(request.remote_addr))
-    job = QueryJob(
-        free.text,
-        fmt,
-        dataset=protocol.dataset(query_declares_dataset=free.declares_dataset),
-        limits=QueryLimits(timeout_ms=config.query_timeout_ms, max_rows=config.max_rows),
-    )
-    return answer_response(state.executor.run(job), max_rows=config.max_rows, etag=etag)
+    job = QueryJob(protocol.query, formats, dataset=protocol.dataset(), limits=state.query_limits,
+                   base_iri=endpoint_url())
+    answer = state.executor.run(job)
+    # Only an answer that was computed (so the text parsed) and may be kept is validated by its ETag.
+    etag = None
+    if request.method != "POST" and is_repeatable(job):
+        etag = representation_etag(state.snapshot_key, answer.fmt, config.max_rows)
+        if is_not_modified(request, etag):
+            return not_modified(etag)
+    return answer_response(answer, max_rows=config.max_rows, etag=etag)
+
+
+def endpoint_url() -> str:
+    """The endpoint's public URL: the base of relative IRIs in queries, and the service description's subject."""
+    public_base = current_state().config.public_base
+    return public_base.rstrip("/") + "/sparql" if public_base else url_for("sparql.endpoint", _external=True)
 
 
 def describe_service(format_names: tuple[str, ...]) -> Response:
@@ -68,9 +71,7 @@ def describe_service(format_names: tuple[str, ...]) -> Response:
     etag = representation_etag(state.snapshot_key, fmt, "service-description")
     if is_not_modified(request, etag):
         return not_modified(etag)
-    public_base = state.config.public_base
-    endpoint_url = public_base.rstrip("/") + "/sparql" if public_base else url_for("sparql.endpoint", _external=True)
-    description = service_description(state.config, state.manifest, endpoint_url)
+    description = service_description(state.config, state.manifest, endpoint_url())
     body = serialize_served_graph(description, fmt, prefixes=DESCRIPTION_PREFIXES)
     response = Response(body, content_type=fmt.content_type)
     response.headers["ETag"] = etag

@@ -9,7 +9,7 @@ from flask import current_app
 from ..config import Config
 from ..executor import QueryExecutor
 from ..snapshot import Snapshot
-from ..store import ServedStore
+from ..store import QueryLimits, ServedStore
 from .limits import RateLimiter
 
 EXTENSION_KEY = "natograph"
@@ -23,6 +23,15 @@ class ServerState:
     store: ServedStore
     executor: QueryExecutor
     rate_limiter: RateLimiter
+    # Why free SPARQL is not served here (turned off, or no network guard for the query workers); None: served.
+    free_sparql_refusal: str | None = None
+
+    @property
+    def query_limits(self) -> QueryLimits:
+        """The limits every query of a request runs under."""
+        config = self.config
+        return QueryLimits(timeout_ms=config.query_timeout_ms, max_rows=config.max_rows,
+                           max_response_bytes=config.max_response_bytes)
 
     @property
     def snapshot(self) -> Snapshot:
