@@ -227,3 +227,20 @@ def test_undoing_an_edit_makes_the_kept_snapshot_current_again(mini_project):
     places.write_text(original)
     undone = build(mini_project)
     assert undone.reused and undone.key == old.key and current_key(mini_project) == old.key
+
+
+def test_a_build_of_inputs_edited_meanwhile_does_not_displace_the_snapshot_of_the_edited_inputs(mini_project):
+    build(mini_project)
+    add_many_villages(mini_project)
+    slow = start_build(mini_project)
+    stop_when_writing(slow, mini_project)
+    try:
+        change_inputs(mini_project, 1)  # edited while the first build writes
+        edited = build(mini_project)
+    finally:
+        os.kill(slow.pid, signal.SIGCONT)
+    output = slow.communicate(timeout=300)[0].decode()
+    assert slow.returncode == 0, output
+    assert current_key(mini_project) == edited.key
+    assert f"snapshot {edited.key}" in output  # what the slow build reports: the snapshot of the inputs as they are
+    assert len(snapshot_keys(mini_project)) == 3 and work_directories(mini_project) == []

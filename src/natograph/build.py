@@ -95,9 +95,20 @@ def _build(config: Config, *, force: bool, timer: StepTimer) -> BuildResult:
             sources = SourceIndex.from_files(graph_files)
             raise InconsistencyError(find_clashes(store, reasoner_messages=inference.messages, sources=sources))
         manifest = _manifest(config, key, loaded, hashes, asserted, inference, timer.timings)
-        current = writer.commit(manifest)
+        committed = writer.commit(manifest, inputs_key=lambda: inputs_key(config))
+    if writer.superseded_by is not None:
+        # The inputs changed while this build ran, and a later build already made their snapshot current.
+        return BuildResult(writer.superseded_by, read_manifest(config, writer.superseded_by), reused=True)
     # Another build of the same inputs finished first, or (with force) the snapshot is open in a running server.
-    return BuildResult(key, current, reused=current is not manifest)
+    return BuildResult(key, committed, reused=committed is not manifest)
+
+
+def inputs_key(config: Config) -> str | None:
+    """The snapshot key of the inputs as they are now; None if they cannot be read."""
+    try:
+        return snapshot_key(input_hashes(input_files(config), config.snapshots_path), reasoner=config.reasoner)
+    except (InputFileError, OSError):
+        return None
 
 
 def ensure_snapshot(config: Config) -> Snapshot:

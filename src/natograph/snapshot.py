@@ -14,7 +14,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
-from typing import Iterator
+from typing import Callable, Iterator
 
 import pyoxigraph as ox
 
@@ -243,6 +243,7 @@ class SnapshotWriter:
 
     def __init__(self, config: Config, key: str, *, replace: bool = False):
         self.config, self.key, self.replace = config, key, replace
+        self.superseded_by: str | None = None  # set by commit: the key left current instead of this one
         with snapshots_locked(config):
             remove_leftovers(config)
             # Created and locked under the directory lock: a cleanup never sees it unlocked.
@@ -265,14 +266,17 @@ class SnapshotWriter:
         """Write the default graph's triples as N-Triples beside the store (the query workers' memory image)."""
         ox.serialize(triples, str(self.work_dir / DEFAULT_GRAPH_FILE), format=ox.RdfFormat.N_TRIPLES)
 
-    def commit(self, manifest: dict) -> dict:
+    def commit(self, manifest: dict, *, inputs_key: Callable[[], str | None] | None = None) -> dict:
         """Flush, write the manifest, move into place and point CURRENT at the new snapshot; prune old ones.
 
-        Returns the manifest of the snapshot now current. A complete snapshot of the same key already on
-        disk (another build of the same inputs finished first) is kept, unless `replace` is set and no
+        Returns the manifest of the snapshot moved in (or kept). A complete snapshot of the same key already
+        on disk (another build of the same inputs finished first) is kept, unless `replace` is set and no
         process has it open: the same inputs and code make the same graph, and a served one is never
-        replaced under its server.
+        replaced under its server. `inputs_key` gives the key of the inputs as they are now (None if
+        unknown): when they changed during this build and a later build already made their snapshot
+        current, that one stays current.
         """
+        inputs_now = inputs_key() if inputs_key is not None else None
         self.store.flush()
         self.store.optimize()
         self.store = None
@@ -286,7 +290,10 @@ class SnapshotWriter:
             elif not (self.replace and self._swap_into(final)):
                 manifest = read_manifest(self.config, self.key)
                 self.discard()
-            _point_current(self.config, self.key)
+            self.superseded_by = inputs_now if inputs_now not in (None, self.key) and \
+                current_key(self.config) == inputs_now else None
+            if self.superseded_by is None:
+                _point_current(self.config, self.key)
             _prune(self.config, keep=KEEP_SNAPSHOTS)
             remove_leftovers(self.config)
         self._unclaim()
