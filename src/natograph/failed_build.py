@@ -71,10 +71,15 @@ def _first_location(origin_lists) -> tuple[str | None, int | None]:
 
 
 def record_failed_build(config: Config, error: NatographError) -> None:
-    """Remember why a build failed (replacing any earlier record); a snapshot directory that cannot be written is skipped."""
+    """Remember why a build failed (replacing any earlier record).
+
+    Only where snapshots exist (a failed build in a directory that is no project creates nothing), and
+    only if the directory can be written.
+    """
     path = config.snapshots_path / FAILED_BUILD_FILE
+    if not path.parent.is_dir():
+        return
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
         partial = path.with_name(f".{path.name}.{os.getpid()}")
         partial.write_text(json.dumps(FailedBuild.from_error(error).to_dict(), indent=2), encoding="utf-8")
         os.replace(partial, path)

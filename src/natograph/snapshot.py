@@ -290,9 +290,10 @@ class SnapshotWriter:
             elif not (self.replace and self._swap_into(final)):
                 manifest = read_manifest(self.config, self.key)
                 self.discard()
-            self.superseded_by = inputs_now if inputs_now not in (None, self.key) and \
-                current_key(self.config) == inputs_now else None
-            if self.superseded_by is None:
+            edited_meanwhile = inputs_now not in (None, self.key)
+            if edited_meanwhile and current_key(self.config) == inputs_now:
+                self.superseded_by = inputs_now
+            else:
                 _point_current(self.config, self.key)
             _prune(self.config, keep=KEEP_SNAPSHOTS)
             remove_leftovers(self.config)
