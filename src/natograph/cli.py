@@ -227,7 +227,11 @@ def upload_command(config: Config, data_url: str | None) -> None:
               help="Run `natograph check` before serving: its report at /check, file:line in /explain.")
 @click.pass_obj
 def serve_command(config: Config, host: str, port: int, run_check: bool) -> None:
-    """Build the snapshot if needed, then serve it: SPARQL 1.1 endpoint at /sparql, landing page at /."""
+    """Build the snapshot if needed, then serve it: SPARQL 1.1 endpoint at /sparql, landing page at /.
+
+    If the inputs do not build (a malformed file, an inconsistent graph), the last good snapshot is served,
+    marked stale (stderr, /health, the landing page); with none, the build's error and exit code.
+    """
     from .serve.server import exec_server, serve
 
     timer = StepTimer()
