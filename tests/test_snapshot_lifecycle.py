@@ -244,3 +244,17 @@ def test_a_build_of_inputs_edited_meanwhile_does_not_displace_the_snapshot_of_th
     assert current_key(mini_project) == edited.key
     assert f"snapshot {edited.key}" in output  # what the slow build reports: the snapshot of the inputs as they are
     assert len(snapshot_keys(mini_project)) == 3 and work_directories(mini_project) == []
+
+
+def test_a_finished_snapshot_a_killed_build_did_not_move_in_is_moved_in_and_reused(mini_project):
+    old = build(mini_project)
+    change_inputs(mini_project, 1)
+    new = build(mini_project)
+    # As if the build had been killed after writing its manifest, before moving its directory into place.
+    os.replace(mini_project.snapshots_path / new.key, mini_project.snapshots_path / f".{new.key}-killed")
+    (mini_project.snapshots_path / CURRENT_POINTER).write_text(old.key + "\n")
+    again = build(mini_project)
+    assert again.reused and again.key == new.key and current_key(mini_project) == new.key
+    assert again.manifest["created"] == new.manifest["created"]
+    assert work_directories(mini_project) == []
+    assert bool(open_snapshot(mini_project).store.query("ASK { <https://w3id.org/natograph/id/village1> ?p ?o }"))

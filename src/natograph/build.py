@@ -95,6 +95,7 @@ def _build(config: Config, *, force: bool, timer: StepTimer) -> BuildResult:
             sources = SourceIndex.from_files(graph_files)
             raise InconsistencyError(find_clashes(store, reasoner_messages=inference.messages, sources=sources))
         manifest = _manifest(config, key, loaded, hashes, asserted, inference, timer.timings)
+        del store  # the writer's reference must be the last: committing closes the database before moving it
         committed = writer.commit(manifest, inputs_key=lambda: inputs_key(config))
     if writer.superseded_by is not None:
         # The inputs changed while this build ran, and a later build already made their snapshot current.

@@ -376,16 +376,17 @@ def has_leftovers(config: Config) -> bool:
 
 
 def remove_leftovers(config: Config) -> list[str]:
-    """Remove what dead builds and prunes left (call it under `snapshots_locked`); returns the names removed.
+    """Tidy what dead builds and prunes left (call it under `snapshots_locked`); returns the names tidied.
 
-    A build's work directory is removed only when no live process holds its lock; the temporary files
-    of CURRENT, of the input-hash cache and of the failed-build record only when the process that wrote them is gone.
+    A build's work directory is tidied only when no live process holds its lock (see `_tidy_abandoned`);
+    the temporary files of CURRENT, of the input-hash cache and of the failed-build record are removed
+    only when the process that wrote them is gone.
     """
     removed = []
     for entry in os.scandir(config.snapshots_path):
         kind = _leftover_kind(entry.name)
         if kind == "work" and entry.is_dir(follow_symlinks=False):
-            if _abandoned(Path(entry.path)):
+            if _tidy_abandoned(config, Path(entry.path)):
                 removed.append(entry.name)
         elif kind == "trash":
             shutil.rmtree(entry.path, ignore_errors=True)
@@ -417,8 +418,12 @@ def _leftover_kind(name: str) -> str | None:
     return None
 
 
-def _abandoned(path: Path) -> bool:
-    """Remove a build's work directory if the build that locked it is gone; whether it was removed."""
+def _tidy_abandoned(config: Config, path: Path) -> bool:
+    """If the build that locked this work directory is gone, tidy it away; whether it did.
+
+    A finished one (its manifest written, the last step before the move) whose key has no snapshot is
+    moved into place, where a build of the same inputs finds it; any other is removed.
+    """
     try:
         descriptor = os.open(path, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
     except OSError:
@@ -428,7 +433,11 @@ def _abandoned(path: Path) -> bool:
             fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             return False  # its build is still running
-        _remove_directory(path)
+        final = config.snapshots_path / path.name[1:].split("-", 1)[0]
+        if (path / MANIFEST).is_file() and not final.exists():
+            os.replace(path, final)
+        else:
+            _remove_directory(path)
         return True
     finally:
         os.close(descriptor)
