@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import fcntl
 import os
 import signal
 import subprocess
@@ -12,10 +13,10 @@ from pathlib import Path
 import pytest
 
 from natograph.build import build
-from natograph.snapshot import (CURRENT_POINTER, KEEP_SNAPSHOTS, MANIFEST, current_key, open_snapshot,
+from natograph.snapshot import (CURRENT_POINTER, KEEP_SNAPSHOTS, LOCK_FILE, MANIFEST, current_key, open_snapshot,
                                 prune_snapshots, remove_leftovers, snapshots_locked)
 
-VILLAGES = 20_000  # enough triples that writing a snapshot takes a while: long enough to stop a build in it
+VILLAGES = 10_000  # enough triples that writing a snapshot takes a while: long enough to stop a build in it
 
 
 def change_inputs(config, number: int) -> None:
@@ -49,14 +50,38 @@ def start_build(config) -> subprocess.Popen:
 
 
 def stop_when_writing(process: subprocess.Popen, config) -> Path:
-    """Wait until the build has created its work directory (it is writing the snapshot), then SIGSTOP it there."""
+    """Wait until the build has created its work directory (it is writing the snapshot), then SIGSTOP it there.
+
+    Never while it holds the snapshot directory's lock (for a moment, around creating that directory):
+    the test's own builds would wait for it.
+    """
     while process.poll() is None:
         found = work_directories(config)
         if found:
             os.kill(process.pid, signal.SIGSTOP)
-            return found[0]
+            wait_until_stopped(process)
+            if not snapshots_lock_held(config):
+                return found[0]
+            os.kill(process.pid, signal.SIGCONT)
         time.sleep(0.005)
     raise AssertionError(f"the build ended before it wrote anything: {process.stdout.read().decode()}")
+
+
+def wait_until_stopped(process: subprocess.Popen) -> None:
+    stat = Path(f"/proc/{process.pid}/stat")
+    while stat.read_text().rsplit(")", 1)[1].split()[0] not in "Tt":
+        time.sleep(0.001)
+
+
+def snapshots_lock_held(config) -> bool:
+    descriptor = os.open(config.snapshots_path / LOCK_FILE, os.O_RDWR | os.O_CREAT)
+    try:
+        fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        return False
+    except BlockingIOError:
+        return True
+    finally:
+        os.close(descriptor)
 
 
 def hold_snapshot_open(config, key: str) -> subprocess.Popen:
@@ -71,6 +96,7 @@ def hold_snapshot_open(config, key: str) -> subprocess.Popen:
 
 # ---- pins: an open snapshot is never pruned ----
 
+@pytest.mark.slow
 def test_a_snapshot_open_in_a_live_process_is_not_pruned_and_is_once_that_process_is_killed(mini_project):
     served = build(mini_project).key
     holder = hold_snapshot_open(mini_project, served)
@@ -112,6 +138,7 @@ def test_open_snapshot_of_a_pruned_key_is_a_clear_error(mini_project):
 
 # ---- dead builds leave nothing behind; live ones are left alone ----
 
+@pytest.mark.slow
 def test_a_build_killed_while_writing_is_cleaned_up_by_the_next_one_and_the_current_snapshot_stays_servable(
         mini_project):
     good = build(mini_project)
@@ -136,6 +163,7 @@ def test_a_build_killed_while_writing_is_cleaned_up_by_the_next_one_and_the_curr
     assert current_key(mini_project) == rebuilt.key
 
 
+@pytest.mark.slow
 def test_the_work_directory_of_a_running_build_is_left_alone(mini_project):
     build(mini_project)
     add_many_villages(mini_project)
@@ -174,6 +202,7 @@ def test_temporary_files_of_dead_writers_are_removed_and_those_of_live_ones_kept
 
 # ---- builds side by side, and a build that stops between its steps ----
 
+@pytest.mark.slow
 def test_two_builds_of_the_same_inputs_at_once_end_with_one_whole_current_snapshot(mini_project):
     add_many_villages(mini_project)
     first = start_build(mini_project)
@@ -229,6 +258,7 @@ def test_undoing_an_edit_makes_the_kept_snapshot_current_again(mini_project):
     assert undone.reused and undone.key == old.key and current_key(mini_project) == old.key
 
 
+@pytest.mark.slow
 def test_a_build_of_inputs_edited_meanwhile_does_not_displace_the_snapshot_of_the_edited_inputs(mini_project):
     build(mini_project)
     add_many_villages(mini_project)
