@@ -256,7 +256,7 @@ def serve_command(config: Config, host: str, port: int, run_check: bool) -> None
 
 def serve_last_good_snapshot(config: Config, error: NatographError, *, host: str, port: int,
                              check_skipped: bool = False) -> None:
-    """After a build failed on its inputs, serve the current snapshot, saying loudly that it is stale; returns if there is none."""
+    """After a build failed on its inputs, serve the current snapshot, saying loudly it is stale (if there is one)."""
     from .serve.server import exec_server
     from .snapshot import current_key, read_manifest
 

@@ -37,10 +37,10 @@ def create_app(config: Config | None = None, *, store: ServedStore | None = None
                executor: QueryExecutor | None = None) -> Flask:
     """A Flask application serving a snapshot (the current one of `config` unless `store` is given).
 
-    If the last build failed on its inputs, the application serves the snapshot all the same and says it is
-    stale (stderr, /health, the landing page). The store is the one the settings choose (`store = "embedded" | "remote"`). Queries on the embedded
+    The store is the one the settings choose (`store = "embedded" | "remote"`). Queries on the embedded
     store run in a pool of `max_concurrent_queries` worker processes unless another executor is given
-    (e.g. `InlineExecutor(store)` in tests, which evaluates in the request thread).
+    (e.g. `InlineExecutor(store)` in tests, which evaluates in the request thread). If the last build
+    failed on its inputs, the snapshot is served all the same, said to be stale (stderr, /health, /).
     """
     config = config or Config.load()
     store = store or open_store(config, open_snapshot(config))
