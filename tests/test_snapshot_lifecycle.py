@@ -5,6 +5,7 @@ from __future__ import annotations
 import fcntl
 import os
 import signal
+import stat
 import subprocess
 import sys
 import time
@@ -288,3 +289,13 @@ def test_a_finished_snapshot_a_killed_build_did_not_move_in_is_moved_in_and_reus
     assert again.manifest["created"] == new.manifest["created"]
     assert work_directories(mini_project) == []
     assert bool(open_snapshot(mini_project).store.query("ASK { <https://w3id.org/natograph/id/village1> ?p ?o }"))
+
+
+def test_current_gets_the_permissions_of_any_new_file(mini_project, tmp_path):
+    build(mini_project)
+    change_inputs(mini_project, 1)
+    build(mini_project)
+    plain = tmp_path / "plain"
+    plain.write_text("x")
+    pointer = mini_project.snapshots_path / CURRENT_POINTER
+    assert stat.S_IMODE(pointer.stat().st_mode) == stat.S_IMODE(plain.stat().st_mode)

@@ -37,7 +37,7 @@ PINS_DIR = "pins"
 # A snapshot being removed is first renamed to this prefix, so that its key never names half a snapshot.
 TRASH_PREFIX = ".trash-"
 _WORK_DIR = re.compile(r"\.[0-9a-f]{32}-")  # a build's work directory, .KEY-random (see SnapshotWriter)
-_CURRENT_TEMP = re.compile(r"\.CURRENT-.*\.tmp")  # CURRENT being replaced (replacing_atomically)
+_CURRENT_TEMP = re.compile(r"\.CURRENT-.*\.tmp")  # CURRENT being replaced (_point_current)
 # The input-hash cache or the failed-build record being written by the process of this pid.
 _PARTIAL_RECORD = re.compile(r"\.(?:input-hashes|failed-build)\.json\.(\d+)")
 # The modules whose behaviour shapes a snapshot's content: editing one invalidates snapshots.
@@ -222,8 +222,15 @@ def make_current(config: Config, key: str) -> bool:
 
 
 def _point_current(config: Config, key: str) -> None:
-    with replacing_atomically(config.snapshots_path / CURRENT_POINTER) as temporary:
+    # Written beside it and renamed over it; under the directory lock, so one writer at a time. (A file made
+    # by open, unlike mkstemp's, gets the permissions the umask gives: readable by a server of another user.)
+    pointer = config.snapshots_path / CURRENT_POINTER
+    temporary = pointer.with_name(f".{CURRENT_POINTER}-{secrets.token_hex(4)}.tmp")
+    try:
         temporary.write_text(key + "\n", encoding="utf-8")
+        os.replace(temporary, pointer)
+    finally:
+        temporary.unlink(missing_ok=True)
 
 
 def _claim_directory(path: Path) -> int:
