@@ -155,3 +155,16 @@ def test_a_default_graph_loaded_in_memory_gives_the_same_answers_to_every_kind_o
 def _without_blank_labels(rows):
     # Blank-node labels are local to a result: the in-memory copy names its blank nodes afresh.
     return sorted(str(["_:" if isinstance(term, ox.BlankNode) else term for term in row]) for row in rows)
+
+
+@pytest.mark.parametrize("make_unreadable", [
+    lambda path: path.symlink_to(path.with_name("nowhere.ttl")),  # a dangling link
+    lambda path: path.mkdir(),  # a directory named like a data file
+], ids=["dangling-link", "directory"])
+def test_an_input_that_cannot_be_read_fails_the_build_naming_it(mini_project, make_unreadable):
+    good = build(mini_project)
+    make_unreadable(mini_project.data_path / "odd.ttl")
+    failed = CliRunner().invoke(main, ["--root", str(mini_project.root), "build"])
+    assert failed.exit_code == 2
+    assert "data/odd.ttl: cannot read" in failed.output and "Traceback" not in failed.output
+    assert current_key(mini_project) == good.key

@@ -11,13 +11,15 @@ import pyoxigraph as ox
 from . import __version__
 from .check import find_clashes
 from .config import Config
-from .errors import InconsistencyError
+from .errors import InconsistencyError, InputFileError
+from .failed_build import clear_failed_build, record_failed_build
 from .input_hashes import input_hashes
 from .load import InputFile, graph_input_files, load_files
 from .progress import StepTimer
 from .provenance import SourceIndex
 from .reason import infer
-from .snapshot import Snapshot, SnapshotWriter, current_key, open_snapshot, read_manifest, snapshot_key
+from .snapshot import (Snapshot, SnapshotWriter, current_key, has_leftovers, make_current, open_snapshot, read_manifest,
+                       remove_leftovers, snapshot_key, snapshots_locked)
 from .vocab import ASSERTED_GRAPH, INFERRED_GRAPH
 
 
@@ -39,14 +41,34 @@ def input_files(config: Config) -> list[InputFile]:
 
 
 def build(config: Config, *, force: bool = False, timer: StepTimer | None = None) -> BuildResult:
-    """Build the reasoned snapshot, or reuse the current one when its inputs are unchanged."""
+    """Build the reasoned snapshot, or reuse a kept one built from the same inputs (making it current).
+
+    A build that fails on its inputs (a malformed file, an inconsistent graph) is recorded (failed_build.py),
+    so that a server of the last good snapshot can say why it is stale; a successful build clears the record.
+    """
     timer = timer or StepTimer(quiet=True)
+    try:
+        result = _build(config, force=force, timer=timer)
+    except (InputFileError, InconsistencyError) as exc:
+        record_failed_build(config, exc)
+        raise
+    clear_failed_build(config)
+    return result
+
+
+def _build(config: Config, *, force: bool, timer: StepTimer) -> BuildResult:
     with timer.step("hash inputs"):
         every_input = input_files(config)
         hashes = input_hashes(every_input, config.snapshots_path)
         key = snapshot_key(hashes, reasoner=config.reasoner)
+    if has_leftovers(config):
+        with snapshots_locked(config):
+            remove_leftovers(config)
+    # The manifest only: opening the store would start RocksDB threads that `natograph serve` must not fork.
     if not force and current_key(config) == key:
-        # The manifest only: opening the store would start RocksDB threads that `natograph serve` must not fork.
+        return BuildResult(key, read_manifest(config, key), reused=True)
+    if not force and make_current(config, key):
+        # A kept snapshot of these very inputs (an edit undone, or a build killed before it made it current).
         return BuildResult(key, read_manifest(config, key), reused=True)
 
     graph_files = graph_input_files(config)
@@ -55,7 +77,7 @@ def build(config: Config, *, force: bool = False, timer: StepTimer | None = None
     asserted = list(dict.fromkeys(t for f in loaded for t in f.triples))
     with timer.step("reason") as report:
         inference = infer(asserted, reasoner=config.reasoner, progress=report)
-    with SnapshotWriter(config, key) as writer:
+    with SnapshotWriter(config, key, replace=force) as writer:
         with timer.step("write"):
             store = writer.store
             asserted_graph, inferred_graph = ox.NamedNode(ASSERTED_GRAPH), ox.NamedNode(INFERRED_GRAPH)
@@ -73,8 +95,21 @@ def build(config: Config, *, force: bool = False, timer: StepTimer | None = None
             sources = SourceIndex.from_files(graph_files)
             raise InconsistencyError(find_clashes(store, reasoner_messages=inference.messages, sources=sources))
         manifest = _manifest(config, key, loaded, hashes, asserted, inference, timer.timings)
-        writer.commit(manifest)
-    return BuildResult(key, manifest, reused=False)
+        del store  # the writer's reference must be the last: committing closes the database before moving it
+        committed = writer.commit(manifest, inputs_key=lambda: inputs_key(config))
+    if writer.superseded_by is not None:
+        # The inputs changed while this build ran, and a later build already made their snapshot current.
+        return BuildResult(writer.superseded_by, read_manifest(config, writer.superseded_by), reused=True)
+    # Another build of the same inputs finished first, or (with force) the snapshot is open in a running server.
+    return BuildResult(key, committed, reused=committed is not manifest)
+
+
+def inputs_key(config: Config) -> str | None:
+    """The snapshot key of the inputs as they are now; None if they cannot be read."""
+    try:
+        return snapshot_key(input_hashes(input_files(config), config.snapshots_path), reasoner=config.reasoner)
+    except (InputFileError, OSError):
+        return None
 
 
 def ensure_snapshot(config: Config) -> Snapshot:

@@ -9,7 +9,7 @@ import click
 from . import __version__
 from .build import build, ensure_snapshot
 from .config import Config
-from .errors import NatographError
+from .errors import InconsistencyError, InputFileError, NatographError
 from .progress import StepTimer
 
 
@@ -45,6 +45,9 @@ def build_command(config: Config, force: bool, reasoner: str | None) -> None:
     timer = StepTimer()
     result = build(config, force=force, timer=timer)
     click.echo(format_build_summary(result.manifest, reused=result.reused, timings=timer.timings))
+    if force and result.reused:
+        click.echo(f"note: snapshot {result.key} is open in a running process (a server?), so it was kept and the "
+                   "rebuilt copy dropped: the same inputs build the same graph", err=True)
 
 
 def format_build_summary(manifest: dict, *, reused: bool, timings: dict[str, float]) -> str:
@@ -240,11 +243,19 @@ def upload_command(config: Config, data_url: str | None) -> None:
               help="Run `natograph check` before serving: its report at /check, file:line in /explain.")
 @click.pass_obj
 def serve_command(config: Config, host: str, port: int, run_check: bool) -> None:
-    """Build the snapshot if needed, then serve it: SPARQL 1.1 endpoint at /sparql, landing page at /."""
+    """Build the snapshot if needed, then serve it: SPARQL 1.1 endpoint at /sparql, landing page at /.
+
+    If the inputs do not build (a malformed file, an inconsistent graph), the last good snapshot is served,
+    marked stale (stderr, /health, the landing page); with none, the build's error and exit code.
+    """
     from .serve.server import exec_server, serve
 
     timer = StepTimer()
-    result = build(config, timer=timer)
+    try:
+        result = build(config, timer=timer)
+    except (InputFileError, InconsistencyError) as exc:
+        serve_last_good_snapshot(config, exc, host=host, port=port, check_skipped=run_check)
+        raise  # there is none: the build's error is the answer, with its exit code
     click.echo(format_build_summary(result.manifest, reused=result.reused, timings=timer.timings))
     if run_check:
         from .check_report import format_text, run_checks
@@ -257,6 +268,26 @@ def serve_command(config: Config, host: str, port: int, run_check: bool) -> None
         serve(config, host=host, port=port)
     else:
         exec_server(config, host=host, port=port)
+
+
+def serve_last_good_snapshot(config: Config, error: NatographError, *, host: str, port: int,
+                             check_skipped: bool = False) -> None:
+    """After a build failed on its inputs, serve the current snapshot, saying loudly it is stale (if there is one)."""
+    from .serve.server import exec_server
+    from .snapshot import current_key, read_manifest
+
+    key = current_key(config)
+    if key is None:
+        return
+    created = read_manifest(config, key).get("created")
+    click.echo(f"warning: the build failed: {error}", err=True)
+    click.echo(f"warning: serving the last good snapshot {key} (built {created}), which is STALE: fix the input "
+               f"and restart to serve it; /health and / say so meanwhile", err=True)
+    if check_skipped:
+        click.echo("warning: --check skipped: the inputs do not build", err=True)
+    click.echo(f"serving snapshot {key} at http://{host}:{port}/ (SPARQL endpoint: /sparql); Ctrl-C stops")
+    # The failed build may have opened a store: a fresh interpreter inherits nothing from it.
+    exec_server(config, host=host, port=port)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -13,6 +13,7 @@ import os
 import time
 from pathlib import Path
 
+from .errors import InputFileError
 from .load import InputFile
 
 CACHE_FILE = "input-hashes.json"
@@ -26,15 +27,21 @@ def file_status(path: Path) -> list[int]:
 
 
 def input_hashes(files: list[InputFile], cache_dir: Path, *, settle_seconds: float = SETTLE_SECONDS) -> dict[str, str]:
-    """The sha256 of each file by relative path; a file whose status is unchanged since it was hashed is not read."""
+    """The sha256 of each file by relative path; a file whose status is unchanged since it was hashed is not read.
+
+    A file that cannot be read is an InputFileError naming it.
+    """
     cache_path = cache_dir / CACHE_FILE
     remembered = _read_cache(cache_path)
     hashes: dict[str, str] = {}
     keep: dict[str, dict] = {}
     for source in files:
-        status = file_status(source.path)
-        entry = remembered.get(source.relative_path)
-        digest = entry["sha256"] if entry and entry.get("status") == status else source.sha256()
+        try:
+            status = file_status(source.path)
+            entry = remembered.get(source.relative_path)
+            digest = entry["sha256"] if entry and entry.get("status") == status else source.sha256()
+        except OSError as exc:  # a dangling link, a directory named *.ttl, a file removed meanwhile
+            raise InputFileError(source.relative_path, f"cannot read: {exc.strerror or exc}") from None
         hashes[source.relative_path] = digest
         if time.time_ns() - status[4] >= settle_seconds * 1e9:
             keep[source.relative_path] = {"status": status, "sha256": digest}

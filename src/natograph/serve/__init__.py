@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import sys
 
 from flask import Flask, request
 from werkzeug.exceptions import HTTPException, MethodNotAllowed, RequestEntityTooLarge
@@ -12,6 +13,7 @@ from ..cache import CachingExecutor
 from ..config import Config
 from ..errors import NatographError, PayloadTooLargeError
 from ..executor import QueryExecutor, default_executor
+from ..failed_build import read_failed_build
 from ..snapshot import open_snapshot
 from ..store import ServedStore, open_store
 from .limits import RateLimiter
@@ -37,7 +39,8 @@ def create_app(config: Config | None = None, *, store: ServedStore | None = None
 
     The store is the one the settings choose (`store = "embedded" | "remote"`). Queries on the embedded
     store run in a pool of `max_concurrent_queries` worker processes unless another executor is given
-    (e.g. `InlineExecutor(store)` in tests, which evaluates in the request thread).
+    (e.g. `InlineExecutor(store)` in tests, which evaluates in the request thread). If the last build
+    failed on its inputs, the snapshot is served all the same, said to be stale (stderr, /health, /).
     """
     config = config or Config.load()
     store = store or open_store(config, open_snapshot(config))
@@ -48,8 +51,12 @@ def create_app(config: Config | None = None, *, store: ServedStore | None = None
     app = Flask(__name__)
     app.config["MAX_CONTENT_LENGTH"] = config.max_body_bytes
     app.json.sort_keys = False
+    stale = read_failed_build(config)
+    if stale is not None:
+        print(f"natograph: STALE: serving the last good snapshot {store.key} (built "
+              f"{store.snapshot.manifest.get('created')}): the last build failed: {stale.describe()}", file=sys.stderr)
     app.extensions[EXTENSION_KEY] = ServerState(config, store, executor, RateLimiter(config.queries_per_minute),
-                                                free_sparql_refusal=refusal)
+                                                stale=stale, free_sparql_refusal=refusal)
     for entry in BLUEPRINTS:
         app.register_blueprint(_import_blueprint(entry))
     app.register_error_handler(NatographError, error_response)

@@ -27,13 +27,17 @@ def landing_page() -> str:
     graphs = [(iri, count, page_path(iri)) for iri, count in named_graphs(manifest)]
     return render_template(
         "index.html", manifest=manifest, graphs=graphs, config=state.config, version=__version__,
-        example_query=EXAMPLE_QUERY,
+        example_query=EXAMPLE_QUERY, stale=state.stale,
     )
 
 
 @blueprint.route("/health")
 def health() -> Response:
-    """Status, snapshot and triple counts; `starting` until a query worker is ready."""
+    """Status, snapshot and triple counts; `starting` until a query worker is ready.
+
+    `stale` is null, or (the last build failed on its inputs, so the snapshot served is older than them) its
+    kind, reason, file, line, column and time; the status does not change: the snapshot still answers.
+    """
     state = current_state()
     workers = state.executor.status()
     ready = workers.get("ready", 1) > 0
@@ -44,6 +48,7 @@ def health() -> Response:
         "version": __version__,
         "counts": state.manifest["counts"],
         "query_workers": workers,
+        "stale": state.stale.to_dict() if state.stale else None,
     })
     response.headers["Cache-Control"] = "no-store"
     return response

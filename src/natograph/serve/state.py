@@ -1,4 +1,4 @@
-"""What a running server holds: settings, the opened snapshot, the query executor and the rate budget."""
+"""What a running server holds: settings, the opened snapshot, the query executor, the rate budget, staleness."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from flask import current_app
 
 from ..config import Config
 from ..executor import QueryExecutor
+from ..failed_build import FailedBuild
 from ..snapshot import Snapshot
 from ..store import QueryLimits, ServedStore
 from .limits import RateLimiter
@@ -23,6 +24,8 @@ class ServerState:
     store: ServedStore
     executor: QueryExecutor
     rate_limiter: RateLimiter
+    # Set when the last build failed on its inputs: the snapshot served is the last good one, older than the inputs.
+    stale: FailedBuild | None = None
     # Why free SPARQL is not served here (turned off, or no network guard for the query workers); None: served.
     free_sparql_refusal: str | None = None
 
