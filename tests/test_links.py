@@ -1,0 +1,173 @@
+"""Links to the web of data (data/links.ttl) and the alignment with generic vocabularies, on the real project.
+
+Every link is checked for its form (a well-formed IRI of the expected site), its uniqueness (one per entity and
+site, no two entities sharing one) and its reference; the counts of linked entities per class are pinned, with
+the entities left unlinked because no article or item could be checked named one by one (data/README.md).
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter, defaultdict
+from urllib.parse import unquote
+
+import pytest
+
+NATOID = "https://w3id.org/natograph/id/"
+WIKIPEDIA = re.compile(r"^https://en\.wikipedia\.org/wiki/([A-Za-z0-9_(),.'%-]+)$")
+DBPEDIA = re.compile(r"^http://dbpedia\.org/resource/([^\s/#?<>\"{}|\\^`]+)$")
+WIKIDATA = re.compile(r"^http://www\.wikidata\.org/entity/Q[1-9][0-9]*$")
+SITES = {"wikipedia": "https://en.wikipedia.org/", "dbpedia": "http://dbpedia.org/", "wikidata": "http://www.wikidata.org/"}
+# The predicate each site's links are written with.
+LINK_PREDICATES = {"wikipedia": "https://schema.org/sameAs",
+                   "dbpedia": "http://www.w3.org/2004/02/skos/core#exactMatch",
+                   "wikidata": "http://www.w3.org/2004/02/skos/core#exactMatch"}
+PREFIXES = """PREFIX nato: <https://w3id.org/natograph/ontology#>
+PREFIX natoid: <https://w3id.org/natograph/id/>
+PREFIX schema: <https://schema.org/>
+PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
+PREFIX owl: <http://www.w3.org/2002/07/owl#>
+PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
+PREFIX dcterms: <http://purl.org/dc/terms/>
+"""
+# Per class: how many entities have their Wikipedia article linked, and which are left unlinked.
+EXPECTED_LINKED = {
+    "Country": (42, set()),
+    "City": (11, {"besmaya", "taji", "newport"}),
+    "Region": (5, {"southern-caucasus", "middle-east-and-north-africa"}),
+    "Province": (0, {"balkh-province"}),
+    "SeaArea": (1, set()),
+    "Operation": (9, {"eunavfor-med-irini", "nato-mission-iraq"}),
+    "Organisation": (4, {"global-coalition-against-daesh"}),
+    "Body": (1, {"nato-defense-college"}),
+    "ArmedGroup": (3, set()),
+    "Summit": (6, set()),
+    "PartnershipFramework": (3, {"partners-across-the-globe", "nato-ukraine-commission", "nato-georgia-commission",
+                                 "nato-russia-council", "interoperability-platform",
+                                 "defence-capacity-building-initiative"}),
+    "Command": (2, {"act", "nato-headquarters", "resolute-support-northern-spoke"}),
+    "UNSecurityCouncilResolution": (1, set()),
+}
+
+
+def select(store, query: str) -> list[list[str]]:
+    return [[term.value if term is not None else None for term in row] for row in store.query(PREFIXES + query).rows]
+
+
+def ask(store, query: str) -> bool:
+    return store.query(PREFIXES + query).value
+
+
+def site_of(iri: str) -> str | None:
+    return next((site for site, base in SITES.items() if iri.startswith(base)), None)
+
+
+@pytest.fixture(scope="module")
+def links(project_store) -> list[tuple[str, str, str]]:
+    """Every link of a resource: a triple through a link property, or to an IRI of Wikipedia, DBpedia or Wikidata.
+
+    The references themselves (natoid:ref-wikipedia …) are sources, whose rdfs:seeAlso gives their home page;
+    the ontology's terms match Wikidata properties (nato:isoAlpha2Code): neither is an entity's link.
+    """
+    rows = select(project_store, """SELECT ?s ?p ?o WHERE { ?s ?p ?o
+        FILTER(isIRI(?o) && !STRSTARTS(STR(?o), STR(natoid:)) && (?p IN (schema:sameAs, skos:exactMatch, owl:sameAs)
+            || REGEX(STR(?o), "^https?://([a-z]+[.])?(wikipedia|dbpedia|wikidata)[.]org/")))
+        FILTER(!STRSTARTS(STR(?s), STR(nato:))) FILTER NOT EXISTS { ?s a nato:Source } }""")
+    return [tuple(row) for row in rows]
+
+
+def test_linked_entities_per_class(project_store):
+    for cls, (count, unlinked) in EXPECTED_LINKED.items():
+        rows = select(project_store, f"""SELECT ?e ?article WHERE {{
+            ?e a nato:{cls} . FILTER(STRSTARTS(STR(?e), STR(natoid:)))
+            OPTIONAL {{ ?e schema:sameAs ?article FILTER(STRSTARTS(STR(?article), "https://en.wikipedia.org/")) }} }}""")
+        linked = {e for e, article in rows if article is not None}
+        missing = {e.removeprefix(NATOID) for e, article in rows if article is None}
+        assert (len(linked), missing) == (count, unlinked), cls
+
+
+def test_every_link_has_the_form_of_its_site(links):
+    assert len(links) > 150
+    for subject, predicate, obj in links:
+        assert subject.startswith(NATOID), (subject, obj)
+        site = site_of(obj)
+        assert predicate == LINK_PREDICATES[site], (subject, predicate, obj)
+        pattern = {"wikipedia": WIKIPEDIA, "dbpedia": DBPEDIA, "wikidata": WIKIDATA}[site]
+        assert pattern.match(obj), obj
+
+
+def test_one_link_per_entity_and_site_and_no_shared_links(links):
+    per_entity_site = Counter((subject, site_of(obj)) for subject, _, obj in links)
+    assert [key for key, n in per_entity_site.items() if n > 1] == []
+    per_link = Counter(obj for _, _, obj in links)
+    assert [iri for iri, n in per_link.items() if n > 1] == []
+    sites = defaultdict(set)
+    for subject, _, obj in links:
+        sites[subject].add(site_of(obj))
+    # An article always comes with its DBpedia resource; Wikidata only where the item was checked.
+    assert all({"wikipedia", "dbpedia"} <= found for found in sites.values())
+    assert sum("wikidata" in found for found in sites.values()) == 52
+
+
+def test_the_dbpedia_resource_is_named_after_the_article(links):
+    titles = defaultdict(dict)
+    for subject, _, obj in links:
+        site = site_of(obj)
+        if site in ("wikipedia", "dbpedia"):
+            titles[subject][site] = unquote((WIKIPEDIA if site == "wikipedia" else DBPEDIA).match(obj).group(1))
+    assert titles and all(found["wikipedia"] == found["dbpedia"] for found in titles.values())
+
+
+def test_every_link_cites_its_reference(project_store):
+    unsourced = select(project_store, """SELECT DISTINCT ?e ?ref WHERE {
+        { ?e schema:sameAs ?o BIND(natoid:ref-wikipedia AS ?ref) }
+        UNION { ?e skos:exactMatch ?o FILTER(STRSTARTS(STR(?o), "http://www.wikidata.org/")) BIND(natoid:ref-wikidata AS ?ref) }
+        UNION { ?e nato:isoAlpha2Code ?o BIND(natoid:ref-iso-3166-1 AS ?ref) }
+        FILTER NOT EXISTS { ?e nato:source ?ref } }""")
+    assert unsourced == []
+    for ref in ("ref-wikipedia", "ref-wikidata", "ref-iso-3166-1"):
+        assert ask(project_store, f"ASK {{ natoid:{ref} a nato:Source ; rdfs:label ?l ; nato:sourceKind ?k }}")
+
+
+def test_countries_carry_their_iso_codes(project_store):
+    rows = select(project_store, """SELECT ?c ?a2 ?a3 WHERE { ?c a nato:Country .
+        OPTIONAL { ?c nato:isoAlpha2Code ?a2 } OPTIONAL { ?c nato:isoAlpha3Code ?a3 } }""")
+    assert len(rows) == 42
+    without = [c.removeprefix(NATOID) for c, a2, a3 in rows if a2 is None or a3 is None]
+    assert without == ["kosovo"]  # no officially assigned ISO 3166-1 code
+    coded = [(a2, a3) for _, a2, a3 in rows if a2 is not None]
+    assert all(re.fullmatch("[A-Z]{2}", a2) and re.fullmatch("[A-Z]{3}", a3) for a2, a3 in coded)
+    assert len({a2 for a2, _ in coded}) == len({a3 for _, a3 in coded}) == 41
+    assert ("DE", "DEU") in coded and ("GB", "GBR") in coded and ("KR", "KOR") in coded
+
+
+def test_resolutions_carry_their_official_symbol(project_store):
+    rows = select(project_store, "SELECT ?r ?symbol WHERE { ?r a nato:UNSecurityCouncilResolution . "
+                                 "OPTIONAL { ?r nato:officialSymbol ?symbol } }")
+    assert rows == [[NATOID + "unscr-1244", "S/RES/1244 (1999)"]]
+    assert ask(project_store, 'ASK { natoid:unscr-1244 schema:legislationIdentifier "S/RES/1244 (1999)" ; '
+                              'a schema:Legislation }')
+
+
+def test_every_summit_is_a_schema_event_with_start_date_and_location(project_store):
+    rows = select(project_store, """SELECT ?s ?date ?place WHERE { ?s a nato:Summit .
+        OPTIONAL { ?s a ?event FILTER(?event = schema:Event) }
+        OPTIONAL { ?s schema:startDate ?date } OPTIONAL { ?s schema:location ?place }
+        FILTER(BOUND(?event)) }""")
+    assert len(rows) == 6 and all(date and place for _, date, place in rows)
+    assert [NATOID + "summit-2014-wales", "2014-09-04", NATOID + "newport"] in rows
+
+
+def test_no_outside_iri_is_merged_with_a_natograph_resource(project_store, links):
+    # owl:sameAs is never asserted or inferred between a natograph resource and another IRI ...
+    assert select(project_store, """SELECT ?a ?b WHERE { ?a owl:sameAs ?b
+        FILTER(!STRSTARTS(STR(?a), STR(natoid:)) || !STRSTARTS(STR(?b), STR(natoid:))) FILTER(?a != ?b) }""") == []
+    # ... and no linked IRI is described: it is only ever the object of a link.
+    outside = sorted({obj for _, _, obj in links})
+    described = select(project_store, "SELECT DISTINCT ?x WHERE { ?x ?p ?o VALUES ?x { "
+                       + " ".join(f"<{iri}>" for iri in outside) + " } }")
+    assert described == []
+    # The link properties are annotations to OWL, so the reasoner draws nothing from them.
+    for prop in ("schema:sameAs", "skos:exactMatch"):
+        assert ask(project_store, f"ASK {{ {prop} a owl:AnnotationProperty }}")
+        assert not ask(project_store, f"ASK {{ {prop} a owl:TransitiveProperty }}")
