@@ -171,3 +171,32 @@ def test_no_outside_iri_is_merged_with_a_natograph_resource(project_store, links
     for prop in ("schema:sameAs", "skos:exactMatch"):
         assert ask(project_store, f"ASK {{ {prop} a owl:AnnotationProperty }}")
         assert not ask(project_store, f"ASK {{ {prop} a owl:TransitiveProperty }}")
+
+
+@pytest.fixture(scope="module")
+def served_client(project_config, project_store):
+    from natograph.executor import InlineExecutor
+    from natograph.serve import create_app
+
+    return create_app(project_config, store=project_store, executor=InlineExecutor(project_store)).test_client()
+
+
+def test_void_describes_each_outgoing_link_set(served_client, links):
+    from rdflib import Graph
+
+    response = served_client.get("/void", headers={"Accept": "text/turtle"})
+    assert response.status_code == 200
+    void = Graph().parse(data=response.data.decode("utf-8"), format="turtle")
+    rows = void.query("""PREFIX void: <http://rdfs.org/ns/void#>
+        SELECT ?linkset ?target ?space ?predicate ?triples WHERE {
+            ?dataset void:subset ?linkset . ?linkset a void:Linkset ; void:subjectsTarget ?dataset ;
+                void:objectsTarget ?target ; void:linkPredicate ?predicate ; void:triples ?triples .
+            ?target a void:Dataset ; void:uriSpace ?space . }""")
+    described = {(str(space), str(predicate)): int(triples) for _, _, space, predicate, triples in rows}
+    counted = Counter((next(base for base in ("https://en.wikipedia.org/wiki/", "http://dbpedia.org/resource/",
+                                              "http://www.wikidata.org/entity/") if obj.startswith(base)), predicate)
+                      for _, predicate, obj in links)
+    assert described == dict(counted)
+    assert described == {("https://en.wikipedia.org/wiki/", LINK_PREDICATES["wikipedia"]): 88,
+                         ("http://dbpedia.org/resource/", LINK_PREDICATES["dbpedia"]): 88,
+                         ("http://www.wikidata.org/entity/", LINK_PREDICATES["wikidata"]): 52}
