@@ -200,3 +200,69 @@ def test_void_describes_each_outgoing_link_set(served_client, links):
     assert described == {("https://en.wikipedia.org/wiki/", LINK_PREDICATES["wikipedia"]): 88,
                          ("http://dbpedia.org/resource/", LINK_PREDICATES["dbpedia"]): 88,
                          ("http://www.wikidata.org/entity/", LINK_PREDICATES["wikidata"]): 52}
+
+
+def embedded_json_ld(html: str) -> list[str]:
+    return re.findall(r'<script type="application/ld\+json">(.*?)</script>', html, re.S)
+
+
+def schema_org_graph(html: str):
+    from rdflib import Graph
+
+    (block,) = embedded_json_ld(html)
+    return Graph().parse(data=block, format="json-ld")
+
+
+def test_a_resource_page_shows_its_links_under_the_title(served_client):
+    html = served_client.get("/id/germany.html").data.decode("utf-8")
+    title, links, facts = html.index("<h1>"), html.index('class="web-links"'), html.index('id="facts"')
+    assert title < links < facts
+    paragraph = html[links:html.index("</p>", links)]
+    assert re.findall(r'href="([^"]+)"[^>]*>([A-Za-z]+)</a>', paragraph) == [
+        ("https://en.wikipedia.org/wiki/Germany", "Wikipedia"), ("http://dbpedia.org/resource/Germany", "DBpedia"),
+        ("http://www.wikidata.org/entity/Q183", "Wikidata")]
+    unlinked = served_client.get("/id/act.html").data.decode("utf-8")
+    assert "web-links" not in unlinked
+
+
+def test_a_resource_page_embeds_its_resource_as_schema_org_json_ld(served_client):
+    from rdflib import Literal, Namespace, URIRef
+    from rdflib.namespace import RDF
+
+    schema, natoid = Namespace("https://schema.org/"), Namespace(NATOID)
+    summit = natoid["summit-2018-brussels"]
+    graph = schema_org_graph(served_client.get("/id/summit-2018-brussels.html").data.decode("utf-8"))
+    assert (summit, RDF.type, schema.Event) in graph
+    assert (summit, schema.startDate, Literal("2018-07-11")) in graph
+    assert (summit, schema.location, natoid.brussels) in graph
+    assert (natoid.brussels, schema.name, Literal("Brussels")) in graph
+    assert (summit, schema.name, Literal("Brussels Summit 2018")) in graph
+    assert (summit, schema.sameAs, URIRef("https://en.wikipedia.org/wiki/2018_Brussels_NATO_summit")) in graph
+    # Only schema.org terms: a generic tool needs nothing else to read it.
+    assert {str(p) for p in graph.predicates()} <= {str(RDF.type)} | {str(schema[k]) for k in (
+        "name", "alternateName", "description", "startDate", "location", "sameAs")}
+
+    germany = schema_org_graph(served_client.get("/id/germany.html").data.decode("utf-8"))
+    assert set(germany.objects(natoid.germany, RDF.type)) >= {schema.Country, schema.Place}
+    assert {str(i) for i in germany.objects(natoid.germany, schema.identifier)} == {"DE", "DEU"}
+    assert (natoid.germany, schema.memberOf, natoid.nato) in germany
+    assert (natoid.germany, schema.sameAs, URIRef("http://www.wikidata.org/entity/Q183")) in germany
+
+
+def test_embedded_json_ld_cannot_end_the_script_early(tmp_path_factory):
+    from natograph.executor import InlineExecutor
+    from natograph.serve import create_app
+    from natograph.snapshot import open_snapshot
+    from natograph.store import EmbeddedStore
+
+    from .web_fixture import INJECTED_LABEL, built_web_project
+
+    config = built_web_project(tmp_path_factory.mktemp("links-page"))
+    store = EmbeddedStore(open_snapshot(config))
+    client = create_app(config, store=store, executor=InlineExecutor(store)).test_client()
+    html = client.get("/id/injected.html").data.decode("utf-8")
+    (block,) = embedded_json_ld(html)
+    import json
+
+    assert "<" not in block and json.loads(block)["name"] == INJECTED_LABEL
+    assert json.loads(block)["@type"] == ["Thing"]  # the mini ontology is not aligned with schema.org
