@@ -36,6 +36,12 @@ DESCRIPTION_PREFIXES = {
     "foaf": "http://xmlns.com/foaf/0.1/",
     "formats": "http://www.w3.org/ns/formats/",
 }
+# The vocabularies the ontology is aligned with and the data links through (schema.org, FOAF, OWL-Time, Wikidata).
+LINKED_PREFIXES = {
+    "schema": "https://schema.org/",
+    "time": "http://www.w3.org/2006/time#",
+    "wd": "http://www.wikidata.org/entity/",
+}
 # The context's own keys besides prefixes and terms.
 KEYWORD_ALIASES = {"id": "@id", "type": "@type"}
 # Short names for the standard terms the data uses most; ontology terms take precedence over these.
@@ -44,7 +50,9 @@ STANDARD_TERMS = {
     "comment": {"@id": "rdfs:comment", "@language": "en"},
     "altLabel": {"@id": "skos:altLabel", "@language": "en"},
     "seeAlso": {"@id": "rdfs:seeAlso", "@type": "@id"},
-    "sameAs": {"@id": "owl:sameAs", "@type": "@id"},
+    "sameAs": {"@id": "schema:sameAs", "@type": "@id"},
+    "exactMatch": {"@id": "skos:exactMatch", "@type": "@id"},
+    "closeMatch": {"@id": "skos:closeMatch", "@type": "@id"},
     "subClassOf": {"@id": "rdfs:subClassOf", "@type": "@id"},
     "subPropertyOf": {"@id": "rdfs:subPropertyOf", "@type": "@id"},
     "domain": {"@id": "rdfs:domain", "@type": "@id"},
@@ -173,7 +181,7 @@ class JsonLdContext:
 def context_from_store(store: Store) -> JsonLdContext:
     """The context of a snapshot: a short name for each ontology term and the standard terms the data uses."""
     result = store.query(read_query("context-terms.rq"), dataset=Dataset(default_graphs=(ASSERTED_GRAPH,)))
-    prefixes = {**PREFIXES, **DESCRIPTION_PREFIXES}
+    prefixes = {**PREFIXES, **DESCRIPTION_PREFIXES, **LINKED_PREFIXES}
     kinds: dict[str, set[str]] = {}
     for term, kind in result.rows:
         kinds.setdefault(term.value, set()).add(kind.value)
@@ -189,7 +197,7 @@ def context_from_store(store: Store) -> JsonLdContext:
     for name, entry in STANDARD_TERMS.items():
         if name not in taken:
             prefix, _, local = entry["@id"].partition(":")
-            definitions.append(TermDefinition(name, PREFIXES[prefix] + local,
+            definitions.append(TermDefinition(name, prefixes[prefix] + local,
                                               points_at_resources=entry.get("@type") == "@id",
                                               language=entry.get("@language")))
     return JsonLdContext(definitions, prefixes)

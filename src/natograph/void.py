@@ -30,6 +30,24 @@ DESCRIPTION = ("A reasoned knowledge graph of NATO operations and missions, thei
                "traced to its source; the OWL 2 RL closure is materialised in a graph of its own.")
 KEYWORDS = ("NATO", "military operations", "peacekeeping", "partnerships", "summits", "OWL 2 RL", "linked data")
 
+
+@dataclass(frozen=True)
+class LinkTarget:
+    """Another dataset natograph links to: the part of the description's IRI naming it, and what it is."""
+
+    name: str
+    title: str
+    homepage: str
+    uri_space: str
+
+
+# The datasets of data/links.ttl. A link set is described for each of them the graph links to, one per predicate.
+LINK_TARGETS = (
+    LinkTarget("wikipedia", "English Wikipedia", "https://en.wikipedia.org/", "https://en.wikipedia.org/wiki/"),
+    LinkTarget("dbpedia", "DBpedia", "https://www.dbpedia.org/", "http://dbpedia.org/resource/"),
+    LinkTarget("wikidata", "Wikidata", "https://www.wikidata.org/", "http://www.wikidata.org/entity/"),
+)
+
 PREFIXES = {
     "void": VOID,
     "dcat": DCAT,
@@ -56,6 +74,7 @@ class DatasetStatistics:
     sources: tuple[tuple[str, str], ...]
     examples: tuple[str, ...]
     metadata: dict
+    links: tuple[tuple[str, str, int], ...] = ()
 
     @property
     def vocabularies(self) -> list[str]:
@@ -81,7 +100,16 @@ def dataset_statistics(store: Store, *, uri_space: str) -> DatasetStatistics:
                       for row in store.query(read_query("dataset-sources.rq")).rows),
         examples=tuple(row[0].value for row in store.query(read_query("dataset-examples.rq")).rows),
         metadata=metadata,
+        links=_link_counts(store, uri_space),
     )
+
+
+def _link_counts(store: Store, uri_space: str) -> tuple[tuple[str, str, int], ...]:
+    """(target name, link predicate, triples) for every link set from `uri_space` to a dataset of LINK_TARGETS."""
+    targets = {target.uri_space: target.name for target in LINK_TARGETS}
+    rows = store.query(read_query("void-linksets.rq"), bindings={"space": ox.Literal(uri_space)}).rows
+    return tuple((targets[prefix.value], predicate.value, int(count.value))
+                 for prefix, predicate, count in rows if prefix.value in targets)
 
 
 def void_description(statistics: DatasetStatistics, manifest: dict, *, dataset_iri: str, server_url: str,
@@ -125,6 +153,7 @@ def void_description(statistics: DatasetStatistics, manifest: dict, *, dataset_i
     triples += _distributions(dataset, server_url)
     triples += _access_service(dataset, server_url)
     triples += _subsets(dataset, manifest, server_url)
+    triples += _linksets(dataset, statistics.links)
     for index, (class_iri, entities) in enumerate(statistics.classes):
         partition = ox.BlankNode(f"class-partition-{index}")
         triples += [statement(dataset, VOID + "classPartition", partition),
@@ -175,6 +204,37 @@ def _subsets(dataset: ox.NamedNode, manifest: dict, server_url: str) -> list[ox.
     for graph in snapshot_graphs(manifest):
         triples += graph_description(graph, server_url=server_url)
     return triples
+
+
+def _linksets(dataset: ox.NamedNode, links: tuple[tuple[str, str, int], ...]) -> list[ox.Triple]:
+    """A void:Linkset, subset of the dataset, for each outgoing link set, and a description of each target dataset.
+
+    Their IRIs share the dataset's (`…/void#dataset`): `…/void#linkset-dbpedia-exactMatch`, `…/void#dbpedia`.
+    """
+    base = dataset.value.rpartition("#")[0] + "#"
+    by_name = {target.name: target for target in LINK_TARGETS}
+    triples = []
+    for name in dict.fromkeys(name for name, _, _ in links):
+        target, node = by_name[name], named_node(base + name)
+        triples += [statement(node, RDF + "type", named_node(VOID + "Dataset")),
+                    statement(node, DCTERMS + "title", ox.Literal(target.title, language="en")),
+                    statement(node, FOAF + "homepage", named_node(target.homepage)),
+                    statement(node, VOID + "uriSpace", ox.Literal(target.uri_space))]
+    for name, predicate, count in links:
+        linkset = named_node(f"{base}linkset-{name}-{_local_name(predicate)}")
+        triples += [statement(dataset, VOID + "subset", linkset),
+                    statement(linkset, RDF + "type", named_node(VOID + "Linkset")),
+                    statement(linkset, DCTERMS + "title",
+                              ox.Literal(f"natograph links to {by_name[name].title}", language="en")),
+                    statement(linkset, VOID + "subjectsTarget", dataset),
+                    statement(linkset, VOID + "objectsTarget", named_node(base + name)),
+                    statement(linkset, VOID + "linkPredicate", named_node(predicate)),
+                    statement(linkset, VOID + "triples", integer_literal(count))]
+    return triples
+
+
+def _local_name(iri: str) -> str:
+    return iri[max(iri.rfind("#"), iri.rfind("/")) + 1:]
 
 
 def _dump_url(server_url: str, selection: GraphSelection, fmt: Format) -> str:

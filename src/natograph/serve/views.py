@@ -19,6 +19,14 @@ SKOS_ALT_LABEL = "http://www.w3.org/2004/02/skos/core#altLabel"
 RDF_TYPE, RDF_FIRST, RDF_REST, RDF_NIL = RDF + "type", RDF + "first", RDF + "rest", RDF + "nil"
 RDFS_LABEL, RDFS_COMMENT = RDFS + "label", RDFS + "comment"
 SOURCE = str(NATO.source)
+SCHEMA = "https://schema.org/"
+SKOS_EXACT_MATCH = "http://www.w3.org/2004/02/skos/core#exactMatch"
+# The sites of the links a page shows under its title, in that order: name and the start of their IRIs.
+LINK_SITES = (("Wikipedia", "https://en.wikipedia.org/wiki/"), ("DBpedia", "http://dbpedia.org/resource/"),
+              ("Wikidata", "http://www.wikidata.org/entity/"))
+LINK_PREDICATES = {SCHEMA + "sameAs", SKOS_EXACT_MATCH}
+# The context of a page's embedded schema.org description: schema.org terms, and links read as IRIs.
+SCHEMA_ORG_CONTEXT = {"@vocab": SCHEMA, "sameAs": {"@id": SCHEMA + "sameAs", "@type": "@id"}}
 # Shown in the page's heading and its own sections rather than among the facts.
 SHOWN_APART = {RDF_TYPE, RDFS_LABEL, RDFS_COMMENT, SKOS_ALT_LABEL, SOURCE}
 MAX_NESTING = 4
@@ -60,6 +68,14 @@ class FigureView:
     sources: tuple[TermView, ...]
 
 
+@dataclass(frozen=True)
+class LinkView:
+    """A link of the resource to another dataset: the site's name and the address."""
+
+    site: str
+    url: str
+
+
 @dataclass
 class ResourcePage:
     """Everything the page of one resource shows."""
@@ -75,6 +91,8 @@ class ResourcePage:
     incoming: list[PropertyRow]
     figures: list[FigureView] = field(default_factory=list)
     incoming_truncated: bool = False
+    links: list[LinkView] = field(default_factory=list)
+    structured_data: dict = field(default_factory=dict)
 
 
 def resource_page(description: Description, *, explain: ExplainLink, figure_rows: list | None = None) -> ResourcePage:
@@ -111,7 +129,61 @@ def resource_page(description: Description, *, explain: ExplainLink, figure_rows
         incoming=sorted(incoming, key=_row_order),
         figures=figures(figure_rows or []),
         incoming_truncated=description.incoming_truncated,
+        links=web_links(outgoing),
+        structured_data=schema_org_description(description, labels),
     )
+
+
+def web_links(outgoing: list[ox.Quad]) -> list[LinkView]:
+    """The resource's links to Wikipedia, DBpedia and Wikidata, in that order of sites."""
+    targets = {q.object.value for q in outgoing
+               if q.predicate.value in LINK_PREDICATES and isinstance(q.object, ox.NamedNode)}
+    return [LinkView(site, url) for site, start in LINK_SITES for url in sorted(targets) if url.startswith(start)]
+
+
+def schema_org_description(description: Description, labels: dict) -> dict:
+    """The resource as schema.org JSON-LD, for a page to embed as structured data.
+
+    Its schema.org types and the values of its schema.org properties, asserted and inferred (the ontology's
+    alignment gives a summit `schema:Event` with `startDate` and `location`), its label as `name`, its short
+    names as `alternateName`, its first comment as `description`; a resource it points at is a node with
+    its `name`. The context is inline, so that nothing has to be fetched to read it.
+    """
+    resource = description.resource
+    node: dict = {"@context": SCHEMA_ORG_CONTEXT, "@id": resource.value}
+    types = sorted({q.object.value[len(SCHEMA):] for q in description.outgoing()
+                    if q.predicate.value == RDF_TYPE and q.object.value.startswith(SCHEMA)})
+    node["@type"] = types or ["Thing"]
+    if resource.value in labels:
+        node["name"] = labels[resource.value]
+    by_key: dict[str, list] = {}
+    for quad in description.outgoing():
+        predicate, obj = quad.predicate.value, quad.object
+        if predicate == SKOS_ALT_LABEL and isinstance(obj, ox.Literal):
+            key, value = "alternateName", obj.value
+        elif predicate == RDFS_COMMENT and isinstance(obj, ox.Literal) and "description" not in by_key:
+            key, value = "description", obj.value
+        elif predicate == SKOS_EXACT_MATCH and isinstance(obj, ox.NamedNode):
+            key, value = "sameAs", obj.value
+        elif predicate.startswith(SCHEMA) and not isinstance(obj, ox.BlankNode):
+            key = predicate[len(SCHEMA):]
+            if key == "sameAs":
+                value = obj.value
+            elif isinstance(obj, ox.NamedNode):
+                value = {"@id": obj.value, **({"name": labels[obj.value]} if obj.value in labels else {})}
+            else:
+                value = obj.value
+        else:
+            continue
+        if value not in by_key.setdefault(key, []):
+            by_key[key].append(value)
+    for key, values in sorted(by_key.items()):
+        node[key] = values[0] if len(values) == 1 else sorted(values, key=_sort_key)
+    return node
+
+
+def _sort_key(value) -> str:
+    return value["@id"] if isinstance(value, dict) else str(value)
 
 
 def _values(quads: list[ox.Quad], description: Description, labels: dict, explain: ExplainLink,
