@@ -145,3 +145,15 @@ def test_natograph_prefixes_are_known_to_the_check():
     text = ("SELECT ?o WHERE { ?s nato:area ?o FILTER NOT EXISTS { ?o a ?t . ?t rdfs:subClassOf* ?c "
             "FILTER(?c IN (nato:City)) } }")
     assert "FILTER EXISTS" in rewrite(text)
+
+
+def test_hints_name_the_shapes_left_slow_and_not_the_rewritten_ones():
+    from natograph.query_shapes import SLOW_SHAPES, slow_shape_hints
+
+    unrewritten = ("SELECT ?o WHERE { ?s :link ?o FILTER NOT EXISTS { ?o :type ?t . "
+                   "OPTIONAL { ?t :sub* ?c } FILTER(?c = :A) } }")
+    assert SLOW_SHAPES[0] in slow_shape_hints(PREFIX + unrewritten)
+    rewritten = "SELECT ?o WHERE { ?s :link ?o FILTER NOT EXISTS { ?o :type ?t . ?t :sub* :A } }"
+    assert slow_shape_hints(PREFIX + rewritten) == []
+    assert slow_shape_hints(PREFIX + "SELECT * WHERE { ?a :sub+ ?b }") == [SLOW_SHAPES[1]]
+    assert slow_shape_hints(PREFIX + "SELECT * WHERE { ?a :sub+ :A }") == []

@@ -307,3 +307,70 @@ def rewrite(text: str) -> str:
     if original is None or _signature(candidate) != original:
         return text
     return candidate
+
+
+@dataclass(frozen=True)
+class ShapeHint:
+    """A query shape the engine may evaluate slowly, and an equivalent form that it evaluates fast."""
+
+    shape: str
+    suggestion: str
+
+
+# Shapes `rewrite` leaves to the engine that may still take time growing with (outer rows) × (graph size).
+SLOW_SHAPES = (
+    ShapeHint(
+        "EXISTS or NOT EXISTS whose body joins a property path with * or + to other patterns, "
+        "in a form the server does not rewrite (a nested group, OPTIONAL, BIND or VALUES inside it)",
+        "write the class or value at the path's end, `EXISTS { ?x a/rdfs:subClassOf* nato:City }`, or nest the "
+        "path in an inner EXISTS, `EXISTS { ?x a ?t FILTER EXISTS { ?t rdfs:subClassOf* nato:City } }`",
+    ),
+    ShapeHint(
+        "a property path with * or + whose two ends are both unbound variables",
+        "bind one end first, with a triple pattern before it (`?op nato:area ?p . ?p nato:locatedIn+ ?r`) "
+        "or a constant (`?p nato:locatedIn+ natoid:continent-11`)",
+    ),
+)
+
+
+def slow_shape_hints(text: str) -> list[ShapeHint]:
+    """The hints of SLOW_SHAPES that a query text matches after `rewrite`: what a time-out message can suggest.
+
+    Reads tokens only, to choose a hint: a wrong guess costs a useless sentence, never a wrong answer.
+    """
+    tokens = _tokens(rewrite(text))
+    if tokens is None:
+        return []
+    hints = []
+    stars = [i for i, t in enumerate(tokens) if t.kind == "punct" and t.text in ("*", "+") and i > 0
+             and (tokens[i - 1].kind in ("iri", "pname") or tokens[i - 1].text in (")", "a"))]
+    if any(_slow_exists_body(tokens, i, stars) for i, t in enumerate(tokens)
+           if t.kind == "word" and t.text.upper() == "EXISTS"):
+        hints.append(SLOW_SHAPES[0])
+    for index in stars:
+        subject = next((tokens[j] for j in range(index - 1, -1, -1)
+                        if tokens[j].kind == "var" or tokens[j].text in (".", ";", "{", "}")), None)
+        following = tokens[index + 1] if index + 1 < len(tokens) else None
+        if subject is not None and subject.kind == "var" and following is not None and following.kind == "var":
+            hints.append(SLOW_SHAPES[1])
+            break
+    return hints
+
+
+def _slow_exists_body(tokens: list[_Token], index: int, stars: list[int]) -> bool:
+    """Whether the EXISTS at `index` has a * or + path in a body of more than one pattern, after `rewrite`."""
+    if index + 1 >= len(tokens) or tokens[index + 1].text != "{":
+        return False
+    depth, close = 0, None
+    for j in range(index + 1, len(tokens)):
+        depth += {"{": 1, "}": -1}.get(tokens[j].text, 0)
+        if depth == 0:
+            close = j
+            break
+    if close is None or not any(index + 1 < s < close for s in stars):
+        return False
+    body = tokens[index + 2:close]
+    groups = [j for j, t in enumerate(body) if t.text == "{"]
+    if not groups:
+        return any(t.text in (".", ";", ",") for t in body[:-1])
+    return any(j == 0 or body[j - 1].text.upper() != "EXISTS" for j in groups)
