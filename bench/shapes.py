@@ -13,7 +13,7 @@ Every shape runs over the snapshot's default graph (asserted and inferred triple
 
 Each engine runs in its own process. A shape that runs longer than the time limit is stopped by
 killing that process (no engine here can interrupt a query), recorded as "> limit", and the engine
-is opened again for the next shape. A run under half a second is repeated twice more and the
+is opened again for the next shape. A run under half a second is repeated four more times and the
 median kept. The answers are compared as multisets of rows, each term in a canonical form (numbers
 by value, a plain string and an xsd:string alike, the parts of a " | "-separated GROUP_CONCAT sorted).
 """
@@ -37,6 +37,7 @@ from servers import LOGS
 SHAPES = BENCH / "shapes"
 ENGINES = ("natograph", "natograph (rewritten)", "pyoxigraph", "rdflib")
 REPEAT_BELOW_S = 0.5
+REPEATS = 5
 XSD = "http://www.w3.org/2001/XMLSchema#"
 INTEGERS = {XSD + name for name in ("integer", "int", "long", "short", "byte", "nonNegativeInteger",
                                     "positiveInteger", "negativeInteger", "nonPositiveInteger",
@@ -235,7 +236,7 @@ def measure_shapes(sizes: list[str], limit_s: float, engines=None, names=None, *
                         continue
                     samples = [reply["seconds"]]
                     if reply["seconds"] < REPEAT_BELOW_S:
-                        for _ in range(2):
+                        for _ in range(REPEATS - 1):
                             again = engine.ask(name, limit_s)
                             if again is None or "seconds" not in again:
                                 break
