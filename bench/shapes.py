@@ -230,7 +230,8 @@ def measure_shapes(sizes: list[str], limit_s: float, engines=None, names=None, *
     rows = []
     try:
         for number, name in enumerate(names, 1):
-            print(f"  shapes: {name} ({number} of {len(names)}) at {', '.join(sizes)} triples …", file=log, flush=True)
+            print(f"  shapes: {name} ({number} of {len(names)}) at {', '.join(sizes)} triples …",
+                  file=log, flush=True)
             replies = {key: engine.ask(name, limit_s) for key, engine in pool.items()}
             samples = {key: [reply["seconds"]] for key, reply in replies.items()
                        if reply is not None and "seconds" in reply}
@@ -274,7 +275,9 @@ def _time(row: dict | None) -> str:
     if row["status"] != "ok":
         return "error"
     seconds = row["seconds"]
-    return f"{seconds:.2f} s" if seconds >= 1 else f"{seconds * 1000:.2f} ms" if seconds < 0.01 else f"{seconds * 1000:.0f} ms"
+    if seconds >= 1:
+        return f"{seconds:.2f} s"
+    return f"{seconds * 1000:.2f} ms" if seconds < 0.01 else f"{seconds * 1000:.0f} ms"
 
 
 def _exponent(small: dict | None, large: dict | None) -> str:

@@ -17,7 +17,8 @@ are ordered to start from a variable the rest of the query binds. Each inner EXI
 with its patterns' shared variables bound, as an index lookup.
 
 The rewriter reads tokens, not SPARQL: it changes a body only when every token of it is one it knows
-(variables, IRIs, prefixed names, literals, paths, `.` `;` `,` and FILTER with balanced parentheses),
+(variables, IRIs, prefixed names, literals, paths, `.` `;` `,`, and FILTERs, each moved whole: balanced
+parentheses, or `[NOT] EXISTS { … }`, an inner body rewritten first when it is one of these),
 keeps every token's text as written, and checks the result against the engine: both texts must parse
 and give the same kind of result with the same variables, else the text goes to the engine unchanged.
 Whatever it does not recognise goes to the engine unchanged. `tests/test_query_shapes.py` compares
@@ -146,21 +147,40 @@ class _BodyReader:
                 raise _Unknown
 
     def read_filter(self) -> None:
+        """A FILTER, kept whole as written: `FILTER (…)`, `FILTER f(…)`, `FILTER [NOT] EXISTS { … }`."""
         start = self.position
         self.position += 1
-        token = self.peek()
-        if token is not None and token.kind in ("word", "pname", "iri") and self.peek(1) is not None \
-                and self.peek(1).text == "(":
-            self.position += 1  # FILTER regex(…), FILTER bound(…), FILTER <function>(…)
-        if self.take().text != "(":
-            raise _Unknown
-        depth = 1
-        while depth:
-            token = self.take()
-            if token.text in ("{", "}", "[", "]") or token.kind == "bnode":
+        words = [t.text.upper() for t in self.tokens[self.position:self.position + 2] if t.kind == "word"]
+        if words[:1] == ["EXISTS"] or words == ["NOT", "EXISTS"]:
+            self.position += 1 if words[0] == "EXISTS" else 2
+            if self.peek() is None or self.peek().text != "{":
                 raise _Unknown
-            depth += {"(": 1, ")": -1}.get(token.text, 0)
+        else:
+            token = self.peek()
+            if token is not None and token.kind in ("word", "pname", "iri") and self.peek(1) is not None \
+                    and self.peek(1).text == "(":
+                self.position += 1  # FILTER regex(…), FILTER bound(…), FILTER <function>(…)
+            if self.peek() is None or self.peek().text != "(":
+                raise _Unknown
+        self.skip_balanced()
         self.filters.append((start, self.position))
+
+    def skip_balanced(self) -> None:
+        """From an opening parenthesis or brace to its match; blank nodes inside are refused."""
+        depth = {"(": 0, "{": 0}
+        opening = {")": "(", "}": "{"}
+        while True:
+            token = self.take()
+            if token.text in ("[", "]") or token.kind == "bnode":
+                raise _Unknown
+            if token.kind == "punct" and token.text in depth:
+                depth[token.text] += 1
+            elif token.kind == "punct" and token.text in opening:
+                depth[opening[token.text]] -= 1
+                if depth[opening[token.text]] < 0:
+                    raise _Unknown
+            if not any(depth.values()):
+                return
 
     def read_triples(self) -> None:
         subject = self.take()
@@ -256,31 +276,53 @@ def _nested_body(reader: _BodyReader, source: str, outer_variables: set[str]) ->
     return f" {text} "
 
 
-def _rewritten(text: str) -> str:
-    tokens = _tokens(text)
-    if tokens is None or any(t.kind == "word" and t.text.upper() == "SERVICE" for t in tokens):
-        return text
-    edits: list[tuple[int, int, str]] = []
+def _exists_bodies(tokens: list[_Token]):
+    """(index of the EXISTS, index of its body's closing brace) for every `EXISTS { … }` in the tokens."""
     for index, token in enumerate(tokens):
         if token.kind != "word" or token.text.upper() != "EXISTS":
             continue
         if index + 1 >= len(tokens) or tokens[index + 1].text != "{":
             continue
-        close = next((j for j in range(index + 2, len(tokens)) if tokens[j].text in ("{", "}")), None)
-        if close is None or tokens[close].text != "}":
-            continue  # a body holding a group: left alone
+        depth = 0
+        for close in range(index + 1, len(tokens)):
+            depth += {"{": 1, "}": -1}.get(tokens[close].text, 0) if tokens[close].kind == "punct" else 0
+            if depth == 0:
+                yield index, close
+                break
+
+
+def _rewrite_innermost(text: str) -> str:
+    """`text` with the innermost EXISTS bodies that the rewrite applies to nested."""
+    tokens = _tokens(text)
+    if tokens is None or any(t.kind == "word" and t.text.upper() == "SERVICE" for t in tokens):
+        return text
+    candidates = []
+    for index, close in _exists_bodies(tokens):
         reader = _BodyReader(tokens[index + 2:close])
         try:
             reader.read()
         except _Unknown:
             continue
-        if len(reader.patterns) < 2:
-            continue
+        if len(reader.patterns) >= 2:
+            candidates.append((index, close, reader))
+    edits = []
+    for index, close, reader in candidates:
+        if any(index < other < close for other, _, _ in candidates):
+            continue  # its inner EXISTS first; this one at the next pass
         inside = {t.text[1:] for t in reader.tokens if t.kind == "var"}
         outer = {t.text[1:] for j, t in enumerate(tokens) if t.kind == "var" and not index + 2 <= j < close}
         edits.append((tokens[index + 1].end, tokens[close].start, _nested_body(reader, text, outer & inside)))
     for start, end, replacement in reversed(edits):
         text = text[:start] + replacement + text[end:]
+    return text
+
+
+def _rewritten(text: str) -> str:
+    for _ in range(8):  # one pass per level of EXISTS in EXISTS; each rewritten body is one pattern a level
+        rewritten = _rewrite_innermost(text)
+        if rewritten == text:
+            break
+        text = rewritten
     return text
 
 
