@@ -27,7 +27,7 @@ BODY_FILTERS = [
     "FILTER(!BOUND(?c))", "FILTER(?t = :C3 || ?c = :C0)", "FILTER(STR(?l) > \"a\")", "FILTER regex(STR(?t), \"C[12]\")",
     # EXISTS in EXISTS: itself rewritten first when it has two patterns, then moved whole like any FILTER
     "FILTER NOT EXISTS { ?c :sub ?o }", "FILTER EXISTS { ?x :type ?t2 . ?t2 :sub* ?c }",
-    "FILTER(?t = :C0 || EXISTS { ?o :link ?y . ?y :type ?t })",
+    "FILTER(?t = :C0 || EXISTS { ?o :link ?y . ?y :type ?t })", "FILTER (EXISTS { ?c :sub ?x })",
     "FILTER NOT EXISTS { ?x :link ?y . OPTIONAL { ?y :sub ?c } }",
 ]
 OUTER = [

@@ -54,8 +54,7 @@ _TOKEN = re.compile(
     r"|(?P<punct>\^\^|&&|\|\||!=|<=|>=|[{}()\[\].,;|/^*+?!=<>&-])",
     re.S,
 )
-_PATH_OPERATORS = {"/", "|", "^", "*", "+", "?", "!", "(", ")"}
-# Words that may open a statement in a group other than a triple or a FILTER: a body holding one is left alone.
+# An IRI holding these may be a comparison to the engine (`?a<?b && ?c>?d`): such a text is left alone.
 _SUSPICIOUS_IRI = re.compile(r"[()]|&&|\|\|")
 
 
@@ -77,7 +76,7 @@ def _tokens(text: str) -> list[_Token] | None:
             return None
         kind = match.lastgroup
         if kind == "iri" and _SUSPICIOUS_IRI.search(match.group()):
-            return None  # `?a<?b && ?c>?d` reads as an IRI here, perhaps not to the engine: leave the text alone
+            return None
         if kind not in ("ws", "comment"):
             tokens.append(_Token(kind, match.group(), match.start(), match.end()))
         position = match.end()
@@ -150,7 +149,7 @@ class _BodyReader:
         """A FILTER, kept whole as written: `FILTER (…)`, `FILTER f(…)`, `FILTER [NOT] EXISTS { … }`."""
         start = self.position
         self.position += 1
-        words = [t.text.upper() for t in self.tokens[self.position:self.position + 2] if t.kind == "word"]
+        words = [t.text.upper() if t.kind == "word" else "" for t in self.tokens[self.position:self.position + 2]]
         if words[:1] == ["EXISTS"] or words == ["NOT", "EXISTS"]:
             self.position += 1 if words[0] == "EXISTS" else 2
             if self.peek() is None or self.peek().text != "{":
