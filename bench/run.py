@@ -1,6 +1,6 @@
-"""The benchmark command: build, start, query, HTTP, checks and web benchmarks, natograph against its peers, in one run.
+"""The benchmark command: build, start, query, HTTP, checks, web and shapes, natograph against its peers, in one run.
 
-    python3 bench/run.py            # everything (about 19 minutes on 2 cores)
+    python3 bench/run.py            # everything (about 23 minutes on 2 cores)
     python3 bench/run.py --quick    # 1k/10k triples, one run each (a few minutes)
     python3 bench/run.py --benchmarks checks,web
 
@@ -204,7 +204,7 @@ def run_build(args, *, quick: bool) -> list[dict]:
 
 
 def main(argv: list[str]) -> int:
-    parser = argparse.ArgumentParser(description="natograph benchmarks: build, start, query, HTTP, checks and web, "
+    parser = argparse.ArgumentParser(description="natograph benchmarks: build, start, query, HTTP, checks, web and shapes, "
                                                  "against the peers.")
     parser.add_argument("--quick", action="store_true", help="small sizes, one run each: a few minutes")
     parser.add_argument("--benchmarks", default=",".join(BENCHMARKS), help="comma-separated, among " + ",".join(BENCHMARKS))
