@@ -1,6 +1,6 @@
-"""The benchmark command: build, start, query, HTTP, checks and web benchmarks, natograph against its peers, in one run.
+"""The benchmark command: build, start, query, HTTP, checks, web and shapes, natograph against its peers, in one run.
 
-    python3 bench/run.py            # everything (about 19 minutes on 2 cores)
+    python3 bench/run.py            # everything (about 23 minutes on 2 cores)
     python3 bench/run.py --quick    # 1k/10k triples, one run each (a few minutes)
     python3 bench/run.py --benchmarks checks,web
 
@@ -11,7 +11,9 @@
 - http: requests/s under 16 clients, natograph serve (result cache off and on) vs Oxigraph server,
   rdflib-endpoint and a Flask hello-world on natograph's gunicorn settings (throughput.py);
 - checks: `natograph check` step by step and `natograph explain`, vs pySHACL on the same data (checks.py);
-- web: resource pages, VoID and the dumps, vs pyoxigraph's serialisers for the dumps (web.py).
+- web: resource pages, VoID and the dumps, vs pyoxigraph's serialisers for the dumps (web.py);
+- shapes: the query idioms of bench/shapes/*.rq on natograph's store vs pyoxigraph and rdflib, each
+  stopped at a time limit, with growth exponents and the answers compared (shapes.py).
 
 On first use it creates its own virtual environment (.natograph/bench-venv) with natograph and
 the peers of bench/requirements.txt, then re-runs itself there. Each build measurement is one child
@@ -178,7 +180,7 @@ def format_table(rows: list[dict]) -> str:
     return "\n".join(lines)
 
 
-BENCHMARKS = ("build", "start", "query", "http", "checks", "web")
+BENCHMARKS = ("build", "start", "query", "http", "checks", "web", "shapes")
 
 
 def run_build(args, *, quick: bool) -> list[dict]:
@@ -193,13 +195,16 @@ def run_build(args, *, quick: bool) -> list[dict]:
                              "status": f"skipped above {OWLRL_MAX_TRIPLES:,} triples (1M did not finish in 10 min)"})
                 continue
             n = args.owlrl_runs_above_10k if engine == "owlrl" and SIZES[size] > 10_000 else runs
+            if n < 1:
+                rows.append({"engine": engine, "size": size, "status": "skipped (0 runs asked)"})
+                continue
             print(f"  build: {engine} at {size} triples, {n} run(s) …", file=sys.stderr, flush=True)
             rows.append(measure(engine, size, n, args))
     return rows
 
 
 def main(argv: list[str]) -> int:
-    parser = argparse.ArgumentParser(description="natograph benchmarks: build, start, query, HTTP, checks and web, "
+    parser = argparse.ArgumentParser(description="natograph benchmarks: build, start, query, HTTP, checks, web and shapes, "
                                                  "against the peers.")
     parser.add_argument("--quick", action="store_true", help="small sizes, one run each: a few minutes")
     parser.add_argument("--benchmarks", default=",".join(BENCHMARKS), help="comma-separated, among " + ",".join(BENCHMARKS))
@@ -212,6 +217,9 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--http-rounds", type=int, default=5,
                         help="interleaved rounds of the HTTP runs (ratios are medians of per-round ratios)")
     parser.add_argument("--query-runs", type=int, default=7, help="timed runs of each query per engine")
+    parser.add_argument("--shape-limit-s", type=float, default=10,
+                        help="time limit of one shape on one engine (the shapes benchmark)")
+    parser.add_argument("--shape-sizes", default=None, help="shapes benchmark sizes (default 1k,10k,100k)")
     parser.add_argument("--timeout-s", type=float, default=900)
     parser.add_argument("--memory-limit-gb", type=float, default=14)
     parser.add_argument("--child", nargs=2, metavar=("ENGINE", "FILE"), help=argparse.SUPPRESS)
@@ -228,6 +236,7 @@ def main(argv: list[str]) -> int:
     ensure_environment(argv)
     sys.path.insert(0, str(BENCH))
     from checks import measure_checks
+    from shapes import measure_shapes, shapes_table
     from report import checks_table, goals, http_table, query_table, start_table, web_table
     from query import measure_queries
     from start import measure_start
@@ -254,6 +263,9 @@ def main(argv: list[str]) -> int:
         results["checks"] = measure_checks(["10k"] if quick else ["10k", "100k"], runs)
     if "web" in chosen:
         results["web"] = measure_web(["10k"] if quick else ["10k", "100k"], 3 if quick else 5, runs)
+    if "shapes" in chosen:
+        shape_sizes = args.shape_sizes.split(",") if args.shape_sizes else ["1k", "10k"] if quick else ["1k", "10k", "100k"]
+        results["shapes"] = measure_shapes(shape_sizes, args.shape_limit_s)
     elapsed = time.perf_counter() - started
     header = (f"natograph benchmarks, {dt.date.today().isoformat()}, {platform.machine()} with {os.cpu_count()} cores, "
               f"Python {platform.python_version()}; medians of {runs} run(s); the run took {elapsed / 60:.1f} min")
@@ -270,6 +282,10 @@ def main(argv: list[str]) -> int:
         sections += ["## Checks: `natograph check` and `natograph explain`", checks_table(results["checks"])]
     if results["web"]:
         sections += ["## Web: pages (Flask test client) and dumps", web_table(results["web"])]
+    if results["shapes"]:
+        sizes = list(dict.fromkeys(r["size"] for r in results["shapes"]))
+        sections += ["## Query shapes (issue 15)", shapes_table(results["shapes"], *sizes[-2:]) if len(sizes) > 1
+                     else shapes_table(results["shapes"], sizes[0], sizes[0])]
     if results["start"] or results["query"] or results["http"]:
         sections += ["## Goals (issue 7)", goals(results["start"], results["query"], results["http"])]
     print("\n\n".join(sections))

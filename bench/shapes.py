@@ -1,0 +1,363 @@
+"""Query-shape benchmark: the idioms analysts write (`bench/shapes/*.rq`), on natograph, pyoxigraph and rdflib.
+
+    python bench/shapes.py 1k 10k      # (inside the benchmark environment) one JSON line per measurement
+
+Every shape runs over the snapshot's default graph (asserted and inferred triples) at each size, on:
+
+- **natograph**: `EmbeddedStore.query` on the built snapshot with its memory image, as the query
+  workers serve `/sparql`;
+- **natograph (rewritten)**: the same store, given `natograph.query_shapes.rewrite(text)`: the shape
+  rewrites of issue 15, so that their effect shows (present only when the module exists);
+- **pyoxigraph**: a bare in-memory `pyoxigraph.Store()` with the same triples;
+- **rdflib**: an rdflib `Graph` of the same triples, with rdflib's own SPARQL evaluator.
+
+Each engine runs in its own process, one per engine and size, all open at once and taking turns shape
+by shape, run after run. A shape that runs longer than the time limit is stopped by killing that
+process (no engine here can interrupt a query), recorded as "> limit", and the engine is opened again
+for the next shape. A run under half a second is repeated (5 runs in all; 15 under 50 ms) and the
+median kept. The answers are compared as multisets of rows, each term in a canonical form (numbers by
+value, a plain string and an xsd:string alike, the parts of a " | "-separated GROUP_CONCAT sorted).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import select
+import statistics
+import subprocess
+import sys
+import time
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+
+from projects import BENCH, ensure_project
+from servers import LOGS
+
+SHAPES = BENCH / "shapes"
+ENGINES = ("natograph", "natograph (rewritten)", "pyoxigraph", "rdflib")
+# A run under REPEAT_BELOW_S is repeated; the short ones more often, since the machine is shared and noisy.
+REPEAT_BELOW_S = 0.5
+REPEATS = 5
+REPEATS_BELOW_50_MS = 15
+XSD = "http://www.w3.org/2001/XMLSchema#"
+INTEGERS = {XSD + name for name in ("integer", "int", "long", "short", "byte", "nonNegativeInteger",
+                                    "positiveInteger", "negativeInteger", "nonPositiveInteger",
+                                    "unsignedInt", "unsignedLong", "unsignedShort", "unsignedByte")}
+CONCAT_SEPARATOR = " | "
+
+
+def load_shapes() -> dict[str, tuple[str, str]]:
+    """Every shape by name: (its one-line description, the SPARQL text)."""
+    shapes = {}
+    for path in sorted(SHAPES.glob("*.rq")):
+        text = path.read_text(encoding="utf-8")
+        shapes[path.stem] = (text.splitlines()[0].lstrip("# ").strip(), text)
+    return shapes
+
+
+def rewriter_available() -> bool:
+    try:
+        import natograph.query_shapes  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def canonical_literal(value: str, datatype: str | None, language: str | None) -> str:
+    """One literal in a form two engines agree on when they mean the same value."""
+    if language:
+        return f"{value!r}@{language.lower()}"
+    datatype = datatype or XSD + "string"
+    try:
+        if datatype in INTEGERS:
+            return f"{int(value)}^^integer"
+        if datatype == XSD + "decimal":
+            return f"{Decimal(value).normalize()}^^decimal"
+        if datatype in (XSD + "double", XSD + "float"):
+            return f"{float(value)!r}^^{datatype}"
+    except (ValueError, InvalidOperation):
+        pass
+    if datatype == XSD + "string" and CONCAT_SEPARATOR in value:
+        value = CONCAT_SEPARATOR.join(sorted(value.split(CONCAT_SEPARATOR)))
+    return f"{value!r}^^{datatype}"
+
+
+def ox_term(term) -> str:
+    import pyoxigraph as ox
+
+    if term is None:
+        return ""
+    if isinstance(term, ox.NamedNode):
+        return f"<{term.value}>"
+    if isinstance(term, ox.Literal):
+        return canonical_literal(term.value, term.datatype.value if term.datatype else None, term.language)
+    return "_:"  # blank nodes cannot be matched between engines; the data has none
+
+
+def rdflib_term(term) -> str:
+    import rdflib
+
+    if term is None:
+        return ""
+    if isinstance(term, rdflib.URIRef):
+        return f"<{term}>"
+    if isinstance(term, rdflib.Literal):
+        return canonical_literal(str(term), str(term.datatype) if term.datatype else None, term.language)
+    return "_:"
+
+
+def open_engine(engine: str, project):
+    """(seconds to open, a function answering one text with its canonical rows)."""
+    started = time.perf_counter()
+    if engine.startswith("natograph"):
+        from natograph.config import Config
+        from natograph.snapshot import open_snapshot
+        from natograph.store import AskResult, EmbeddedStore, load_default_graph
+
+        config = Config.load(root=project.root)
+        snapshot = open_snapshot(config)
+        store = EmbeddedStore(snapshot, memory=load_default_graph(snapshot.path))
+        rewrite = (lambda text: text)
+        if engine == "natograph (rewritten)":
+            from natograph.query_shapes import rewrite
+
+        def answer(text):
+            result = store.query(rewrite(text))
+            if isinstance(result, AskResult):
+                return [str(result.value).lower()]
+            return ["\t".join(ox_term(term) for term in row) for row in result.rows]
+    elif engine == "pyoxigraph":
+        import pyoxigraph as ox
+
+        store = ox.Store()
+        store.bulk_load(path=str(project.reasoned), format=ox.RdfFormat.N_TRIPLES)
+
+        def answer(text):
+            result = store.query(text)
+            if isinstance(result, ox.QueryBoolean):
+                return [str(bool(result)).lower()]
+            return ["\t".join(ox_term(term) for term in solution) for solution in result]
+    elif engine == "rdflib":
+        import rdflib
+
+        graph = rdflib.Graph()
+        graph.parse(str(project.reasoned), format="nt")
+
+        def answer(text):
+            result = graph.query(text)
+            if result.type == "ASK":
+                return [str(bool(result.askAnswer)).lower()]
+            return ["\t".join(rdflib_term(term) for term in row) for row in result]
+    else:
+        raise ValueError(f"unknown engine {engine}")
+    return time.perf_counter() - started, answer
+
+
+def child_main(engine: str, size: str) -> None:
+    """In the child process: open the engine, then answer shape names from stdin, one JSON line each."""
+    project = ensure_project(size)
+    open_seconds, answer = open_engine(engine, project)
+    shapes = load_shapes()
+    print(json.dumps({"open_seconds": open_seconds}), flush=True)
+    for line in sys.stdin:
+        name = line.strip()
+        started = time.perf_counter()
+        try:
+            rows = answer(shapes[name][1])
+        except Exception as error:  # reported as the shape's result, the engine stays open
+            print(json.dumps({"error": f"{type(error).__name__}: {error}"[:300]}), flush=True)
+            continue
+        seconds = time.perf_counter() - started
+        digest = hashlib.sha256("\n".join(sorted(rows)).encode()).hexdigest()[:12]
+        print(json.dumps({"seconds": seconds, "rows": len(rows), "answer": digest}), flush=True)
+
+
+class Engine:
+    """One engine in its own process, opened on demand again after it was stopped at the time limit."""
+
+    def __init__(self, engine: str, size: str):
+        self.engine, self.size = engine, size
+        self.process = None
+        self.open_seconds = None
+
+    def _start(self) -> None:
+        LOGS.mkdir(parents=True, exist_ok=True)
+        log = (LOGS / f"shapes-{self.engine.replace(' ', '-')}-{self.size}.log").open("a")
+        self.process = subprocess.Popen([sys.executable, __file__, "--child", self.engine, self.size], text=True,
+                                        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=log)
+        opened = self._read(1800)
+        if opened is None:
+            raise RuntimeError(f"{self.engine} did not open at {self.size}")
+        self.open_seconds = opened["open_seconds"]
+
+    def ask(self, name: str, limit_s: float) -> dict | None:
+        """The engine's answer to one shape, or None when it ran past the limit (the process is then stopped)."""
+        if self.process is None:
+            self._start()
+        self.process.stdin.write(name + "\n")
+        self.process.stdin.flush()
+        reply = self._read(limit_s)
+        if reply is None:
+            self.stop()
+        return reply
+
+    def _read(self, timeout_s: float) -> dict | None:
+        ready, _, _ = select.select([self.process.stdout], [], [], timeout_s)
+        line = self.process.stdout.readline() if ready else ""
+        return json.loads(line) if line else None
+
+    def stop(self) -> None:
+        if self.process is not None:
+            self.process.kill()
+            self.process.wait()
+            self.process = None
+
+
+def measure_shapes(sizes: list[str], limit_s: float, engines=None, names=None, *, log=sys.stderr) -> list[dict]:
+    """One row per size, engine and shape: median seconds (or the limit passed), rows and an answer digest.
+
+    Every engine at every size is open at once and, shape by shape, they take turns run after run, so
+    that the load of the (shared) machine falls on all of them alike, and on both sizes of an exponent.
+    """
+    engines = engines or [e for e in ENGINES if e != "natograph (rewritten)" or rewriter_available()]
+    shapes = load_shapes()
+    names = names or list(shapes)
+    for size in sizes:
+        ensure_project(size, log=log)
+    pool = {(size, engine): Engine(engine, size) for size in sizes for engine in engines}
+    rows = []
+    try:
+        for number, name in enumerate(names, 1):
+            print(f"  shapes: {name} ({number} of {len(names)}) at {', '.join(sizes)} triples …",
+                  file=log, flush=True)
+            replies = {key: engine.ask(name, limit_s) for key, engine in pool.items()}
+            samples = {key: [reply["seconds"]] for key, reply in replies.items()
+                       if reply is not None and "seconds" in reply}
+            wanted = {key: REPEATS_BELOW_50_MS if runs[0] < 0.05 else REPEATS if runs[0] < REPEAT_BELOW_S else 1
+                      for key, runs in samples.items()}
+            for _ in range(max(wanted.values(), default=1) - 1):
+                for key, runs in samples.items():
+                    if len(runs) < wanted[key]:
+                        again = pool[key].ask(name, limit_s)
+                        if again is None or "seconds" not in again:
+                            wanted[key] = len(runs)
+                        else:
+                            runs.append(again["seconds"])
+            for (size, engine), reply in replies.items():
+                row = {"benchmark": "shapes", "size": size, "engine": engine, "shape": name, "limit_s": limit_s}
+                if reply is None:
+                    rows.append({**row, "status": "over limit"})
+                elif "error" in reply:
+                    rows.append({**row, "status": "error", "error": reply["error"]})
+                else:
+                    runs = samples[(size, engine)]
+                    rows.append({**row, "status": "ok", "seconds": statistics.median(runs), "samples": runs,
+                                 "rows": reply["rows"], "answer": reply["answer"]})
+    finally:
+        for engine in pool.values():
+            engine.stop()
+    return rows
+
+
+def growth_exponent(small: float, large: float, ratio: float = 10.0) -> float:
+    """The exponent k with large = small · ratio^k."""
+    return math.log(max(large, 1e-9) / max(small, 1e-9)) / math.log(ratio)
+
+
+
+def _time(row: dict | None) -> str:
+    if row is None:
+        return ""
+    if row["status"] == "over limit":
+        return f"> {row['limit_s']:.0f} s"
+    if row["status"] != "ok":
+        return "error"
+    seconds = row["seconds"]
+    if seconds >= 1:
+        return f"{seconds:.2f} s"
+    return f"{seconds * 1000:.2f} ms" if seconds < 0.01 else f"{seconds * 1000:.0f} ms"
+
+
+def _exponent(small: dict | None, large: dict | None) -> str:
+    if small is None or large is None or small["status"] != "ok":
+        return ""
+    if large["status"] == "over limit":
+        return f"≥ {growth_exponent(small['seconds'], large['limit_s']):.1f}"
+    if large["status"] != "ok":
+        return ""
+    return f"{growth_exponent(small['seconds'], large['seconds']):.1f}"
+
+
+def _answer_exponent(small: dict | None, large: dict | None) -> float | None:
+    if small is None or large is None or "rows" not in small or "rows" not in large:
+        return None
+    return growth_exponent(max(small["rows"], 1), max(large["rows"], 1))
+
+
+def shape_goals(by: dict, shape: str, engine: str, small: str, large: str, answer_exponent: float | None) -> list[str]:
+    """What keeps one engine from issue 15's goals on one shape (empty when it meets them)."""
+    missed = []
+    ours = by.get((large, engine, shape))
+    first = by.get((small, engine, shape))
+    if ours is None or first is None:
+        return ["not measured"]
+    if ours["status"] != "ok" or first["status"] != "ok":
+        return [f"{_time(ours if ours['status'] != 'ok' else first)} at {large if ours['status'] != 'ok' else small}"]
+    exponent = growth_exponent(first["seconds"], ours["seconds"])
+    bound = 1.2 if answer_exponent is not None and abs(answer_exponent) < 0.05 else (answer_exponent or 0) + 0.2
+    if exponent > bound:
+        missed.append(f"grows as n^{exponent:.1f} (bound {bound:.1f})")
+    for size in (small, large):
+        mine, theirs = by.get((size, engine, shape)), by.get((size, "rdflib", shape))
+        if theirs is not None and theirs["status"] == "ok" and mine["seconds"] > theirs["seconds"]:
+            missed.append(f"slower than rdflib at {size}")
+    return missed
+
+
+def shapes_table(rows: list[dict], small: str = "10k", large: str = "100k") -> str:
+    """Markdown: per shape, each engine's time at two sizes and its growth exponent, the answer size and
+    its exponent, whether the engines agree, and which natograph columns miss issue 15's goals."""
+    by = {(r["size"], r["engine"], r["shape"]): r for r in rows}
+    engines = [e for e in ENGINES if any(r["engine"] == e for r in rows)]
+    shapes = list(dict.fromkeys(r["shape"] for r in rows))
+    sizes = list(dict.fromkeys(r["size"] for r in rows))
+    head = ["shape"]
+    for engine in engines:
+        head += [f"{engine} {small}", f"{engine} {large}", f"{engine} exp."]
+    head += [f"rows {small}", f"rows {large}", "rows exp.", "same answers", "goals missed (natograph)"]
+    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    for shape in shapes:
+        cells = [shape]
+        for engine in engines:
+            a, b = by.get((small, engine, shape)), by.get((large, engine, shape))
+            cells += [_time(a), _time(b), _exponent(a, b)]
+        reference = next((by[(s, e, shape)] for s in (small,) for e in engines
+                          if (s, e, shape) in by and "rows" in by[(s, e, shape)]), None)
+        reference_large = next((by[(s, e, shape)] for s in (large,) for e in engines
+                                if (s, e, shape) in by and "rows" in by[(s, e, shape)]), None)
+        answer_exponent = _answer_exponent(reference, reference_large)
+        cells += [str(reference["rows"]) if reference else "", str(reference_large["rows"]) if reference_large else "",
+                  "" if answer_exponent is None else f"{answer_exponent:.1f}"]
+        differing = []
+        for size in sizes:
+            digests = {e: by[(size, e, shape)]["answer"] for e in engines
+                       if (size, e, shape) in by and "answer" in by[(size, e, shape)]}
+            if len(set(digests.values())) > 1:
+                majority = max(set(digests.values()), key=list(digests.values()).count)
+                differing += [f"{e} at {size}" for e, d in digests.items() if d != majority]
+        cells.append("yes" if not differing else "no: " + ", ".join(differing) + " differ")
+        served = "natograph (rewritten)" if "natograph (rewritten)" in engines else "natograph"
+        missed = shape_goals(by, shape, served, small, large, answer_exponent)
+        cells.append("; ".join(missed))
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    if sys.argv[1:2] == ["--child"]:
+        child_main(sys.argv[2], sys.argv[3])
+    else:
+        for result in measure_shapes(sys.argv[1:] or ["1k"], 10.0):
+            print(json.dumps({k: v for k, v in result.items() if k != "samples"}))
