@@ -227,3 +227,17 @@ def test_where_the_kernel_refuses_pidfd_the_workers_read_the_disk(config, monkey
         assert pool.run(QueryJob(LABELS, Format.CSV)).body.startswith(b"label")
     finally:
         pool.close()
+
+
+def test_a_time_out_names_the_slow_shape_of_the_query_and_its_fast_form(pool):
+    from natograph.query_shapes import SLOW_SHAPES
+
+    path_with_free_ends = ("SELECT (COUNT(*) AS ?n) WHERE { ?a <http://example.org/p>* ?b . "
+                           "?c ?d ?e . ?f ?g ?h . ?i ?j ?k . ?l ?m ?o . ?q ?r ?s }")
+    with pytest.raises(QueryTimeoutError) as caught:
+        pool.run(QueryJob(path_with_free_ends, Format.SPARQL_JSON, limits=QueryLimits(timeout_ms=300)))
+    assert caught.value.to_dict()["hints"][0]["shape"] == SLOW_SHAPES[1].shape
+    assert SLOW_SHAPES[1].suggestion in str(caught.value)
+    with pytest.raises(QueryTimeoutError) as plain:
+        pool.run(QueryJob(SLOW_QUERY, Format.SPARQL_JSON, limits=QueryLimits(timeout_ms=300)))
+    assert "hints" not in plain.value.to_dict()

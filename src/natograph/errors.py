@@ -92,17 +92,21 @@ class QueryRefusedError(NatographError):
 
 
 class QueryTimeoutError(NatographError):
-    """A query ran past the time limit and was stopped."""
+    """A query ran past the time limit and was stopped; `hints` name slow shapes it has, and their fast forms."""
 
     kind = "query-timeout"
     http_status = 503
 
-    def __init__(self, limit_ms: int):
+    def __init__(self, limit_ms: int, hints: list | None = None):
         self.limit_ms = limit_ms
-        super().__init__(f"query stopped: it ran past the time limit of {limit_ms} ms")
+        self.hints = [{"shape": hint.shape, "suggestion": hint.suggestion} for hint in hints or ()]
+        text = f"query stopped: it ran past the time limit of {limit_ms} ms"
+        for hint in self.hints:
+            text += f". It has a shape the engine evaluates slowly ({hint['shape']}): {hint['suggestion']}"
+        super().__init__(text)
 
     def to_dict(self) -> dict:
-        return {**super().to_dict(), "limit_ms": self.limit_ms}
+        return {**super().to_dict(), "limit_ms": self.limit_ms, **({"hints": self.hints} if self.hints else {})}
 
 
 class ParameterError(NatographError):

@@ -24,6 +24,7 @@ from .errors import NatographError, QueryFailedError, QueryLimitError, QueryTime
 from .export import Format, FormatChoice
 from .jsonld import store_context
 from .memory_image import ImageUnavailable, MemoryImage, has_image_file, image_supported
+from .query_shapes import slow_shape_hints
 from .results import result_kind, serialize_result
 from .sandbox import SandboxError, die_with, leave_network, limit_memory, network_guard, run_on_deep_stack
 from .snapshot import open_snapshot, read_manifest
@@ -198,7 +199,7 @@ class WorkerPool:
             raise QueryFailedError("the query's worker process could not be reached; try again") from None
         if not finished:
             self._replace(worker)
-            raise QueryTimeoutError(job.limits.timeout_ms)
+            raise QueryTimeoutError(job.limits.timeout_ms, hints=slow_shape_hints(job.sparql))
         try:
             outcome = worker.connection.recv()
         except (EOFError, OSError):

@@ -11,6 +11,7 @@ from typing import Protocol, Union, runtime_checkable
 import pyoxigraph as ox
 
 from .errors import QueryEvaluationError, QueryRefusedError, QuerySyntaxError, QueryTimeoutError
+from .query_shapes import rewrite
 from .snapshot import DEFAULT_GRAPH_FILE, Snapshot
 from .sparqltext import bind_values
 from .vocab import ASSERTED_GRAPH, INFERRED_GRAPH, PREFIXES
@@ -144,7 +145,9 @@ class EmbeddedStore:
                 and not may_read_named_graphs(sparql):
             store = self.memory
         try:
-            result = store.query(sparql, prefixes=PREFIXES, base_iri=base_iri, **options)
+            # A known slow shape goes to the engine in an equivalent form; the user's text stays what the
+            # cache keys on and what errors point into (query_shapes.py says why each rewrite is equivalent).
+            result = store.query(rewrite(sparql), prefixes=PREFIXES, base_iri=base_iri, **options)
             return collect(result, limits, deadline)
         except SyntaxError as exc:
             if is_update(sparql, network_isolated=self.network_isolated):
