@@ -56,10 +56,10 @@ def measure_checks(sizes: list[str], runs: int, *, log=sys.stderr) -> list[dict]
 def child_main(size: str, runs: int, peer: bool) -> list[dict]:
     """In the child: time each step of `natograph check` and the explanations (and pySHACL); the rows."""
     logging.disable(logging.WARNING)
-    from natograph import check_report
+    from natograph.build.check import report as check_report
     from natograph.config import Config
-    from natograph.load import graph_input_files
-    from natograph.provenance import SourceIndex
+    from natograph.build.load import graph_input_files
+    from natograph.build.provenance import SourceIndex
     from natograph.snapshot import open_snapshot
 
     project = ensure_project(size)
@@ -100,7 +100,7 @@ def measure_explanations(size: str, snapshot, sources) -> dict:
     """`natograph explain` of inferred triples spread over the inferred graph: per-explanation times."""
     import pyoxigraph as ox
 
-    from natograph.explain import Explainer
+    from natograph.sparql.explain import Explainer
     from natograph.vocab import INFERRED_GRAPH
 
     inferred = [q.triple for q in snapshot.store.quads_for_pattern(None, None, None, ox.NamedNode(INFERRED_GRAPH))]

@@ -15,7 +15,7 @@ import time
 import pyoxigraph as ox
 import rdflib
 
-from natograph.query_shapes import rewrite
+from natograph.sparql.shapes import rewrite
 
 EX = "http://example.org/"
 QUERY = """PREFIX ex: <http://example.org/>

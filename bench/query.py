@@ -41,8 +41,8 @@ CHILD_TIMEOUT_S = 1800
 
 def benchmark_queries() -> dict[str, str]:
     """The five benchmark queries by name, as complete SPARQL texts every engine runs unchanged."""
-    from natograph.canned import bind_parameters, load_catalogue
-    from natograph.sparqltext import bind_values
+    from natograph.query.canned import bind_parameters, load_catalogue
+    from natograph.sparql.text import bind_values
 
     texts = {name: (BENCH / "queries" / f"{name}.rq").read_text(encoding="utf-8") for name in QUERY_FILES}
     name, parameters = CANNED
@@ -82,8 +82,8 @@ def open_engine(engine: str, project):
             return _ox_rows(result.rows)
     elif engine == "natograph executor":
         from natograph.config import Config
-        from natograph.executor import QueryJob, WorkerPool
-        from natograph.export import Format
+        from natograph.query.executor import QueryJob, WorkerPool
+        from natograph.formats import Format
 
         config = Config.load(root=project.root)
         pool = WorkerPool(config, project.snapshot_key, size=1)

@@ -126,7 +126,7 @@ def child_main(engine: str, path: Path, memory_limit_gb: float) -> None:
         seconds = time.perf_counter() - started
         print(json.dumps({"seconds": seconds, "closure": len(triples)}))
         return
-    from natograph.reason import infer
+    from natograph.build.reason import infer
 
     asserted = [quad.triple for quad in ox.parse(path=str(path), format=ox.RdfFormat.N_TRIPLES)]
     started = time.perf_counter()

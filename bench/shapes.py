@@ -6,7 +6,7 @@ Every shape runs over the snapshot's default graph (asserted and inferred triple
 
 - **natograph**: `EmbeddedStore.query` on the built snapshot with its memory image, as the query
   workers serve `/sparql`;
-- **natograph (rewritten)**: the same store, given `natograph.query_shapes.rewrite(text)`: the shape
+- **natograph (rewritten)**: the same store, given `natograph.sparql.shapes.rewrite(text)`: the shape
   rewrites of issue 15, so that their effect shows (present only when the module exists);
 - **pyoxigraph**: a bare in-memory `pyoxigraph.Store()` with the same triples;
 - **rdflib**: an rdflib `Graph` of the same triples, with rdflib's own SPARQL evaluator.
@@ -59,7 +59,7 @@ def load_shapes() -> dict[str, tuple[str, str]]:
 
 def rewriter_available() -> bool:
     try:
-        import natograph.query_shapes  # noqa: F401
+        import natograph.sparql.shapes  # noqa: F401
     except ImportError:
         return False
     return True
@@ -121,7 +121,7 @@ def open_engine(engine: str, project):
         store = EmbeddedStore(snapshot, memory=load_default_graph(snapshot.path))
         rewrite = (lambda text: text)
         if engine == "natograph (rewritten)":
-            from natograph.query_shapes import rewrite
+            from natograph.sparql.shapes import rewrite
 
         def answer(text):
             result = store.query(rewrite(text))

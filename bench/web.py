@@ -52,7 +52,7 @@ def measure_web(sizes: list[str], repeat: int, dump_runs: int, *, log=sys.stderr
 def child_main(size: str, repeat: int, dump_runs: int) -> list[dict]:
     """In the child: the pages' and dumps' rows of one size."""
     from natograph.config import Config
-    from natograph.executor import InlineExecutor
+    from natograph.query.executor import InlineExecutor
     from natograph.serve import create_app
     from natograph.snapshot import open_snapshot
     from natograph.store import EmbeddedStore
@@ -108,8 +108,8 @@ def _dumps(client, snapshot, size: str, runs: int) -> list[dict]:
     """Each format of `natograph-all`, streamed by the server, and serialised by pyoxigraph alone."""
     import pyoxigraph as ox
 
-    from natograph.dump import DATASET_FORMATS, DUMP_FORMATS, GraphSelection, dump_file_name, dump_graphs
-    from natograph.export import OXIGRAPH_RDF_FORMAT, Format
+    from natograph.formats.dump import DATASET_FORMATS, DUMP_FORMATS, GraphSelection, dump_file_name, dump_graphs
+    from natograph.formats import OXIGRAPH_RDF_FORMAT, Format
     from natograph.vocab import PREFIXES
 
     def served(name: str) -> int:

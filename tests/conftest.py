@@ -9,8 +9,8 @@ import pytest
 
 from natograph.build import build
 from natograph.config import Config
-from natograph.load import InputFile, parse_file
-from natograph.shacl import load_shapes
+from natograph.build.load import InputFile, parse_file
+from natograph.build.check.shacl import load_shapes
 from natograph.snapshot import open_snapshot
 from natograph.store import EmbeddedStore
 

@@ -8,7 +8,7 @@ import pyoxigraph as ox
 import rdflib
 from rdflib.compare import isomorphic
 
-from natograph.terms import triple_to_rdflib
+from natograph.rdf.terms import triple_to_rdflib
 
 KEYWORD_KEYS = {"id", "type"}
 

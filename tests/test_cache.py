@@ -2,10 +2,10 @@
 
 import pytest
 
-from natograph.cache import CachingExecutor, is_repeatable
+from natograph.query.cache import CachingExecutor, is_repeatable
 from natograph.errors import QuerySyntaxError
-from natograph.executor import InlineExecutor, QueryJob
-from natograph.export import Format
+from natograph.query.executor import InlineExecutor, QueryJob
+from natograph.formats import Format
 from natograph.serve import create_app
 from natograph.snapshot import open_snapshot
 from natograph.store import EmbeddedStore, QueryLimits

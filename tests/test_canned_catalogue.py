@@ -4,8 +4,8 @@ import pyoxigraph as ox
 import pytest
 
 from natograph.build import build
-from natograph.canned import CatalogueError, bind_parameters, load_catalogue, parse_query_file
-from natograph.sparqltext import bind_values
+from natograph.query.canned import CatalogueError, bind_parameters, load_catalogue, parse_query_file
+from natograph.sparql.text import bind_values
 from natograph.errors import ParameterError
 from natograph.snapshot import open_snapshot
 from natograph.store import EmbeddedStore

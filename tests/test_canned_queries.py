@@ -5,8 +5,8 @@ from collections import Counter
 import pyoxigraph as ox
 import pytest
 
-from natograph.canned import bind_parameters, load_catalogue
-from natograph.sparqltext import TokenKind, bind_values, tokenize, where_group_offset
+from natograph.query.canned import bind_parameters, load_catalogue
+from natograph.sparql.text import TokenKind, bind_values, tokenize, where_group_offset
 
 from .conftest import REPO_ROOT
 

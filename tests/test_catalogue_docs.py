@@ -4,9 +4,9 @@ import pyoxigraph as ox
 import pytest
 from openapi_spec_validator import validate
 
-from natograph.canned import load_catalogue
-from natograph.sparqltext import bind_values
-from natograph.catalogue_docs import openapi_document, sparql_examples
+from natograph.query.canned import load_catalogue
+from natograph.sparql.text import bind_values
+from natograph.serve.catalogue_docs import openapi_document, sparql_examples
 
 from .conftest import REPO_ROOT
 

@@ -15,13 +15,13 @@ import pytest
 from click.testing import CliRunner
 
 from natograph.build import build
-from natograph.check import message_rule
-from natograph.check_report import check_consistency, reason_in_memory, run_checks
+from natograph.build.check.clashes import message_rule
+from natograph.build.check.report import check_consistency, reason_in_memory, run_checks
 from natograph.cli import main
 from natograph.config import Config
 from natograph.errors import InconsistencyError
-from natograph.load import graph_input_files
-from natograph.provenance import SourceIndex
+from natograph.build.load import graph_input_files
+from natograph.build.provenance import SourceIndex
 
 CLASHES = Path(__file__).parent / "data" / "clashes"
 REASONERS = ["natograph", "owlrl"]

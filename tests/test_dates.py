@@ -4,7 +4,7 @@ import datetime as dt
 
 import pytest
 
-from natograph.dates import day_range
+from natograph.rdf.dates import day_range
 
 XSD = "http://www.w3.org/2001/XMLSchema#"
 

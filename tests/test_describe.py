@@ -3,7 +3,7 @@
 import pyoxigraph as ox
 import pytest
 
-from natograph.describe import ASSERTED, INFERRED, describe_resource, is_inferred
+from natograph.query.describe import ASSERTED, INFERRED, describe_resource, is_inferred
 from natograph.snapshot import open_snapshot
 from natograph.store import EmbeddedStore
 

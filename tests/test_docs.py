@@ -2,7 +2,7 @@
 
 import re
 
-from natograph.canned import load_catalogue
+from natograph.query.canned import load_catalogue
 from natograph.cli import main
 
 from .conftest import REPO_ROOT

@@ -12,14 +12,14 @@ from click.testing import CliRunner
 from rdflib.compare import isomorphic
 
 from natograph.cli import main
-from natograph.dump import DUMP_FORMATS, GraphSelection, dump_graphs, iter_dump, write_dump
-from natograph.executor import InlineExecutor
-from natograph.export import Format
-from natograph.jsonld import context_from_store
+from natograph.formats.dump import DUMP_FORMATS, GraphSelection, dump_graphs, iter_dump, write_dump
+from natograph.query.executor import InlineExecutor
+from natograph.formats import Format
+from natograph.formats.jsonld import context_from_store
 from natograph.serve import create_app
 from natograph.snapshot import open_snapshot
 from natograph.store import EmbeddedStore
-from natograph.terms import triple_to_rdflib
+from natograph.rdf.terms import triple_to_rdflib
 
 from .web_fixture import built_web_project
 

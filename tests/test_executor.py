@@ -6,8 +6,8 @@ import time
 import pytest
 
 from natograph.errors import QuerySyntaxError, QueryTimeoutError, ServerBusyError
-from natograph.executor import InlineExecutor, QueryJob, WorkerPool
-from natograph.export import Format
+from natograph.query.executor import InlineExecutor, QueryJob, WorkerPool
+from natograph.formats import Format
 from natograph.snapshot import open_snapshot
 from natograph.store import EmbeddedStore, QueryLimits
 
@@ -185,7 +185,7 @@ def test_when_the_image_process_dies_new_workers_read_the_disk_and_queries_go_on
 
 
 def test_while_a_large_image_loads_the_disk_workers_answer_and_are_then_replaced(config, monkeypatch):
-    import natograph.executor as executor_module
+    import natograph.query.executor as executor_module
 
     # No wait before the disk workers start: as with an image that takes seconds to load.
     monkeypatch.setattr(executor_module, "IMAGE_FIRST_WAIT_SECONDS", 0)
@@ -230,7 +230,7 @@ def test_where_the_kernel_refuses_pidfd_the_workers_read_the_disk(config, monkey
 
 
 def test_a_time_out_names_the_slow_shape_of_the_query_and_its_fast_form(pool):
-    from natograph.query_shapes import SLOW_SHAPES
+    from natograph.sparql.shapes import SLOW_SHAPES
 
     path_with_free_ends = ("SELECT (COUNT(*) AS ?n) WHERE { ?a <http://example.org/p>* ?b . "
                            "?c ?d ?e . ?f ?g ?h . ?i ?j ?k . ?l ?m ?o . ?q ?r ?s }")

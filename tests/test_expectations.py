@@ -3,9 +3,9 @@
 import pytest
 
 from natograph.build import ensure_snapshot
-from natograph.check_report import check_entailments
+from natograph.build.check.report import check_entailments
 from natograph.errors import InputFileError
-from natograph.expectations import evaluate, expectation_files, load_expectations
+from natograph.build.check.expectations import evaluate, expectation_files, load_expectations
 
 HEADER = """PREFIX check: <https://w3id.org/natograph/check#>
 PREFIX nato: <https://w3id.org/natograph/ontology#>

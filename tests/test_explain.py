@@ -7,15 +7,15 @@ import pyoxigraph as ox
 import pytest
 from click.testing import CliRunner
 
-from natograph.check_report import reason_in_memory
+from natograph.build.check.report import reason_in_memory
 from natograph.cli import main
 from natograph.config import Config
 from natograph.errors import ParameterError
-from natograph.explain import Explainer, derivation_rules, parse_term, parse_triple
-from natograph.load import InputFile, graph_input_files
-from natograph.provenance import SourceIndex
-from natograph.reasoner.datatypes import SUPERTYPES
-from natograph.terms import compact_triple
+from natograph.sparql.explain import Explainer, derivation_rules, parse_term, parse_triple
+from natograph.build.load import InputFile, graph_input_files
+from natograph.build.provenance import SourceIndex
+from natograph.build.reasoner.datatypes import SUPERTYPES
+from natograph.rdf.terms import compact_triple
 from natograph.vocab import INFERRED_GRAPH
 
 REPO = Path(__file__).resolve().parents[1]

@@ -1,6 +1,6 @@
 """The format tables: one media type and extension per format, short names resolved per kind of result."""
 
-from natograph.export import (EXTENSION_TO_FORMAT, FORMAT_IRI, FORMATS_BY_KIND, MEDIA_TYPE_TO_FORMAT, Format,
+from natograph.formats import (EXTENSION_TO_FORMAT, FORMAT_IRI, FORMATS_BY_KIND, MEDIA_TYPE_TO_FORMAT, Format,
                               ResultKind, format_named)
 
 

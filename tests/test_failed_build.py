@@ -4,7 +4,7 @@ import pytest
 
 from natograph.build import build
 from natograph.errors import InconsistencyError, InputFileError
-from natograph.failed_build import read_failed_build
+from natograph.snapshot.failed_build import read_failed_build
 
 CLASH = """@prefix nato: <https://w3id.org/natograph/ontology#> .
 @prefix natoid: <https://w3id.org/natograph/id/> .

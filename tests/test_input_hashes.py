@@ -4,8 +4,8 @@ import hashlib
 import os
 import time
 
-from natograph.input_hashes import CACHE_FILE, input_hashes
-from natograph.load import InputFile
+from natograph.build.input_hashes import CACHE_FILE, input_hashes
+from natograph.build.load import InputFile
 
 
 def _input(tmp_path, name, content: bytes) -> InputFile:

@@ -9,11 +9,11 @@ from rdflib.compare import isomorphic
 
 from natograph.config import Config
 from natograph.errors import NotAcceptableError
-from natograph.jsonld import (DESCRIPTION_PREFIXES, JsonLdContext, TermDefinition, context_from_store,
+from natograph.formats.jsonld import (DESCRIPTION_PREFIXES, JsonLdContext, TermDefinition, context_from_store,
                               serialize_document, store_context)
 from natograph.snapshot import open_snapshot
 from natograph.store import EmbeddedStore
-from natograph.terms import triple_to_rdflib
+from natograph.rdf.terms import triple_to_rdflib
 
 from .web_fixture import NATO, NATOID, built_web_project
 
@@ -28,7 +28,7 @@ def store(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def served_client(store):
-    from natograph.executor import InlineExecutor
+    from natograph.query.executor import InlineExecutor
     from natograph.serve import create_app
 
     config = Config.load(root=store.snapshot.path.parents[2])

@@ -177,7 +177,7 @@ def test_no_outside_iri_is_merged_with_a_natograph_resource(project_store, links
 
 @pytest.fixture(scope="module")
 def served_client(project_config, project_store):
-    from natograph.executor import InlineExecutor
+    from natograph.query.executor import InlineExecutor
     from natograph.serve import create_app
 
     return create_app(project_config, store=project_store, executor=InlineExecutor(project_store)).test_client()
@@ -252,7 +252,7 @@ def test_a_resource_page_embeds_its_resource_as_schema_org_json_ld(served_client
 
 
 def test_embedded_json_ld_cannot_end_the_script_early(tmp_path_factory):
-    from natograph.executor import InlineExecutor
+    from natograph.query.executor import InlineExecutor
     from natograph.serve import create_app
     from natograph.snapshot import open_snapshot
     from natograph.store import EmbeddedStore

@@ -7,10 +7,10 @@ from rdflib.compare import to_isomorphic
 
 from natograph.build import build
 from natograph.errors import InputFileError
-from natograph.load import graph_input_files, load_files, parse_file
+from natograph.build.load import graph_input_files, load_files, parse_file
 from natograph.snapshot import open_snapshot
 from natograph.store import EmbeddedStore
-from natograph.terms import triple_to_rdflib
+from natograph.rdf.terms import triple_to_rdflib
 
 
 def test_each_file_becomes_its_own_named_graph(mini_project):

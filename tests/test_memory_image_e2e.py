@@ -7,8 +7,8 @@ from urllib.parse import urlencode
 
 import pytest
 
-from natograph.executor import InlineExecutor, QueryJob
-from natograph.export import Format
+from natograph.query.executor import InlineExecutor, QueryJob
+from natograph.formats import Format
 from natograph.snapshot import open_snapshot
 from natograph.store import EmbeddedStore
 

@@ -3,8 +3,8 @@
 import pyoxigraph as ox
 import pytest
 
-from natograph.dump import GraphSelection
-from natograph.named_graphs import find_graph, graph_description, snapshot_graphs
+from natograph.formats.dump import GraphSelection
+from natograph.formats.named_graphs import find_graph, graph_description, snapshot_graphs
 from natograph.snapshot import open_snapshot
 
 from .serving import built_mini_project

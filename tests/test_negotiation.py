@@ -3,7 +3,7 @@
 import pytest
 
 from natograph.errors import NotAcceptableError, ParameterError
-from natograph.export import Format, ResultKind
+from natograph.formats import Format, ResultKind
 from natograph.serve.negotiation import REMEMBERED_NEGOTIATION_CHARS, choose_format, parse_accept
 
 SOLUTIONS, GRAPH = ResultKind.SOLUTIONS, ResultKind.GRAPH

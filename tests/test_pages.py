@@ -5,7 +5,7 @@ import re
 
 import pytest
 
-from natograph.executor import InlineExecutor
+from natograph.query.executor import InlineExecutor
 from natograph.serve import create_app
 from natograph.vocab import PREFIXES
 

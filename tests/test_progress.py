@@ -3,8 +3,8 @@
 import io
 import time
 
-from natograph import progress
-from natograph.progress import StepTimer
+from natograph.build import progress
+from natograph.build.progress import StepTimer
 
 
 class Terminal(io.StringIO):

@@ -7,9 +7,9 @@ import pytest
 
 from natograph.build import build
 from natograph.errors import InputFileError
-from natograph.explain import explain
-from natograph.load import InputFile, graph_input_files
-from natograph.provenance import SourceIndex, locate_file, split_statements
+from natograph.sparql.explain import explain
+from natograph.build.load import InputFile, graph_input_files
+from natograph.build.provenance import SourceIndex, locate_file, split_statements
 from natograph.snapshot import open_snapshot
 
 NATOID = "https://w3id.org/natograph/id/"

@@ -14,12 +14,12 @@ import pyoxigraph as ox
 import pytest
 
 from natograph.errors import QueryRefusedError, QuerySyntaxError
-from natograph.executor import QueryJob, WorkerPool
-from natograph.export import Format
-from natograph.query_shapes import rewrite
-from natograph.sandbox import network_guard
+from natograph.query.executor import QueryJob, WorkerPool
+from natograph.formats import Format
+from natograph.sparql.shapes import rewrite
+from natograph.query.sandbox import network_guard
 from natograph.snapshot import open_snapshot
-from natograph.sparqltext import TokenKind, tokenize
+from natograph.sparql.text import TokenKind, tokenize
 from natograph.store import QueryLimits, parse_error
 from natograph.vocab import PREFIXES
 

@@ -1,4 +1,4 @@
-"""The EXISTS rewrite of natograph.query_shapes: the same answers as the user's text, on thousands of random graphs."""
+"""The EXISTS rewrite of natograph.sparql.shapes: the same answers as the user's text, on thousands of random graphs."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from collections import Counter
 import pyoxigraph as ox
 import pytest
 
-from natograph.query_shapes import rewrite
+from natograph.sparql.shapes import rewrite
 
 EX = "http://example.org/"
 PREFIX = f"PREFIX : <{EX}>\n"
@@ -161,7 +161,7 @@ def test_natograph_prefixes_are_known_to_the_check():
 
 
 def test_hints_name_the_shapes_left_slow_and_not_the_rewritten_ones():
-    from natograph.query_shapes import SLOW_SHAPES, slow_shape_hints
+    from natograph.sparql.shapes import SLOW_SHAPES, slow_shape_hints
 
     unrewritten = ("SELECT ?o WHERE { ?s :link ?o FILTER NOT EXISTS { ?o :type ?t . "
                    "OPTIONAL { ?t :sub* ?c } FILTER(?c = :A) } }")

@@ -4,8 +4,8 @@ import pyoxigraph as ox
 from rdflib import Literal, URIRef
 from rdflib.namespace import OWL, RDF, RDFS, XSD
 
-from natograph.reason import date_bounds, infer, trivial_kind
-from natograph.terms import triple_to_oxigraph
+from natograph.build.reason import date_bounds, infer, trivial_kind
+from natograph.rdf.terms import triple_to_oxigraph
 from natograph.vocab import NATO
 
 EX = "http://example.org/"

@@ -10,8 +10,8 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 
-from natograph.load import graph_input_files, load_files
-from natograph.reason import infer
+from natograph.build.load import graph_input_files, load_files
+from natograph.build.reason import infer
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"

@@ -15,10 +15,10 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 
-from natograph.canned import bind_parameters, load_catalogue
+from natograph.query.canned import bind_parameters, load_catalogue
 from natograph.config import Config
 from natograph.errors import ConfigError, QueryFailedError, QuerySyntaxError, SnapshotError
-from natograph.remote import RemoteStore, open_remote_store, upload_snapshot
+from natograph.store.remote import RemoteStore, open_remote_store, upload_snapshot
 from natograph.serve import create_app
 from natograph.store import Dataset, GraphResult, QueryLimits, SelectResult, open_store
 from natograph.vocab import ASSERTED_GRAPH

@@ -6,7 +6,7 @@ from urllib.parse import parse_qs, urlparse
 import pyoxigraph as ox
 import pytest
 
-from natograph.executor import InlineExecutor
+from natograph.query.executor import InlineExecutor
 from natograph.serve import create_app
 from natograph.snapshot import open_snapshot
 from natograph.store import EmbeddedStore

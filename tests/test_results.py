@@ -8,9 +8,9 @@ import pyoxigraph as ox
 import pytest
 import rdflib
 
-from natograph.export import FORMATS_BY_KIND, Format, ResultKind
-from natograph.jsonld import JsonLdContext, TermDefinition
-from natograph.results import serialize_graph, serialize_result
+from natograph.formats import FORMATS_BY_KIND, Format, ResultKind
+from natograph.formats.jsonld import JsonLdContext, TermDefinition
+from natograph.formats.results import serialize_graph, serialize_result
 from natograph.store import AskResult, GraphResult, SelectResult
 
 from .jsonld_checks import assert_compact, assert_reads_as, node_keys, parse_json

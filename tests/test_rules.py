@@ -3,7 +3,7 @@
 import pyoxigraph as ox
 import pytest
 
-from natograph.reasoner import closure
+from natograph.build.reasoner import closure
 
 PREFIXES = """
 @prefix ex: <http://example.org/> .

@@ -8,7 +8,7 @@ import time
 import pytest
 
 from natograph.config import Config
-from natograph.sandbox import NetworkGuard, die_with, leave_network, limit_memory, network_guard
+from natograph.query.sandbox import NetworkGuard, die_with, leave_network, limit_memory, network_guard
 from natograph.serve import free_sparql_refusal
 
 from .serving import Listener

@@ -2,7 +2,7 @@
 
 import pyoxigraph as ox
 
-from natograph.satisfiability import fresh_instance, find_unsatisfiable, named_classes
+from natograph.build.check.satisfiability import fresh_instance, find_unsatisfiable, named_classes
 
 PREFIXES = """@prefix nato: <https://w3id.org/natograph/ontology#> .
 @prefix natoid: <https://w3id.org/natograph/id/> .

@@ -8,7 +8,7 @@ import pyoxigraph as ox
 import pytest
 from openapi_spec_validator import validate
 
-from natograph.executor import InlineExecutor
+from natograph.query.executor import InlineExecutor
 from natograph.serve import create_app
 from natograph.store import EmbeddedStore
 

@@ -9,9 +9,9 @@ import urllib.parse
 import pytest
 from click.testing import CliRunner
 
-from natograph.check_report import run_checks
+from natograph.build.check.report import run_checks
 from natograph.cli import main
-from natograph.executor import InlineExecutor
+from natograph.query.executor import InlineExecutor
 from natograph.serve import create_app
 from natograph.snapshot import open_snapshot
 from natograph.store import EmbeddedStore

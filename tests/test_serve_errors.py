@@ -6,7 +6,7 @@ from urllib.parse import quote
 
 import pytest
 
-from natograph.executor import InlineExecutor
+from natograph.query.executor import InlineExecutor
 from natograph.serve import create_app
 from natograph.store import EmbeddedStore
 

@@ -15,7 +15,7 @@ from urllib.parse import quote, urlencode
 
 import pytest
 
-from natograph.sandbox import network_guard
+from natograph.query.sandbox import network_guard
 
 from .serving import ServerProcess, built_mini_project
 

@@ -2,7 +2,7 @@
 
 import pytest
 
-from natograph.executor import InlineExecutor
+from natograph.query.executor import InlineExecutor
 from natograph.serve import BLUEPRINTS, create_app
 from natograph.snapshot import open_snapshot
 from natograph.store import EmbeddedStore

@@ -7,7 +7,7 @@ import pyoxigraph as ox
 import pytest
 import rdflib
 
-from natograph.executor import InlineExecutor
+from natograph.query.executor import InlineExecutor
 from natograph.serve import create_app
 from natograph.snapshot import open_snapshot
 from natograph.store import EmbeddedStore

@@ -3,8 +3,8 @@
 import pyoxigraph as ox
 import pytest
 
-from natograph.executor import InlineExecutor
-from natograph.remote import RemoteStore
+from natograph.query.executor import InlineExecutor
+from natograph.store.remote import RemoteStore
 from natograph.serve import create_app
 from natograph.serve.limits import RateLimiter
 from natograph.serve.state import ServerState

@@ -7,9 +7,9 @@ import pytest
 from rdflib import Literal, URIRef
 
 from natograph.errors import InputFileError
-from natograph.load import InputFile
-from natograph.provenance import SourceIndex
-from natograph.shacl import load_shapes, validate_data
+from natograph.build.load import InputFile
+from natograph.build.provenance import SourceIndex
+from natograph.build.check.shacl import load_shapes, validate_data
 
 REPO = Path(__file__).resolve().parents[1]
 FIXTURES = Path(__file__).parent / "data" / "shacl"

@@ -11,10 +11,10 @@ import pytest
 from rdflib import Graph
 from rdflib.namespace import SH
 
-from natograph.load import InputFile, parse_file
-from natograph.provenance import SourceIndex
-from natograph.shacl import quiet_ill_typed_literals, validate_data
-from natograph.shacl_sparql import CONSTRAINT_PARAMETERS, CompiledShapes, UnsupportedShapes, literals_kept, scratch_store
+from natograph.build.load import InputFile, parse_file
+from natograph.build.provenance import SourceIndex
+from natograph.build.check.shacl import quiet_ill_typed_literals, validate_data
+from natograph.build.check.shacl_sparql import CONSTRAINT_PARAMETERS, CompiledShapes, UnsupportedShapes, literals_kept, scratch_store
 
 REPO = Path(__file__).resolve().parents[1]
 FIXTURES = Path(__file__).parent / "data" / "shacl"

@@ -7,12 +7,13 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 
-from natograph.check_report import run_checks
+from natograph.build.check.report import run_checks
 from natograph.config import Config
-from natograph.load import graph_input_files
-from natograph.provenance import Location, SourceIndex
+from natograph.build.load import graph_input_files
+from natograph.build.provenance import SourceIndex
+from natograph.snapshot.source_lines import Location
 from natograph.snapshot import SOURCE_LINES, open_snapshot, replacing_atomically
-from natograph.source_lines import (MISSING_NOTE, STALE_NOTE, open_source_lines, save_source_lines,
+from natograph.snapshot.source_lines import (MISSING_NOTE, STALE_NOTE, open_source_lines, save_source_lines,
                                     write_source_lines)
 from natograph.vocab import ASSERTED_GRAPH
 

@@ -6,11 +6,11 @@ from dataclasses import replace
 
 import pytest
 
-from natograph.executor import InlineExecutor
+from natograph.query.executor import InlineExecutor
 from natograph.serve import create_app
 from natograph.snapshot import open_snapshot
 from natograph.store import EmbeddedStore
-from natograph.timeline import LABEL_WIDTH, MAX_ROWS, dated_in_years, timeline_entries, timeline_svg
+from natograph.serve.timeline import LABEL_WIDTH, MAX_ROWS, dated_in_years, timeline_entries, timeline_svg
 
 from .web_fixture import INJECTED_LABEL, NATOID, built_web_project
 

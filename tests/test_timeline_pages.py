@@ -5,11 +5,11 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from natograph.executor import InlineExecutor
+from natograph.query.executor import InlineExecutor
 from natograph.serve import create_app
 from natograph.snapshot import open_snapshot
 from natograph.store import EmbeddedStore
-from natograph.timeline import MAX_ROWS
+from natograph.serve.timeline import MAX_ROWS
 
 from .web_fixture import EXERCISES, FIRST_EXERCISE_YEAR, built_many_operations_project
 

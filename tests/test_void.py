@@ -3,11 +3,11 @@
 import pyoxigraph as ox
 import pytest
 
-from natograph.executor import InlineExecutor
+from natograph.query.executor import InlineExecutor
 from natograph.serve import create_app
 from natograph.snapshot import open_snapshot
 from natograph.store import EmbeddedStore
-from natograph.void import dataset_statistics, void_description
+from natograph.formats.void import dataset_statistics, void_description
 
 from .jsonld_checks import assert_compact, assert_reads_as, parse_json
 from .web_fixture import NATO, NATOID, built_web_project

@@ -9,7 +9,7 @@ import pyoxigraph as ox
 
 from natograph.build import build
 from natograph.config import Config
-from natograph.timeline import MAX_ROWS
+from natograph.serve.timeline import MAX_ROWS
 
 TEST_DATA = Path(__file__).resolve().parent / "data"
 NATO = "https://w3id.org/natograph/ontology#"

@@ -9,11 +9,11 @@ from flask import Flask, request
 from werkzeug.exceptions import HTTPException, MethodNotAllowed, RequestEntityTooLarge
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from ..cache import CachingExecutor
+from ..query.cache import CachingExecutor
 from ..config import Config
 from ..errors import NatographError, PayloadTooLargeError
-from ..executor import QueryExecutor, default_executor
-from ..failed_build import read_failed_build
+from ..query.executor import QueryExecutor, default_executor
+from ..snapshot.failed_build import read_failed_build
 from ..snapshot import open_snapshot
 from ..store import ServedStore, open_store
 from .limits import RateLimiter

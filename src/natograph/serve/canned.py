@@ -6,11 +6,11 @@ from urllib.parse import urlencode
 
 from flask import Blueprint, Response, current_app, jsonify, render_template, request, url_for
 
-from ..canned import CannedQuery, bind_parameters, load_catalogue
-from ..catalogue_docs import EXAMPLE_PREFIXES, openapi_document, sparql_examples
+from ..query.canned import CannedQuery, bind_parameters, load_catalogue
+from .catalogue_docs import EXAMPLE_PREFIXES, openapi_document, sparql_examples
 from ..errors import NotFoundError, ParameterError
-from ..executor import QueryJob
-from ..export import ResultKind
+from ..query.executor import QueryJob
+from ..formats import ResultKind
 from .limits import client_key
 from .memo import serialize_served_graph
 from .negotiation import choose_format, preferred_media_type

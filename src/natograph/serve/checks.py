@@ -9,9 +9,9 @@ from flask import Blueprint, Response, render_template, request, url_for
 
 from .. import __version__
 from ..errors import NotAcceptableError, NotFoundError, ParameterError, SnapshotError
-from ..explain import Explainer, parse_triple
+from ..sparql.explain import Explainer, parse_triple
 from ..snapshot import CHECK_REPORT
-from ..source_lines import open_source_lines
+from ..snapshot.source_lines import open_source_lines
 from .negotiation import preferred_media_type
 from .responses import is_not_modified, not_modified
 from .state import current_state

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pyoxigraph as ox
 
 from ..config import Config
-from ..export import FORMAT_IRI, Format
+from ..formats import FORMAT_IRI, Format
 from ..vocab import ASSERTED_GRAPH, INFERRED_GRAPH
-from ..terms import boolean_literal, integer_literal, named_node, statement
+from ..rdf.terms import boolean_literal, integer_literal, named_node, statement
 
 SD = "http://www.w3.org/ns/sparql-service-description#"
 ENTAILMENT = "http://www.w3.org/ns/entailment/"

@@ -7,12 +7,12 @@ import json
 import pyoxigraph as ox
 from flask import Blueprint, Response, jsonify, render_template, request
 
-from ..dump import DATASET_FORMATS, DUMP_FORMATS, GraphSelection, dump_file_name, iter_dump
+from ..formats.dump import DATASET_FORMATS, DUMP_FORMATS, GraphSelection, dump_file_name, iter_dump
 from ..errors import NotFoundError
-from ..export import EXTENSION_TO_FORMAT, Format
-from ..results import serialize_graph
-from ..void import PREFIXES as VOID_PREFIXES
-from ..void import void_description
+from ..formats import EXTENSION_TO_FORMAT, Format
+from ..formats.results import serialize_graph
+from ..formats.void import PREFIXES as VOID_PREFIXES
+from ..formats.void import void_description
 from .links import server_url, term_view
 from .memo import serialize_served_graph, served_context, served_statistics
 from .negotiation import preferred_media_type

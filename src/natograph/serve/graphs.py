@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, render_template, request
 
-from ..dump import DATASET_FORMATS, DUMP_FORMATS, GraphSelection, dump_file_name
-from ..named_graphs import PREFIXES, NamedGraph, find_graph, graph_description, snapshot_graphs
+from ..formats.dump import DATASET_FORMATS, DUMP_FORMATS, GraphSelection, dump_file_name
+from ..formats.named_graphs import PREFIXES, NamedGraph, find_graph, graph_description, snapshot_graphs
 from .dumps import FORMAT_LABELS
 from .links import page_path, resource_base, server_url
 from .memo import serialize_served_graph

@@ -12,8 +12,8 @@ from dataclasses import dataclass, field
 import pyoxigraph as ox
 from flask import request
 
-from ..dates import PRECISION_OF_DATATYPE
-from ..terms import compact
+from ..rdf.dates import PRECISION_OF_DATATYPE
+from ..rdf.terms import compact
 from .state import current_state
 
 XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"

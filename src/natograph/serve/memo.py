@@ -7,10 +7,10 @@ from typing import Callable, TypeVar
 
 from flask import current_app
 
-from ..export import Format
-from ..jsonld import JsonLdContext, store_context
-from ..results import serialize_graph
-from ..void import DatasetStatistics, dataset_statistics
+from ..formats import Format
+from ..formats.jsonld import JsonLdContext, store_context
+from ..formats.results import serialize_graph
+from ..formats.void import DatasetStatistics, dataset_statistics
 from .state import current_state
 
 MEMO_KEY = "natograph.memo"

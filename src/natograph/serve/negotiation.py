@@ -7,7 +7,7 @@ from functools import lru_cache
 from typing import Callable, Sequence, TypeVar
 
 from ..errors import NotAcceptableError, ParameterError
-from ..export import FORMATS_BY_KIND, Format, FormatChoice, ResultKind, all_short_names, format_named, media_types
+from ..formats import FORMATS_BY_KIND, Format, FormatChoice, ResultKind, all_short_names, format_named, media_types
 
 T = TypeVar("T")
 # Negotiations remembered (by kind, Accept and format names), as clients send the same few headers again and

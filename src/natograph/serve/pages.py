@@ -12,10 +12,11 @@ from dataclasses import dataclass, field
 from flask import Blueprint, Response, render_template, request, url_for
 from markupsafe import Markup
 
-from .. import __version__, timeline
+from .. import __version__
+from . import timeline
 from ..errors import ParameterError
 from ..sparql import read_query
-from ..timeline import TimelineEntry, dated_in_years, page_count, timeline_entries, timeline_svg
+from .timeline import TimelineEntry, dated_in_years, page_count, timeline_entries, timeline_svg
 from ..vocab import PREFIXES
 from .canned import catalogue
 from .links import TermView, href, resource_base, term_view

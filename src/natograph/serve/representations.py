@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ..errors import NotAcceptableError, ParameterError
-from ..export import Format, ResultKind, format_named, media_types
+from ..formats import Format, ResultKind, format_named, media_types
 from .negotiation import parse_accept, preferred
 
 

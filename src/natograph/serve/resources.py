@@ -17,12 +17,12 @@ import pyoxigraph as ox
 from flask import Blueprint, Response, redirect, render_template, request
 
 from .. import __version__
-from ..describe import ASSERTED, INFERRED, Description, describe_resource
+from ..query.describe import ASSERTED, INFERRED, Description, describe_resource
 from ..errors import NotFoundError, ParameterError
-from ..export import OXIGRAPH_RDF_FORMAT, Format
-from ..results import serialize_graph
+from ..formats import OXIGRAPH_RDF_FORMAT, Format
+from ..formats.results import serialize_graph
 from ..sparql import read_query
-from ..sparqltext import bind_values
+from ..sparql.text import bind_values
 from ..store import Dataset
 from ..vocab import PREFIXES, file_graph_iri
 from .checks import explain_url

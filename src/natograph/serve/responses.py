@@ -9,8 +9,8 @@ from werkzeug.http import HTTP_STATUS_CODES
 
 from .. import __version__
 from ..errors import NatographError
-from ..executor import QueryAnswer
-from ..export import Format
+from ..query.executor import QueryAnswer
+from ..formats import Format
 from .negotiation import parse_accept, preferred
 
 TRUNCATED_HEADER = "Natograph-Truncated"

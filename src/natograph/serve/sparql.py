@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, request, url_for
 
-from ..cache import is_repeatable
+from ..query.cache import is_repeatable
 from ..errors import ParameterError, PayloadTooLargeError, QueryRefusedError
-from ..executor import QueryJob
-from ..export import ResultKind
+from ..query.executor import QueryJob
+from ..formats import ResultKind
 from ..store import UPDATE_REFUSAL
 from .description import PREFIXES as DESCRIPTION_PREFIXES
 from .description import service_description

@@ -7,8 +7,8 @@ from dataclasses import dataclass
 from flask import current_app
 
 from ..config import Config
-from ..executor import QueryExecutor
-from ..failed_build import FailedBuild
+from ..query.executor import QueryExecutor
+from ..snapshot.failed_build import FailedBuild
 from ..snapshot import Snapshot
 from ..store import QueryLimits, ServedStore
 from .limits import RateLimiter

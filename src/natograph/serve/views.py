@@ -7,8 +7,8 @@ from typing import Callable
 
 import pyoxigraph as ox
 
-from ..describe import Description, is_inferred
-from ..terms import compact
+from ..query.describe import Description, is_inferred
+from ..rdf.terms import compact
 from ..vocab import NATO
 from .links import TermView, term_view
 

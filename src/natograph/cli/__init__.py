@@ -1,0 +1,292 @@
+"""Command line: `natograph build | serve | query | upload | check | explain | export`, thin wrappers over the library."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from .. import __version__
+from ..build import build, ensure_snapshot
+from ..config import Config
+from ..errors import InconsistencyError, InputFileError, NatographError
+from ..build.progress import StepTimer
+
+
+class NatographGroup(click.Group):
+    """A click group that reports natograph errors as one clear message and their exit code."""
+
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except NatographError as exc:
+            click.echo(f"error: {exc}", err=True)
+            ctx.exit(exc.exit_code)
+
+
+@click.group(cls=NatographGroup)
+@click.version_option(__version__, prog_name="natograph")
+@click.option("--root", type=click.Path(file_okay=False, exists=True), help="Project directory (default: current).")
+@click.pass_context
+def main(ctx: click.Context, root: str | None) -> None:
+    """natograph: a reasoned knowledge graph of NATO operations, mandates, partners and summits."""
+    ctx.obj = Config.load(root=root)
+
+
+@main.command("build")
+@click.option("--force", is_flag=True, help="Rebuild even if a snapshot of the same inputs exists.")
+@click.option("--reasoner", type=click.Choice(["natograph", "owlrl"]), default=None,
+              help="OWL-RL engine: natograph's own (default) or owlrl, the reference.")
+@click.pass_obj
+def build_command(config: Config, force: bool, reasoner: str | None) -> None:
+    """Load, reason, check and snapshot the graph; reuse the snapshot if the inputs are unchanged."""
+    if reasoner:
+        config = config.replace(reasoner=reasoner)
+    timer = StepTimer()
+    result = build(config, force=force, timer=timer)
+    click.echo(format_build_summary(result.manifest, reused=result.reused, timings=timer.timings))
+    if force and result.reused:
+        click.echo(f"note: snapshot {result.key} is open in a running process (a server?), so it was kept and the "
+                   "rebuilt copy dropped: the same inputs build the same graph", err=True)
+
+
+def format_build_summary(manifest: dict, *, reused: bool, timings: dict[str, float]) -> str:
+    """The human summary `natograph build` prints."""
+    counts = manifest["counts"]
+    lines = [
+        f"snapshot {manifest['key']} ({'reused: inputs unchanged' if reused else 'built ' + manifest['created']})",
+        f"loaded {len(manifest['inputs'])} files, {counts['asserted']} asserted triples:",
+    ]
+    lines += [f"  {entry['path']:<32} {entry['triples']:>6} triples" for entry in manifest["inputs"]]
+    lines.append(f"inferred {counts['inferred']} triples with {manifest['reasoner']} (OWL 2 RL) and date bounds")
+    for kind, number in manifest.get("dropped_trivial", {}).items():
+        lines.append(f"  dropped {number:>6} trivial: {kind}")
+    lines.append(f"total {counts['all']} triples; consistent (no OWL-RL clash)")
+    shown = timings if reused else manifest["timings_seconds"]
+    lines.append("timings: " + ", ".join(f"{name} {seconds:.2f} s" for name, seconds in shown.items()))
+    return "\n".join(lines)
+
+
+@main.command("query")
+@click.argument("name", required=False)
+@click.option("--param", "-p", "params", multiple=True, metavar="NAME=VALUE", help="A canned query parameter.")
+@click.option("--list", "list_queries", is_flag=True, help="List the canned queries and their parameters.")
+@click.option("--sparql", help="Run this free SPARQL query instead of a canned one.")
+@click.option("--file", "query_file", type=click.File("r", encoding="utf-8"), help="Run the free SPARQL query in this file.")
+@click.option("--format", "output_format", type=click.Choice(["table", "csv", "tsv", "json"]), default="table",
+              show_default=True, help="Output format for SELECT/ASK results (graphs print as Turtle).")
+@click.option("--max-rows", type=int, default=None, help="Row limit (default: the max_rows setting).")
+@click.pass_obj
+def query_command(config, name, params, list_queries, sparql, query_file, output_format, max_rows):
+    """Run a canned query by NAME, or free SPARQL with --sparql/--file, on the current snapshot (no server)."""
+    from ..query.canned import bind_parameters, load_catalogue
+    from ..errors import NotFoundError, ParameterError
+    from ..store import EmbeddedStore, QueryLimits, open_store
+
+    catalogue = load_catalogue(config.queries_path)
+    if list_queries:
+        click.echo(format_catalogue(catalogue))
+        return
+    if sum(bool(x) for x in (name, sparql, query_file)) != 1:
+        raise click.UsageError("give exactly one of: a canned query NAME, --sparql, --file")
+    store = open_store(config, ensure_snapshot(config))
+    limits = QueryLimits(max_rows=max_rows or config.max_rows)
+    if name:
+        if name not in catalogue:
+            raise NotFoundError(f"no canned query '{name}'; `natograph query --list` shows them")
+        given = {}
+        for item in params:
+            key, sep, value = item.partition("=")
+            if not sep:
+                raise ParameterError(item, "expected NAME=VALUE")
+            given[key] = value
+        canned = catalogue[name]
+        result = store.query(canned.text, bindings=bind_parameters(canned, given, store), limits=limits)
+    else:
+        text = sparql or query_file.read()
+        if isinstance(store, EmbeddedStore):
+            store = isolated(store)
+        result = store.query(text, limits=limits)
+    click.echo(format_result(result, output_format))
+
+
+def isolated(store):
+    """The embedded store after this process has left the network, so a free query cannot open a connection.
+
+    Where the machine cannot (no network namespaces), the store refuses any text that could call SERVICE.
+    """
+    import dataclasses
+
+    from ..query.sandbox import SandboxError, leave_network
+
+    try:
+        leave_network()
+    except SandboxError:
+        return store
+    return dataclasses.replace(store, network_isolated=True)
+
+
+def format_catalogue(catalogue) -> str:
+    """The `--list` text: each canned query with its summary and parameters."""
+    lines = []
+    for query in catalogue.values():
+        lines.append(f"{query.name}: {query.summary}")
+        for p in query.parameters:
+            default = f" [default {p.default}]" if p.default is not None else (" (required)" if p.required else "")
+            lines.append(f"    --param {p.name}=…  {p.type}{default}: {p.description or p.accepts()}")
+    return "\n".join(lines)
+
+
+def format_result(result, output_format: str) -> str:
+    """A query result as text for the terminal (table) or in a standard results format."""
+    from ..formats import Format
+    from ..formats.results import serialize_graph, serialize_result
+    from ..store import GraphResult, SelectResult
+    from .table import render_table
+
+    if isinstance(result, GraphResult):
+        return serialize_graph(result.triples, Format.TURTLE).decode("utf-8")
+    if output_format == "table":
+        if isinstance(result, SelectResult):
+            return render_table(result)
+        return "yes" if result.value else "no"
+    chosen = {"csv": Format.CSV, "tsv": Format.TSV, "json": Format.SPARQL_JSON}[output_format]
+    return serialize_result(result, chosen).decode("utf-8")
+
+
+@main.command("check")
+@click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text", show_default=True,
+              help="Report format.")
+@click.pass_context
+def check_command(ctx: click.Context, output_format: str) -> None:
+    """Check consistency, unsatisfiable classes, SHACL shapes and entailment expectations; exit 1 on any finding."""
+    import json
+
+    from ..build.check.report import format_text, run_checks
+
+    report = run_checks(ctx.obj)
+    click.echo(json.dumps(report.to_dict(), indent=2) if output_format == "json" else format_text(report))
+    ctx.exit(report.exit_code)
+
+
+@main.command("explain")
+@click.argument("s")
+@click.argument("p")
+@click.argument("o")
+@click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text", show_default=True,
+              help="An indented tree, or JSON.")
+@click.pass_context
+def explain_command(ctx: click.Context, s: str, p: str, o: str, output_format: str) -> None:
+    """Why the graph holds the triple S P O: the OWL 2 RL rule and premises, down to asserted triples and their lines.
+
+    Terms are prefixed names (natoid:kfor, rdf:type or a), IRIs in <…>, or Turtle literals ('"1999"^^xsd:gYear').
+    Exits 1 if the graph does not entail the triple.
+    """
+    import json
+
+    from ..sparql.explain import explain, parse_triple
+    from ..build.load import graph_input_files
+    from ..build.provenance import SourceIndex
+    from ..snapshot.source_lines import open_source_lines
+
+    triple = parse_triple(s, p, o)
+    config = ctx.obj
+    snapshot = ensure_snapshot(config)
+    # The lines `natograph check` saved with the snapshot, or (none saved yet) the files parsed now.
+    saved, _ = open_source_lines(snapshot)
+    explanation = explain(snapshot.store, triple, sources=saved or SourceIndex.from_files(graph_input_files(config)))
+    click.echo(json.dumps(explanation.to_dict(), indent=2) if output_format == "json" else explanation.render())
+    ctx.exit(1 if explanation.status == "not-entailed" else 0)
+
+
+@main.command("export")
+@click.option("--format", "output_format", type=click.Choice(["ttl", "nt", "jsonld", "rdfxml", "trig", "nq"]),
+              default="ttl", show_default=True, help="RDF format; trig and nq keep the named graphs.")
+@click.option("--graph", "selection", type=click.Choice(["asserted", "inferred", "all"]), default="all",
+              show_default=True, help="Which triples: stated in the files, inferred by the reasoner, or both.")
+@click.option("--output", "-o", type=click.Path(dir_okay=False, writable=True), default=None,
+              help="File to write (default: standard output); written whole or not at all.")
+@click.pass_obj
+def export_command(config: Config, output_format: str, selection: str, output: str | None) -> None:
+    """Write the current snapshot's graph as one RDF file: the same dumps the server offers at /dump/."""
+    from ..formats.dump import GraphSelection, write_dump, write_dump_file
+    from ..errors import OutputFileError
+    from ..formats import Format
+
+    fmt = next(f for f in Format if f.short_name == output_format)
+    snapshot = ensure_snapshot(config)
+    if output is None:
+        write_dump(snapshot, fmt, GraphSelection(selection), click.get_binary_stream("stdout"))
+        return
+    try:
+        write_dump_file(snapshot, fmt, GraphSelection(selection), output)
+    except OSError as exc:
+        raise OutputFileError(output, exc.strerror or str(exc)) from None
+
+
+@main.command("upload")
+@click.option("--data-url", default=None,
+              help="Graph Store Protocol endpoint of the SPARQL server (default: the store_data_url setting).")
+@click.pass_obj
+def upload_command(config: Config, data_url: str | None) -> None:
+    """Load the current snapshot into a SPARQL server (store = remote), replacing its default and named graphs."""
+    from ..store.remote import upload_snapshot
+
+    uploaded = upload_snapshot(ensure_snapshot(config), data_url or config.store_data_url)
+    click.echo(f"uploaded {sum(uploaded.values())} triples in {len(uploaded)} graphs to {data_url or config.store_data_url}")
+
+
+@main.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True, help="Port to listen on.")
+@click.option("--check", "run_check", is_flag=True,
+              help="Run `natograph check` before serving: its report at /check, file:line in /explain.")
+@click.pass_obj
+def serve_command(config: Config, host: str, port: int, run_check: bool) -> None:
+    """Build the snapshot if needed, then serve it: SPARQL 1.1 endpoint at /sparql, landing page at /.
+
+    If the inputs do not build (a malformed file, an inconsistent graph), the last good snapshot is served,
+    marked stale (stderr, /health, the landing page); with none, the build's error and exit code.
+    """
+    from ..serve.server import exec_server, serve
+
+    timer = StepTimer()
+    try:
+        result = build(config, timer=timer)
+    except (InputFileError, InconsistencyError) as exc:
+        serve_last_good_snapshot(config, exc, host=host, port=port, check_skipped=run_check)
+        raise  # there is none: the build's error is the answer, with its exit code
+    click.echo(format_build_summary(result.manifest, reused=result.reused, timings=timer.timings))
+    if run_check:
+        from ..build.check.report import format_text, run_checks
+
+        # Findings are reported and served, not fatal: the graph is still worth querying while they are fixed.
+        click.echo(format_text(run_checks(config)))
+    click.echo(f"serving snapshot {result.key} at http://{host}:{port}/ (SPARQL endpoint: /sparql); Ctrl-C stops")
+    if result.reused and not run_check:
+        # Nothing was built and no store was opened here: serving from this process saves a second start-up.
+        serve(config, host=host, port=port)
+    else:
+        exec_server(config, host=host, port=port)
+
+
+def serve_last_good_snapshot(config: Config, error: NatographError, *, host: str, port: int,
+                             check_skipped: bool = False) -> None:
+    """After a build failed on its inputs, serve the current snapshot, saying loudly it is stale (if there is one)."""
+    from ..serve.server import exec_server
+    from ..snapshot import current_key, read_manifest
+
+    key = current_key(config)
+    if key is None:
+        return
+    created = read_manifest(config, key).get("created")
+    click.echo(f"warning: the build failed: {error}", err=True)
+    click.echo(f"warning: serving the last good snapshot {key} (built {created}), which is STALE: fix the input "
+               f"and restart to serve it; /health and / say so meanwhile", err=True)
+    if check_skipped:
+        click.echo("warning: --check skipped: the inputs do not build", err=True)
+    click.echo(f"serving snapshot {key} at http://{host}:{port}/ (SPARQL endpoint: /sparql); Ctrl-C stops")
+    # The failed build may have opened a store: a fresh interpreter inherits nothing from it.
+    exec_server(config, host=host, port=port)
+
+

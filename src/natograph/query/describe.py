@@ -1,0 +1,125 @@
+"""The RDF description of one resource: its triples (asserted and inferred apart), incoming links, the labels of what it mentions."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pyoxigraph as ox
+
+from ..sparql import read_query
+from ..sparql.text import where_group_offset
+from ..store import Dataset, QueryLimits, Store
+from ..vocab import ASSERTED_GRAPH, INFERRED_GRAPH, NATO
+
+# Incoming links beyond this many are left out (a hub such as NATO itself is the object of thousands of triples).
+MAX_INCOMING = 1000
+ASSERTED = ox.NamedNode(ASSERTED_GRAPH)
+INFERRED = ox.NamedNode(INFERRED_GRAPH)
+RDF_TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
+RDFS_LABEL = ox.NamedNode("http://www.w3.org/2000/01/rdf-schema#label")
+SOURCE = ox.NamedNode(str(NATO.source))
+_CLOSURE_GRAPHS = (ASSERTED, INFERRED)
+
+
+@dataclass
+class Description:
+    """What the graph says about a resource, each triple in the asserted or the inferred graph.
+
+    The quads are: the concise bounded description of the resource (its triples, following blank
+    nodes), the triples pointing at it (at most MAX_INCOMING), and the labels of every IRI these mention.
+    """
+
+    resource: ox.NamedNode
+    quads: list[ox.Quad] = field(default_factory=list)
+    incoming_truncated: bool = False
+
+    @property
+    def found(self) -> bool:
+        """Whether the graph mentions the resource at all (as subject or object)."""
+        return any(q.subject == self.resource or q.object == self.resource for q in self.quads)
+
+    def triples(self, graph: str | None = None) -> list[ox.Triple]:
+        """The triples of the description, of one graph (asserted or inferred IRI) or of both."""
+        return [q.triple for q in self.quads if graph is None or q.graph_name.value == graph]
+
+    def outgoing(self) -> list[ox.Quad]:
+        """The quads whose subject is the resource."""
+        return [q for q in self.quads if q.subject == self.resource]
+
+    def incoming(self) -> list[ox.Quad]:
+        """The quads whose object is the resource (and whose subject is another node)."""
+        return [q for q in self.quads if q.object == self.resource and q.subject != self.resource]
+
+    def about(self, node) -> list[ox.Quad]:
+        """The quads whose subject is `node` (a blank node the description reaches, say)."""
+        return [q for q in self.quads if q.subject == node]
+
+    def values(self, predicate: ox.NamedNode) -> list[ox.Term]:
+        """The objects of the resource's triples with this predicate, asserted first."""
+        return [q.object for q in self.outgoing() if q.predicate == predicate]
+
+    def labels(self) -> dict[str, str]:
+        """The label of every IRI the description mentions, English (or untagged) ones preferred."""
+        chosen: dict[str, ox.Literal] = {}
+        for quad in self.quads:
+            if quad.predicate != RDFS_LABEL or not isinstance(quad.object, ox.Literal):
+                continue
+            if not isinstance(quad.subject, ox.NamedNode):
+                continue
+            current = chosen.get(quad.subject.value)
+            if current is None or (_is_english(quad.object) and not _is_english(current)):
+                chosen[quad.subject.value] = quad.object
+        return {iri: literal.value for iri, literal in chosen.items()}
+
+
+def is_inferred(quad: ox.Quad) -> bool:
+    """Whether a quad of a description comes from the inferred graph."""
+    return quad.graph_name == INFERRED
+
+
+def describe_resource(store: Store, iri: str, *, max_incoming: int = MAX_INCOMING) -> Description:
+    """The description of the resource `iri` in a snapshot's store (empty if the graph does not mention it)."""
+    resource = ox.NamedNode(iri)
+    bindings = {"resource": resource}
+    quads: dict[ox.Quad, None] = {}
+    truncated = False
+    budget = max_incoming
+    for graph in _CLOSURE_GRAPHS:
+        only_this_graph = Dataset(default_graphs=(graph.value,))
+        for triple in store.query(read_query("describe-cbd.rq"), bindings=bindings, dataset=only_this_graph).triples:
+            quads[ox.Quad(triple.subject, triple.predicate, triple.object, graph)] = None
+        incoming = store.query(read_query("describe-incoming.rq"), bindings=bindings, dataset=only_this_graph,
+                               limits=QueryLimits(max_rows=budget))
+        for subject, predicate in incoming.rows:
+            quads[ox.Quad(subject, predicate, resource, graph)] = None
+        budget -= len(incoming.rows)
+        truncated = truncated or incoming.truncated
+    mentioned = _mentioned_iris(list(quads))
+    for graph in _CLOSURE_GRAPHS:
+        labels = bind_column(read_query("describe-labels.rq"), "resource", mentioned)
+        for subject, label in store.query(labels, dataset=Dataset(default_graphs=(graph.value,))).rows:
+            quads[ox.Quad(subject, RDFS_LABEL, label, graph)] = None
+    return Description(resource, list(quads), incoming_truncated=truncated)
+
+
+def bind_column(text: str, name: str, terms: list) -> str:
+    """The query with `VALUES ?name { t1 t2 … }` opening its outermost WHERE group: one solution per term.
+
+    The terms are serialised by pyoxigraph (N-Triples syntax, escaped), as `sparqltext.bind_values` does.
+    """
+    offset = where_group_offset(text)
+    values = " ".join(str(term) for term in terms)
+    return f"{text[:offset]} VALUES ?{name} {{ {values} }}{text[offset:]}"
+
+
+def _mentioned_iris(quads: list[ox.Quad]) -> list[ox.NamedNode]:
+    seen: dict[ox.NamedNode, None] = {}
+    for quad in quads:
+        for term in (quad.subject, quad.predicate, quad.object):
+            if isinstance(term, ox.NamedNode):
+                seen[term] = None
+    return list(seen)
+
+
+def _is_english(literal: ox.Literal) -> bool:
+    return literal.language in (None, "en") or (literal.language or "").startswith("en-")

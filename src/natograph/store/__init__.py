@@ -1,0 +1,23 @@
+"""Store step: one small query interface over a snapshot, whatever engine holds it (embedded, or a remote server)."""
+
+from __future__ import annotations
+
+from ..snapshot import Snapshot
+from .base import (DEFAULT_DATASET, SERVICE_REFUSAL, UPDATE_REFUSAL, AskResult, Dataset, GraphResult, QueryLimits,
+                   QueryResult, SelectResult, ServedStore, Store, collect, mentions_service, parse_error,
+                   readable_reason)
+from .embedded import EmbeddedStore, is_update, load_default_graph, may_read_named_graphs
+from .remote import RemoteStore, open_remote_store
+
+__all__ = [
+    "DEFAULT_DATASET", "SERVICE_REFUSAL", "UPDATE_REFUSAL", "AskResult", "Dataset", "EmbeddedStore", "GraphResult",
+    "QueryLimits", "QueryResult", "RemoteStore", "SelectResult", "ServedStore", "Store", "collect", "is_update",
+    "load_default_graph", "mentions_service", "may_read_named_graphs", "open_store", "parse_error", "readable_reason",
+]
+
+
+def open_store(config, snapshot: Snapshot) -> ServedStore:
+    """The store the settings choose for a snapshot: embedded, or the remote SPARQL server holding its copy."""
+    if config.store == "remote":
+        return open_remote_store(config.store_url, snapshot)
+    return EmbeddedStore(snapshot)

@@ -1,0 +1,117 @@
+"""The embedded store: the snapshot's own Oxigraph database, and the memory image's graph."""
+
+from __future__ import annotations
+
+import re
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pyoxigraph as ox
+
+from ..errors import QueryEvaluationError, QueryRefusedError
+from ..snapshot import DEFAULT_GRAPH_FILE, Snapshot
+from ..sparql.shapes import rewrite
+from ..sparql.text import bind_values
+from ..vocab import PREFIXES
+from .base import SERVICE_REFUSAL, UPDATE_REFUSAL, Dataset, QueryLimits, QueryResult, collect, mentions_service, parse_error
+
+@dataclass
+class EmbeddedStore:
+    """The default store: the snapshot's own Oxigraph database, opened read-only in this process.
+
+    The snapshot's default graph is asserted ∪ inferred, stored as one graph, so a query over it scans
+    one graph instead of the union of two. With `memory`, an in-memory Oxigraph store holding that graph
+    (see `load_default_graph`) answers the queries that cannot read named graphs: 2–4× faster than on disk.
+
+    A user's text is read by the engine alone: `network_isolated` (this process has no network, see
+    sandbox.py) lets the store ask the engine itself whether a text is an update, and name a SERVICE call the
+    engine tried, instead of refusing by a scan.
+    """
+
+    snapshot: Snapshot
+    memory: ox.Store | None = field(default=None, repr=False)
+    network_isolated: bool = False
+    key: str = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.key = self.snapshot.key
+
+    def query(self, sparql, *, bindings=None, dataset=Dataset(), limits=QueryLimits(), base_iri=None) -> QueryResult:
+        if not self.network_isolated and mentions_service(sparql):
+            # No operating-system guard in this process: refuse any text that could call SERVICE at all.
+            raise QueryRefusedError(f"{SERVICE_REFUSAL} (the text names SERVICE, and this process has no network guard)")
+        deadline = None if limits.timeout_ms is None else time.monotonic() + limits.timeout_ms / 1000
+        options = {}
+        if dataset.default_graphs is not None:
+            options["default_graph"] = [ox.NamedNode(iri) for iri in dataset.default_graphs]
+        if dataset.named_graphs is not None:
+            options["named_graphs"] = [ox.NamedNode(iri) for iri in dataset.named_graphs]
+        if bindings:
+            # Bindings come with reviewed texts only (canned queries, natograph's own); Oxigraph's substitution
+            # would need each bound variable in the SELECT clause, which the canned queries do not all have.
+            sparql = bind_values(sparql, bindings)
+        store = self.snapshot.store
+        if self.memory is not None and not options.keys() & {"default_graph", "named_graphs"} \
+                and not may_read_named_graphs(sparql):
+            store = self.memory
+        try:
+            # A known slow shape goes to the engine in an equivalent form; the user's text stays what the
+            # cache keys on and what errors point into (query_shapes.py says why each rewrite is equivalent).
+            result = store.query(rewrite(sparql), prefixes=PREFIXES, base_iri=base_iri, **options)
+            return collect(result, limits, deadline)
+        except SyntaxError as exc:
+            if is_update(sparql, network_isolated=self.network_isolated):
+                raise QueryRefusedError(UPDATE_REFUSAL) from None
+            raise parse_error(exc) from None
+        except RuntimeError as exc:
+            # Oxigraph's evaluation errors are the query's (an unknown function, a bad argument), not the store's.
+            raise QueryEvaluationError(str(exc)) from None
+        except OSError as exc:
+            if self.network_isolated and mentions_service(sparql):
+                raise QueryRefusedError(f"{SERVICE_REFUSAL} (the engine's call was cut off: {exc})") from None
+            raise
+
+
+def is_update(sparql: str, *, network_isolated: bool) -> bool:
+    """Whether Oxigraph reads the text as a SPARQL Update: it runs it on an empty store of its own.
+
+    Outside a network namespace, only a text that can neither LOAD nor call SERVICE is run (their letters
+    are absent); another is not asked about, and stays a syntax error of a query.
+    """
+    upper = sparql.upper()
+    if not network_isolated and ("LOAD" in upper or "SERVICE" in upper):
+        return False
+    try:
+        ox.Store().update(sparql, prefixes=PREFIXES)
+    except SyntaxError:
+        return False
+    except (OSError, RuntimeError):
+        return True
+    return True
+
+
+def load_default_graph(snapshot_path: Path) -> ox.Store:
+    """An in-memory Oxigraph store holding a snapshot's default graph, parsed from its N-Triples file.
+
+    Reads the file only, never the snapshot's database: a process that loads this may fork safely.
+    """
+    memory = ox.Store()
+    # The file was written by the build from valid terms: the parser need not check them again.
+    memory.load(path=str(Path(snapshot_path) / DEFAULT_GRAPH_FILE), format=ox.RdfFormat.N_TRIPLES, lenient=True)
+    return memory
+
+
+_GRAPH_KEYWORD_LETTERS = re.compile(r"GRAPH(?!/)")
+
+
+def may_read_named_graphs(sparql: str) -> bool:
+    """Whether a query over the default dataset may read named graphs (GRAPH) or name its dataset (FROM).
+
+    An over-approximation needing no grammar: the engine cannot read either keyword unless its letters are in
+    the text, and never reads GRAPH followed by "/" as the keyword (no variable, IRI or name starts with "/"),
+    which keeps natograph's own IRIs (…/natograph/…, …/graph/…) off the slow path. The word elsewhere in a
+    string, an IRI or a comment is a false alarm, which costs speed only.
+    """
+    upper = sparql.upper()
+    return _GRAPH_KEYWORD_LETTERS.search(upper) is not None or "FROM" in upper
