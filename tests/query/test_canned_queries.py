@@ -1,0 +1,268 @@
+"""Every canned query, run on the real graph, gives the answer a reader of the sources would give."""
+
+from collections import Counter
+
+import pyoxigraph as ox
+import pytest
+
+from natograph.query.canned import bind_parameters, load_catalogue
+from natograph.sparql.text import TokenKind, bind_values, tokenize, where_group_offset
+
+from ..conftest import REPO_ROOT
+
+CATALOGUE = load_catalogue(REPO_ROOT / "queries")
+ID = "https://w3id.org/natograph/id/"
+NATO = "https://w3id.org/natograph/ontology#"
+GRAPH = "https://w3id.org/natograph/graph/"
+RDF_TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
+RDFS_LABEL = ox.NamedNode("http://www.w3.org/2000/01/rdf-schema#label")
+
+
+@pytest.fixture(scope="module")
+def run(project_store):
+    def run_query(name, **params):
+        query = CATALOGUE[name]
+        bindings = bind_parameters(query, params, project_store)
+        result = project_store.query(bind_values(query.text, bindings))
+        if hasattr(result, "rows"):
+            return [dict(zip(result.variables, row)) for row in result.rows]
+        return result
+    return run_query
+
+
+def ids(rows, column):
+    return {row[column].value.removeprefix(ID) for row in rows if row[column] is not None}
+
+
+def values(rows, column):
+    return [row[column].value if row[column] is not None else None for row in rows]
+
+
+def test_operations_active_on_a_day_include_those_dated_by_year(run):
+    active = ids(run("operations-active-on", date="2010-06-01"), "operation")
+    assert {"isaf", "kfor", "operation-active-endeavour"} <= active
+    assert not {"resolute-support", "nato-mission-iraq", "operation-sea-guardian"} & active
+
+
+def test_operations_active_in_a_year_or_month(run):
+    assert "resolute-support" in ids(run("operations-active-on", date="2015"), "operation")
+    assert "isaf" in ids(run("operations-active-on", date="2014-12"), "operation")
+    assert "isaf" not in ids(run("operations-active-on", date="2016"), "operation")
+    assert "nato-mission-iraq" in ids(run("operations-active-on", date="2019-09-01"), "operation")
+
+
+def test_operations_in_a_country_include_those_in_its_cities(run):
+    assert {"isaf", "resolute-support"} <= ids(run("operations-in-place", place="Afghanistan"), "operation")
+    assert "nato-mission-iraq" in ids(run("operations-in-place", place="iraq"), "operation")
+    assert "kfor" in ids(run("operations-in-place", place="kosovo"), "operation")
+
+
+def test_operations_by_un_mandate(run):
+    rows = run("operations-by-mandate-type", kind="UNSecurityCouncilResolution")
+    kfor = [row for row in rows if row["operation"].value == ID + "kfor"]
+    assert kfor and kfor[0]["resolution"].value == "1244"
+
+
+def test_predecessor_chains(run):
+    assert ids(run("predecessors", operation="resolute-support"), "predecessor") == {"isaf"}
+    assert ids(run("predecessors", operation="OSG"), "predecessor") == {"operation-active-endeavour"}
+
+
+def test_successors_are_inferred_from_succeeds(run):
+    assert ids(run("successors", operation="isaf"), "successor") == {"resolute-support"}
+    assert ids(run("successors", operation="operation-active-endeavour"), "successor") == {"operation-sea-guardian"}
+
+
+def test_what_summits_launched(run):
+    assert "operation-sea-guardian" in ids(run("meeting-outcomes", meeting="summit-2016-warsaw"), "outcome")
+    assert "nato-mission-iraq" in ids(run("meeting-outcomes", meeting="summit-2018-brussels"), "outcome")
+    everything = run("meeting-outcomes")
+    assert len(ids(everything, "meeting")) >= 4
+
+
+def test_programmes_adopted_at_prague(run):
+    labels = " | ".join(values(run("programmes-by-meeting", meeting="summit-2002-prague"), "programmeLabel"))
+    assert "Partnership Action Plan against Terrorism" in labels
+    assert "Military Concept" in labels
+
+
+def test_partners_by_framework(run):
+    md = ids(run("partners-by-framework", framework="Mediterranean Dialogue"), "partner")
+    assert md == {"algeria", "egypt", "israel", "jordan", "mauritania", "morocco", "tunisia"}
+    ici = ids(run("partners-by-framework", framework="ICI"), "partner")
+    assert ici == {"bahrain", "kuwait", "qatar", "united-arab-emirates"}
+
+
+def test_frameworks_of_a_partner(run):
+    frameworks = ids(run("frameworks-of-partner", country="jordan"), "framework")
+    assert "mediterranean-dialogue" in frameworks
+
+
+def test_operational_partners_of_nato_mission_iraq(run):
+    rows = run("operational-partners", operation="nato-mission-iraq")
+    assert ids(rows, "partner") == {"australia", "finland", "sweden"}
+
+
+def test_troop_figures_carry_dates_and_sources(run):
+    rows = run("troop-figures", operation="resolute-support")
+    by_troops = {row["troops"].value: row for row in rows}
+    assert "11900" in by_troops and "1300" in by_troops
+    assert by_troops["11900"]["asOf"].value.startswith("2020")
+    assert by_troops["11900"]["source"].value == ID + "source-000"
+    assert by_troops["1300"]["contributor"].value == "Germany"
+    kfor = {row["troops"].value for row in run("troop-figures", operation="kfor")}
+    assert "3500" in kfor
+
+
+def test_disputed_claims_keep_both_sides(run):
+    rows = run("disputed-claims")
+    isaf_start = [row for row in rows if row["subject"].value == ID + "isaf"
+                  and row["property"].value.endswith("#startDate")]
+    assert {row["value"].value for row in isaf_start} >= {"2001", "2003"}
+    assert len({row["source"].value for row in isaf_start}) >= 2
+
+
+def test_nato_led_operations_are_all_inferred(run):
+    rows = run("nato-led-operations")
+    assert {"kfor", "isaf", "resolute-support", "operation-sea-guardian", "nato-mission-iraq"} <= ids(rows, "operation")
+    assert not {"eulex", "eunavfor-med-irini"} & ids(rows, "operation")
+    assert all(row["inferred"].value == "true" for row in rows)
+
+
+def test_operations_led_by_the_eu(run):
+    assert {"eulex", "eunavfor-med-irini"} <= ids(run("operations-led-by", leader="EU"), "operation")
+    assert "kfor" in ids(run("operations-led-by"), "operation")  # default: NATO
+
+
+def test_members_of_the_global_coalition(run):
+    rows = run("members-of", organisation="global-coalition-against-daesh")
+    nato = [row for row in rows if row["member"].value == ID + "nato"]
+    assert nato and nato[0]["joined"].value.startswith("2017")
+
+
+def test_supported_operations(run):
+    rows = run("supported-operations")
+    assert ("kfor", "eulex") in {(r["operation"].value.removeprefix(ID), r["supported"].value.removeprefix(ID))
+                                 for r in rows}
+
+
+def test_command_structure(run):
+    assert "nato-mission-iraq" in ids(run("command-structure", command="jfc-naples"), "operation")
+
+
+def test_places_within_a_country_follow_located_in_transitively(run):
+    rows = run("places-within", place="afghanistan")
+    assert {"balkh-province", "mazar-e-sharif"} <= ids(rows, "inner")
+    direct = {row["inner"].value.removeprefix(ID): row["direct"].value for row in rows}
+    assert direct["mazar-e-sharif"] == "false" and direct["balkh-province"] == "true"
+
+
+def test_meetings_in_a_year(run):
+    assert ids(run("meetings", period="2018"), "meeting") >= {"summit-2018-brussels"}
+    assert "summit-2016-warsaw" not in ids(run("meetings", period="2018"), "meeting")
+    assert len(run("meetings")) >= 6
+
+
+def test_sources_list_the_five_documents(run):
+    rows = run("sources")
+    documents = {row["source"].value.removeprefix(ID) for row in rows}
+    assert {f"source-00{i}" for i in range(5)} <= documents
+    assert all(int(row["resources"].value) > 0 for row in rows if "source-00" in row["source"].value)
+
+
+def test_counts_by_type_include_inferred_classes(run):
+    counts = {row["class"].value.rsplit("#", 1)[1]: int(row["count"].value) for row in run("counts-by-type")}
+    assert counts["NatoLedOperation"] >= 5
+    assert counts["PartnerCountry"] >= 11
+    assert counts["Operation"] > counts["NatoLedOperation"]
+
+
+def test_resource_facts_tell_asserted_from_inferred(run):
+    rows = run("resource-facts", resource="KFOR")
+    facts = {(row["property"].value.rsplit("#", 1)[-1], row["value"].value.removeprefix(ID)): row["status"].value
+             for row in rows}
+    assert facts[("ledBy", "nato")] == "asserted"
+    assert facts[("type", "https://w3id.org/natograph/ontology#NatoLedOperation")] == "inferred"
+    assert any(prop == "source" for prop, _ in facts)
+
+
+def outer_group_variables(text: str) -> set[str]:
+    """The variables written in the outermost WHERE group itself, not inside a nested group ({…} of OPTIONAL,
+    UNION, GRAPH, EXISTS or a sub-query)."""
+    start, depth, names = where_group_offset(text), 0, set()
+    for token in tokenize(text[start:]):
+        if token.kind is TokenKind.PUNCT and token.text in "{}":
+            depth += 1 if token.text == "{" else -1
+            if depth < 0:
+                break
+        elif token.kind is TokenKind.VARIABLE and depth == 0:
+            names.add(token.text[1:])
+    return names
+
+
+@pytest.mark.parametrize("name", [name for name, query in CATALOGUE.items() if query.parameters])
+def test_every_parameter_is_used_in_the_outer_group_where_its_values_are_joined(name):
+    query = CATALOGUE[name]
+    outer = outer_group_variables(query.text)
+    for parameter in query.parameters:
+        assert outer & set(parameter.variables()), f"{name}: ?{parameter.name} is used only in nested groups"
+
+
+def test_asserted_versus_inferred_lists_each_fact_of_a_resource_with_its_named_graph(run, project_store):
+    store = project_store.snapshot.store
+    resources = {q.subject.value for q in store.quads_for_pattern(None, None, None, ox.DefaultGraph())
+                 if isinstance(q.subject, ox.NamedNode)}
+    assert len(resources) > 100
+    for resource in resources:
+        expected = Counter()
+        for quad in store.quads_for_pattern(ox.NamedNode(resource), None, None, None):
+            graph = quad.graph_name
+            if isinstance(graph, ox.DefaultGraph) or graph.value == GRAPH + "asserted":
+                continue
+            status = "inferred" if graph.value == GRAPH + "inferred" else "asserted"
+            expected[(status, str(quad.predicate), str(quad.object), graph.value)] += 1
+        rows = run("asserted-vs-inferred", resource=resource)
+        found = Counter((row["status"].value, str(row["property"]), str(row["value"]), row["graph"].value) for row in rows)
+        assert found == expected, resource
+
+
+def test_operations_in_place_are_those_with_the_place_or_a_place_inside_it_as_area(run, project_store):
+    store = project_store.snapshot.store
+
+    def objects(subject, predicate):
+        return {q.object for q in store.quads_for_pattern(subject, predicate, None, ox.DefaultGraph())}
+
+    operations = {q.subject for q in store.quads_for_pattern(None, RDF_TYPE, ox.NamedNode(NATO + "Operation"),
+                                                             ox.DefaultGraph())}
+    areas = {q.object for q in store.quads_for_pattern(None, ox.NamedNode(NATO + "area"), None, ox.DefaultGraph())}
+    for place in areas | {container for area in areas for container in objects(area, ox.NamedNode(NATO + "locatedIn"))}:
+        expected = set()
+        for operation in operations:
+            in_place = {place} & (objects(operation, ox.NamedNode(NATO + "area")) | {
+                container for area in objects(operation, ox.NamedNode(NATO + "area"))
+                for container in objects(area, ox.NamedNode(NATO + "locatedIn"))})
+            expected |= {(operation.value, label.value) for label in objects(operation, RDFS_LABEL) if in_place}
+        rows = run("operations-in-place", place=place.value)
+        assert {(row["operation"].value, row["label"].value) for row in rows} == expected, place
+        assert len(rows) == len(expected)
+
+
+def test_asserted_versus_inferred_names_the_data_file(run):
+    rows = run("asserted-vs-inferred", resource="kfor")
+    asserted_graphs = {row["graph"].value for row in rows if row["status"].value == "asserted"}
+    assert "https://w3id.org/natograph/graph/data/operations.ttl" in asserted_graphs
+    assert any(row["status"].value == "inferred" for row in rows)
+
+
+def test_timeline_lists_every_operation_in_start_order_with_precision(run):
+    rows = run("operations-timeline")
+    names = [row["operation"].value.removeprefix(ID) for row in rows]
+    assert names.index("isaf") < names.index("resolute-support") < names.index("nato-mission-iraq")
+    rs = next(row for row in rows if row["operation"].value == ID + "resolute-support")
+    assert rs["startPrecision"].value == "month"
+
+
+def test_every_canned_query_has_a_test_here():
+    source = open(__file__, encoding="utf-8").read()
+    missing = [name for name in CATALOGUE if f'"{name}"' not in source]
+    assert not missing, f"canned queries without an answer test: {missing}"

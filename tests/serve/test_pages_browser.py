@@ -1,0 +1,210 @@
+"""The web pages in a real headless Chromium against a real `natograph serve`: the query page, a resource page, escaping.
+
+Needs Debian's chromium (/usr/bin/chromium) and Playwright for Python (no browser download: Playwright
+drives the system's Chromium). Without them the tests skip, except in CI (the CI variable is set),
+where a missing browser fails the run.
+"""
+
+import os
+from pathlib import Path
+from urllib.parse import urlparse
+
+import pytest
+
+from ..serving import ServerProcess
+from ..web_fixture import EXERCISES, built_many_operations_project
+from ..web_fixture import INJECTED_LABEL
+
+pytestmark = pytest.mark.slow
+
+CHROMIUM = Path("/usr/bin/chromium")
+INSTALL_HINT = "install Debian's chromium: apt-get install chromium (and Playwright for Python: pip install playwright)"
+CHROMIUM_ARGUMENTS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                      "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+PLACES = """PREFIX nato: <https://w3id.org/natograph/ontology#>
+PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
+SELECT ?place ?label WHERE { ?place a nato:Place ; rdfs:label ?label } ORDER BY ?label"""
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+
+
+def require_browser():
+    """The Playwright module, if it and Chromium are installed; otherwise a skip (or, in CI, a failure)."""
+    try:
+        from playwright import sync_api
+    except ImportError:
+        sync_api = None
+    if sync_api is not None and CHROMIUM.exists():
+        return sync_api
+    if os.environ.get("CI"):
+        pytest.fail(f"the browser tests must run in CI: {INSTALL_HINT}")
+    pytest.skip(INSTALL_HINT)
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    require_browser()
+    config = built_many_operations_project(tmp_path_factory.mktemp("browser"))
+    process = ServerProcess(config.root, tmp_path_factory.mktemp("logs") / "serve.log", max_concurrent_queries=1,
+                            queries_per_minute=0)
+    yield process
+    process.stop()
+
+
+@pytest.fixture(scope="module")
+def browser(server):
+    sync_api = require_browser()
+    with sync_api.sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGUMENTS)
+        yield chromium
+        chromium.close()
+
+
+class Visit:
+    """One browser page on the server, recording dialogs, script errors and any request that leaves the server."""
+
+    def __init__(self, browser, server):
+        self.context = browser.new_context(viewport={"width": 1280, "height": 900})
+        self.page = self.context.new_page()
+        self.server = server
+        self.dialogs, self.errors, self.outside = [], [], []
+        self.page.on("dialog", lambda dialog: (self.dialogs.append(dialog.message), dialog.dismiss()))
+        self.page.on("pageerror", lambda error: self.errors.append(str(error)))
+        self.context.route("**/*", self._only_the_server)
+
+    def _only_the_server(self, route):
+        host = urlparse(route.request.url).hostname
+        if host == "127.0.0.1" or route.request.url.startswith("data:"):
+            route.continue_()
+        else:
+            self.outside.append(route.request.url)
+            route.abort()
+
+    def open(self, path: str):
+        self.page.goto(self.server.url + path)
+        return self.page
+
+    def screenshot(self, path: Path) -> bytes:
+        self.page.screenshot(path=str(path), full_page=True)
+        return path.read_bytes()
+
+    def close(self):
+        self.context.close()
+
+
+@pytest.fixture
+def visit(browser, server):
+    session = Visit(browser, server)
+    yield session
+    assert session.errors == [], "script errors on the page"
+    assert session.outside == [], "the page asked for something outside the server (a CDN?)"
+    assert session.dialogs == [], "a dialog opened (injected script ran?)"
+    session.close()
+
+
+def test_the_query_page_runs_a_query_and_shows_rows(visit, tmp_path):
+    page = visit.open("/query")
+    editor = page.locator("#query")
+    assert "PREFIX nato: <https://w3id.org/natograph/ontology#>" in editor.input_value()
+    assert page.locator("#highlight .tok-keyword").count() > 0
+    editor.fill(PLACES)
+    page.click("#run")
+    page.wait_for_selector("#result-table tbody tr")
+    rows = page.locator("#result-table tbody tr")
+    assert [rows.nth(i).locator("td .literal").inner_text() for i in range(rows.count())] == \
+        ["City", "Country", "Province"]
+    assert rows.first.locator("td a").get_attribute("href") == "/id/city"
+    assert "3 rows" in page.locator("#summary").inner_text()
+    downloads = page.locator("#downloads a")
+    assert downloads.count() == 4
+    csv = page.request.get(visit.server.url + downloads.nth(2).get_attribute("href"))
+    assert csv.ok and csv.text().splitlines()[0] == "place,label"
+    assert visit.screenshot(tmp_path / "query.png").startswith(PNG_SIGNATURE)
+
+
+def test_the_query_page_highlights_the_query_as_it_is_typed(visit):
+    page = visit.open("/query")
+    editor = page.locator("#query")
+    editor.fill("")
+    editor.type("SELECT ?x WHERE { ?x a <http://e/C> } # note")
+    page.wait_for_function("document.querySelector('#highlight .tok-comment') !== null")
+    highlighted = {cls: page.locator(f"#highlight .{cls}").first.inner_text()
+                   for cls in ("tok-keyword", "tok-variable", "tok-iri", "tok-comment")}
+    assert highlighted == {"tok-keyword": "SELECT", "tok-variable": "?x", "tok-iri": "<http://e/C>",
+                           "tok-comment": "# note"}
+    assert page.locator("#highlight").inner_text().rstrip("\n") == editor.input_value()
+
+
+def test_a_malformed_query_shows_where_it_fails(visit):
+    page = visit.open("/query")
+    page.locator("#query").fill("SELECT ?x WHERE { ?x ?y }")
+    page.click("#run")
+    page.wait_for_selector("#status.error")
+    assert "line 1" in page.locator("#status").inner_text()
+
+
+def test_a_canned_query_opens_in_the_editor(visit):
+    page = visit.open("/queries")
+    page.click("text=open in editor")
+    page.wait_for_url("**/query?query=*")
+    assert "SELECT ?place ?label" in page.locator("#query").input_value()
+    page.click("#run")
+    page.wait_for_selector("#result-table tbody tr")
+    assert page.locator("#result-table tbody tr").count() == 3
+
+
+def test_a_resource_page_shows_its_inferred_facts(visit, tmp_path):
+    page = visit.open("/id/city")
+    assert page.url.endswith("/id/city.html")
+    assert page.locator("h1").inner_text() == "City"
+    row = page.locator("table.facts tr", has=page.locator('a[href="/ontology/locatedIn"]'))
+    inferred = row.locator(".value.inferred")
+    assert inferred.count() == 1
+    assert inferred.locator("a").first.inner_text() == "Country"
+    assert row.locator(".value:not(.inferred) a").first.inner_text() == "Province"
+    assert visit.screenshot(tmp_path / "resource.png").startswith(PNG_SIGNATURE)
+    inferred.locator("a.why").click()
+    page.wait_for_load_state()
+    assert "prp-trp" in page.locator("main").inner_text()
+
+
+def test_the_landing_page_links_a_named_graph_to_its_description(visit):
+    page = visit.open("/")
+    page.click('table.graphs a[href="/graph/data/places.ttl"]')
+    page.wait_for_load_state()
+    assert page.url.endswith("/graph/data/places.ttl.html")
+    assert page.locator("h1").inner_text() == "natograph, triples of data/places.ttl"
+
+
+def test_an_injected_label_with_markup_stays_text(visit):
+    page = visit.open("/id/injected")
+    assert page.locator("h1").inner_text() == INJECTED_LABEL
+    assert page.locator("main b").count() == 0
+    page = visit.open("/")
+    assert page.locator("svg.timeline b, svg.timeline script, main b").count() == 0
+    page = visit.open("/query")
+    page.locator("#query").fill("SELECT ?label WHERE { <https://w3id.org/natograph/id/injected> "
+                                "<http://www.w3.org/2000/01/rdf-schema#label> ?label }")
+    page.click("#run")
+    page.wait_for_selector("#result-table tbody tr")
+    assert page.locator("#result-table tbody td .literal").inner_text() == INJECTED_LABEL
+    assert page.locator("#result-table b, #result-table script").count() == 0
+    assert page.evaluate("document.scripts.length") == 3  # the page's own: two JSON blocks and query.js
+
+
+def test_the_timeline_links_on_to_its_later_operations(visit):
+    page = visit.open("/")
+    assert page.locator('svg.timeline a[href="/id/exercise-000"]').count() == 1
+    assert page.locator(f'svg.timeline a[href="/id/exercise-{EXERCISES - 1:03d}"]').count() == 0
+    page.click("svg.timeline a.later")
+    page.wait_for_url("**/timeline?page=2")
+    assert page.locator(f'svg.timeline a[href="/id/exercise-{EXERCISES - 1:03d}"]').count() == 1
+    assert page.locator('svg.timeline a[href="/id/op-a"]').count() == 0
+    page.click('a[rel="prev"]')
+    page.wait_for_url("**/timeline")
+    assert page.locator('svg.timeline a[href="/id/op-a"]').count() == 1
+    assert page.locator("svg.timeline script, svg.timeline b").count() == 0
+    page.fill('input[name="from"]', "2015")
+    page.click("text=Show these years")
+    page.wait_for_url("**/timeline?from=2015&to=")
+    assert page.locator('svg.timeline a[href="/id/op-a"]').count() == 0
+    assert page.locator('svg.timeline a[href="/id/injected"]').count() == 1

@@ -1,0 +1,178 @@
+"""GET /check serves the check report of the served snapshot; GET /explain says why a triple holds (JSON or HTML)."""
+
+import json
+import shutil
+import subprocess
+import sys
+import urllib.parse
+
+import pytest
+from click.testing import CliRunner
+
+from natograph.build.check.report import run_checks
+from natograph.cli import main
+from natograph.query.executor import InlineExecutor
+from natograph.serve import create_app
+from natograph.snapshot import open_snapshot
+from natograph.store import EmbeddedStore
+
+from ..serving import ServerProcess, built_mini_project
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory):
+    config = built_mini_project(tmp_path_factory.mktemp("checks"))
+    store = EmbeddedStore(open_snapshot(config))
+    return config, create_app(config, store=store, executor=InlineExecutor(store)).test_client()
+
+
+def test_check_without_a_saved_report_is_404_saying_how_to_make_one(served):
+    _, client = served
+    response = client.get("/check")
+    assert response.status_code == 404
+    assert response.json["error"] == "not-found" and "natograph check" in response.json["message"]
+
+
+def test_check_serves_the_report_saved_by_natograph_check_as_json_and_html(served):
+    config, client = served
+    report = run_checks(config)
+    response = client.get("/check")
+    assert response.status_code == 200 and response.mimetype == "application/json"
+    body = response.json
+    assert body["snapshot"] == report.snapshot and body["conforms"] is True
+    assert [c["name"] for c in body["checks"]] == ["consistency", "unsatisfiable-classes", "shacl", "entailments"]
+    etag = response.headers["ETag"]
+    assert client.get("/check", headers={"If-None-Match": etag}).status_code == 304
+    page = client.get("/check", headers={"Accept": "text/html"})
+    assert page.mimetype == "text/html"
+    text = page.data.decode()
+    assert "every check passes" in text and "unsatisfiable-classes" in text and report.snapshot in text
+    assert client.get("/check?format=html").mimetype == "text/html"
+
+
+def test_check_refuses_an_unknown_format_and_an_unacceptable_accept(served):
+    _, client = served
+    bad = client.get("/check?format=xml")
+    assert bad.status_code == 400 and bad.json["parameter"] == "format"
+    assert client.get("/check", headers={"Accept": "image/png"}).status_code == 406
+
+
+def test_explain_gives_the_rule_and_premises_down_to_the_files_that_state_them(served):
+    _, client = served
+    response = client.get("/explain", query_string={"s": "natoid:city", "p": "nato:locatedIn", "o": "natoid:country"})
+    assert response.status_code == 200
+    body = response.json
+    assert body["status"] == "inferred" and body["rule"] == "prp-trp"
+    asserted = [p for p in body["premises"] if p["status"] == "asserted"]
+    assert len(asserted) == 3
+    assert {s["file"] for p in asserted for s in p["sources"]} == {"ontology/nato.ttl", "data/places.ttl"}
+
+
+def test_explain_as_html_shows_the_tree(served):
+    _, client = served
+    response = client.get("/explain", query_string={"s": "natoid:city", "p": "nato:locatedIn",
+                                                    "o": "natoid:country", "format": "html"})
+    page = response.data.decode()
+    assert response.mimetype == "text/html"
+    assert "prp-trp" in page and "natoid:city nato:locatedIn natoid:province" in page
+    assert "asserted in" in page and "data/places.ttl" in page
+
+
+def test_explain_of_a_triple_not_entailed_says_so(served):
+    _, client = served
+    response = client.get("/explain", query_string={"s": "natoid:country", "p": "nato:locatedIn", "o": "natoid:city"})
+    assert response.status_code == 200 and response.json["status"] == "not-entailed"
+
+
+@pytest.mark.parametrize("query, parameter", [
+    ({"s": "natoid:city", "p": "nato:locatedIn"}, "o"),
+    ({"s": "nope:city", "p": "nato:locatedIn", "o": "natoid:country"}, "s"),
+    ({"s": "natoid:city", "p": '"located"', "o": "natoid:country"}, "p"),
+])
+def test_explain_with_a_missing_or_malformed_term_is_400_naming_it(served, query, parameter):
+    _, client = served
+    response = client.get("/explain", query_string=query)
+    assert response.status_code == 400
+    assert response.json["error"] == "invalid-parameter" and response.json["parameter"] == parameter
+
+
+def test_check_page_lists_the_findings_of_a_failing_report(tmp_path):
+    config = built_mini_project(tmp_path)
+    config.checks_path.mkdir()
+    (config.checks_path / "places.trig").write_text(
+        "PREFIX check: <https://w3id.org/natograph/check#>\nPREFIX nato: <https://w3id.org/natograph/ontology#>\n"
+        "PREFIX natoid: <https://w3id.org/natograph/id/>\n"
+        "GRAPH check:must-entail { natoid:country nato:locatedIn natoid:city . }\n")
+    report = run_checks(config)
+    store = EmbeddedStore(open_snapshot(config))
+    client = create_app(config, store=store, executor=InlineExecutor(store)).test_client()
+    assert client.get("/check").json["conforms"] is False and report.exit_code == 1
+    page = client.get("/check?format=html").data.decode()
+    assert "failed" in page and "FAIL" in page
+    assert "natoid:country nato:locatedIn natoid:city" in page and "checks/places.trig:4" in page
+
+
+def asserted_sources(explanation: dict) -> list[tuple[str, list[str]]]:
+    """Each asserted triple of an explanation with the places that state it (file:line, or the file alone)."""
+    if explanation["status"] == "asserted":
+        places = [s["file"] + (f":{s['line']}" if s["line"] else "") for s in explanation["sources"]]
+        return [(explanation["triple"], places)]
+    return [leaf for premise in explanation["premises"] for leaf in asserted_sources(premise)]
+
+
+CITY_IN_COUNTRY = {"s": "natoid:city", "p": "nato:locatedIn", "o": "natoid:country"}
+
+
+def test_explain_names_lines_once_natograph_check_has_saved_them_as_the_cli_does(tmp_path):
+    config = built_mini_project(tmp_path)
+    store = EmbeddedStore(open_snapshot(config))
+    client = create_app(config, store=store, executor=InlineExecutor(store)).test_client()
+    before = client.get("/explain", query_string=CITY_IN_COUNTRY)
+    assert before.json["source_lines"]["available"] is False
+    assert "natograph check" in before.json["source_lines"]["note"]
+    assert all(":" not in place for _, places in asserted_sources(before.json) for place in places)
+    page = client.get("/explain", query_string={**CITY_IN_COUNTRY, "format": "html"}).data.decode()
+    assert "appear after `natograph check`" in page
+
+    run_checks(config)
+    after = client.get("/explain", query_string=CITY_IN_COUNTRY)
+    assert after.json["source_lines"] == {"available": True, "note": None}
+    assert after.headers["ETag"] != before.headers["ETag"]
+    cli = CliRunner().invoke(main, ["--root", str(config.root), "explain", *CITY_IN_COUNTRY.values(), "--format", "json"])
+    assert cli.exit_code == 0, cli.output
+    served = asserted_sources(after.json)
+    assert served == asserted_sources(json.loads(cli.output))
+    assert ("natoid:city nato:locatedIn natoid:province", ["data/places.ttl:5"]) in served
+    page = client.get("/explain", query_string={**CITY_IN_COUNTRY, "format": "html"}).data.decode()
+    assert "data/places.ttl:5" in page and "natograph check" not in page
+
+
+def test_a_served_explanation_names_lines_without_the_data_files(tmp_path):
+    config = built_mini_project(tmp_path)
+    server = ServerProcess(config.root, tmp_path / "server.log", max_concurrent_queries=1)
+    try:
+        query = "/explain?" + urllib.parse.urlencode(CITY_IN_COUNTRY)
+        assert server.request("GET", query).json()["source_lines"]["available"] is False
+        checked = subprocess.run([sys.executable, "-m", "natograph.cli", "--root", str(config.root), "check"],
+                                 capture_output=True, text=True, timeout=300)
+        assert checked.returncode == 0, checked.stdout + checked.stderr
+        # The server reads only its snapshot: the lines come from there, even with the data files gone.
+        shutil.rmtree(config.data_path)
+        explained = server.request("GET", query).json()
+        assert explained["source_lines"]["available"] is True
+        assert ("natoid:province nato:locatedIn natoid:country", ["data/places.ttl:6"]) in asserted_sources(explained)
+    finally:
+        server.stop()
+
+
+def test_serve_with_check_serves_the_report_and_the_lines_from_its_first_answer(tmp_path):
+    config = built_mini_project(tmp_path)
+    server = ServerProcess(config.root, tmp_path / "server.log", serve_options=("--check",), max_concurrent_queries=1)
+    try:
+        report = server.request("GET", "/check")
+        assert report.status == 200 and report.json()["snapshot"] == open_snapshot(config).key
+        explained = server.request("GET", "/explain?" + urllib.parse.urlencode(CITY_IN_COUNTRY)).json()
+        assert explained["source_lines"]["available"] is True
+        assert "PASS  consistency" in (tmp_path / "server.log").read_text()
+    finally:
+        server.stop()
