@@ -41,8 +41,9 @@ class InconsistencyError(NatographError):
     kind = "inconsistent-graph"
     exit_code = 1
 
-    def __init__(self, clashes: list):
-        self.clashes = clashes
+    def __init__(self, clashes: list, *, report=None):
+        # The whole check report of the inputs (build.check.report.CheckReport), when the build made one.
+        self.clashes, self.report = clashes, report
         lines = [f"the reasoned graph is inconsistent: {len(clashes)} clash(es)"]
         lines += [clash.describe() for clash in clashes]
         super().__init__("\n".join(lines))

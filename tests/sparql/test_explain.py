@@ -7,7 +7,7 @@ import pyoxigraph as ox
 import pytest
 from click.testing import CliRunner
 
-from natograph.build.check.report import reason_in_memory
+from natograph.build.reason import infer
 from natograph.cli import main
 from natograph.config import Config
 from natograph.errors import ParameterError
@@ -16,7 +16,7 @@ from natograph.build.load import InputFile, graph_input_files
 from natograph.build.provenance import SourceIndex
 from natograph.build.reasoner.datatypes import SUPERTYPES
 from natograph.rdf.terms import compact_triple
-from natograph.vocab import INFERRED_GRAPH
+from natograph.vocab import ASSERTED_GRAPH, INFERRED_GRAPH, file_graph_iri
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -105,6 +105,16 @@ def test_the_json_shape_nests_premises(explainer):
     assert leaf["status"] == "asserted" and leaf["sources"][0]["file"].endswith(".ttl")
 
 
+def closure_store(sources) -> ox.Store:
+    """The asserted triples of `sources` and their closure, laid out in memory as a snapshot lays them out."""
+    asserted = list(dict.fromkeys(sources.triples()))
+    store = ox.Store()
+    store.extend(ox.Quad(*lt.triple, ox.NamedNode(file_graph_iri(lt.location.file))) for lt in sources.located)
+    store.extend(ox.Quad(*t, ox.NamedNode(ASSERTED_GRAPH)) for t in asserted)
+    store.extend(ox.Quad(*t, ox.NamedNode(INFERRED_GRAPH)) for t in infer(asserted, reasoner="natograph").triples)
+    return store
+
+
 def test_derivations_through_cycles_end(tmp_path):
     (tmp_path / "ontology").mkdir()
     (tmp_path / "ontology" / "nato.ttl").write_text(
@@ -116,8 +126,8 @@ def test_derivations_through_cycles_end(tmp_path):
                     "<http://e/a> <http://e/p> <http://e/z> .\n")
     sources = SourceIndex.from_files([InputFile("ontology/nato.ttl", tmp_path / "ontology" / "nato.ttl"),
                                       InputFile("data.ttl", data)])
-    graph = reason_in_memory(sources, reasoner="natograph")
-    explainer = Explainer(graph.store, sources=sources)
+    store = closure_store(sources)
+    explainer = Explainer(store, sources=sources)
     for s, p, o in [("c", "owl:sameAs", "a"), ("z", "q", "c"), ("c", "p", "z")]:
         predicate = p if ":" in p else f"<http://e/{p}>"
         explanation = explainer.explain(parse_triple(f"<http://e/{s}>", predicate, f"<http://e/{o}>"))
@@ -144,8 +154,8 @@ def test_every_rule_file_names_its_owl2rl_rule_and_premises():
 def keyed_graph():
     """The closure of tests/data/explain: classes defined by owl:intersectionOf, owl:hasKey, derived datatypes."""
     sources = SourceIndex.from_files(graph_input_files(Config.load(root=REPO / "tests" / "data" / "explain")))
-    graph = reason_in_memory(sources, reasoner="natograph")
-    return graph.store, Explainer(graph.store, sources=sources)
+    store = closure_store(sources)
+    return store, Explainer(store, sources=sources)
 
 
 def premises_of(explanation) -> list[tuple[str, str]]:

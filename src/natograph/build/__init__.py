@@ -1,4 +1,7 @@
-"""The only module that knows the order of the steps: load → reason → check → snapshot."""
+"""The only module that knows the order of the steps: load → reason → check → commit the snapshot.
+
+The check report and the source-line index are written into the snapshot before it becomes current.
+"""
 
 from __future__ import annotations
 
@@ -9,7 +12,9 @@ from dataclasses import dataclass
 import pyoxigraph as ox
 
 from .. import __version__
-from .check.clashes import find_clashes
+from .check.expectations import expectation_files
+from .check.report import check_graph, write_report
+from .check.shacl import quiet_ill_typed_literals
 from ..config import Config
 from ..errors import InconsistencyError, InputFileError
 from ..snapshot.failed_build import clear_failed_build, record_failed_build
@@ -18,7 +23,8 @@ from .load import InputFile, graph_input_files, load_files
 from .progress import StepTimer
 from .provenance import SourceIndex
 from .reason import infer
-from ..snapshot import (Snapshot, SnapshotWriter, current_key, has_leftovers, make_current, open_snapshot, read_manifest,
+from ..snapshot.source_lines import write_source_lines
+from ..snapshot import (SOURCE_LINES, Snapshot, SnapshotWriter, current_key, has_leftovers, make_current, open_snapshot, read_manifest,
                        remove_leftovers, snapshot_key, snapshots_locked)
 from ..vocab import ASSERTED_GRAPH, INFERRED_GRAPH
 
@@ -30,14 +36,19 @@ class BuildResult:
     key: str
     manifest: dict
     reused: bool
+    # The check report the build wrote into the snapshot (None when an existing snapshot was reused).
+    report: object = None
 
 
 def input_files(config: Config) -> list[InputFile]:
-    """Every file a snapshot depends on: the graph's files, plus the SHACL shapes if present."""
+    """Every file a snapshot depends on: the graph's files, the SHACL shapes and the entailment expectations.
+
+    The snapshot carries its check report, so what the checks read is an input of it too.
+    """
     files = graph_input_files(config)
     if config.shapes_path.is_file():
         files.append(InputFile(config.shapes_file, config.shapes_path))
-    return files
+    return files + expectation_files(config.checks_path, config.root)
 
 
 def build(config: Config, *, force: bool = False, timer: StepTimer | None = None) -> BuildResult:
@@ -75,7 +86,8 @@ def _build(config: Config, *, force: bool, timer: StepTimer) -> BuildResult:
     with timer.step("load"):
         loaded = load_files(graph_files)
     asserted = list(dict.fromkeys(t for f in loaded for t in f.triples))
-    with timer.step("reason") as report:
+    # owlrl reads literals with rdflib, which logs a traceback for each ill-typed one: the check names them.
+    with timer.step("reason") as report, quiet_ill_typed_literals():
         inference = infer(asserted, reasoner=config.reasoner, progress=report)
     with SnapshotWriter(config, key, replace=force) as writer:
         with timer.step("write"):
@@ -89,11 +101,15 @@ def _build(config: Config, *, force: bool, timer: StepTimer) -> BuildResult:
             store.bulk_extend(ox.Quad(*t, ox.DefaultGraph()) for t in default_graph)
             writer.write_default_graph(default_graph)
         with timer.step("check"):
-            clashes = find_clashes(store, reasoner_messages=inference.messages)
-        if clashes:
-            # Trace each clashing triple to its line only now: it means parsing the files again.
             sources = SourceIndex.from_files(graph_files)
-            raise InconsistencyError(find_clashes(store, reasoner_messages=inference.messages, sources=sources))
+            report = check_graph(config, store, sources, reasoner_messages=inference.messages, snapshot_key=key)
+        if report.clashes:
+            raise InconsistencyError(report.clashes, report=report)
+        with timer.step("source lines"):
+            # Part of the snapshot before it becomes current: GET /check and /explain read them, and nothing
+            # writes into a committed snapshot.
+            write_report(writer.work_dir, report)
+            write_source_lines(writer.work_dir / SOURCE_LINES, sources, store, snapshot_key=key)
         manifest = _manifest(config, key, loaded, hashes, asserted, inference, timer.timings)
         del store  # the writer's reference must be the last: committing closes the database before moving it
         committed = writer.commit(manifest, inputs_key=lambda: inputs_key(config))
@@ -101,7 +117,7 @@ def _build(config: Config, *, force: bool, timer: StepTimer) -> BuildResult:
         # The inputs changed while this build ran, and a later build already made their snapshot current.
         return BuildResult(writer.superseded_by, read_manifest(config, writer.superseded_by), reused=True)
     # Another build of the same inputs finished first, or (with force) the snapshot is open in a running server.
-    return BuildResult(key, committed, reused=committed is not manifest)
+    return BuildResult(key, committed, reused=committed is not manifest, report=report)
 
 
 def inputs_key(config: Config) -> str | None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 
 import click
 
@@ -240,7 +239,7 @@ def upload_command(config: Config, data_url: str | None) -> None:
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True, help="Port to listen on.")
 @click.option("--check", "run_check", is_flag=True,
-              help="Run `natograph check` before serving: its report at /check, file:line in /explain.")
+              help="Print the check report before serving (the snapshot always carries it: /check, /explain).")
 @click.pass_obj
 def serve_command(config: Config, host: str, port: int, run_check: bool) -> None:
     """Build the snapshot if needed, then serve it: SPARQL 1.1 endpoint at /sparql, landing page at /.

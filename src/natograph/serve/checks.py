@@ -45,7 +45,8 @@ def check_report() -> Response:
     try:
         text = (snapshot.path / CHECK_REPORT).read_text(encoding="utf-8")
     except FileNotFoundError:
-        raise NotFoundError(f"snapshot {snapshot.key} has no check report yet: run `natograph check`") from None
+        raise NotFoundError(f"snapshot {snapshot.key} has no check report (an older natograph built it): "
+                            "`natograph build --force` writes one") from None
     except OSError as exc:
         raise SnapshotError(f"the check report of snapshot {snapshot.key} cannot be read: {exc.strerror}") from None
     # `natograph check` may run again on the same snapshot (after checks/*.trig changed): the ETag follows the report.

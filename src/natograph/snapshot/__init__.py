@@ -24,8 +24,8 @@ from ..errors import SnapshotError
 
 CURRENT_POINTER = "CURRENT"
 MANIFEST = "manifest.json"
-CHECK_REPORT = "check-report.json"  # written by `natograph check`, served by GET /check
-SOURCE_LINES = "source-lines.sqlite"  # written by `natograph check`, read by GET /explain (source_lines.py)
+CHECK_REPORT = "check-report.json"  # written by the build before it commits, served by GET /check
+SOURCE_LINES = "source-lines.sqlite"  # written by the build before it commits, read by GET /explain
 STORE_DIR = "store"
 # The default graph (asserted ∪ inferred) as N-Triples: what query workers load into memory without RocksDB.
 DEFAULT_GRAPH_FILE = "default-graph.nt"

@@ -1,6 +1,6 @@
 """The source lines saved with a snapshot: where each asserted triple is stated, looked up without reading a data file.
 
-`natograph check` writes them into the snapshot directory (an SQLite database: one row per triple, file
+The build writes them into the snapshot directory (an SQLite database: one row per triple, file
 and line, keyed by a 16-byte digest of the triple as the store keeps it), so that `GET /explain` can
 name the file and line of each asserted triple as `natograph explain` does, while the server reads
 nothing but the snapshot. They are valid only for the inputs they were computed from: the database
@@ -29,9 +29,10 @@ FORMAT = "natograph-source-lines/1"
 DIGEST_BYTES = 16
 # SQLite has no NULL in a WITHOUT ROWID primary key: line 0 stands for "the file, line unknown".
 NO_LINE = 0
-MISSING_NOTE = "file:line locations of asserted triples appear after `natograph check` has run on this snapshot"
+MISSING_NOTE = ("this snapshot has no file:line locations (an older natograph built it): "
+                "`natograph build --force` writes them")
 STALE_NOTE = ("the saved file:line locations were computed from other inputs than this snapshot's: "
-              "run `natograph check` again")
+              "`natograph build --force` writes them again")
 _SCHEMA = """
 CREATE TABLE meta (name TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE files (id INTEGER PRIMARY KEY, path TEXT NOT NULL UNIQUE);

@@ -5,10 +5,10 @@ from __future__ import annotations
 import datetime as dt
 import json
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import pyoxigraph as ox
 
-from .. import ensure_snapshot
 from .clashes import Clash, clash_rules, find_clashes
 from ...config import Config
 from ...errors import InconsistencyError
@@ -16,13 +16,10 @@ from .expectations import evaluate, expectation_files, load_expectations
 from ...sparql.explain import Explainer
 from ..load import graph_input_files
 from ..provenance import SourceIndex
-from ..reason import infer
 from .satisfiability import find_unsatisfiable
 from .shacl import load_shapes, quiet_ill_typed_literals, validate_data
-from ...snapshot import CHECK_REPORT, Snapshot, replacing_atomically
-from ...snapshot.source_lines import save_source_lines
+from ...snapshot import CHECK_REPORT, open_snapshot
 from ...rdf.terms import compact_triple
-from ...vocab import ASSERTED_GRAPH, INFERRED_GRAPH, file_graph_iri
 
 
 
@@ -59,63 +56,57 @@ class CheckReport:
     def to_dict(self) -> dict:
         return {"conforms": self.conforms, "snapshot": self.snapshot, "checks": [c.to_dict() for c in self.checks]}
 
-
-@dataclass
-class ReasonedGraph:
-    """The closure the checks look at: the current snapshot, or (inputs inconsistent) one reasoned in memory."""
-
-    store: ox.Store
-    snapshot: Snapshot | None
-    reasoner_messages: list[str]
+    @property
+    def clashes(self) -> list:
+        """The consistency check's clashes (none when the graph is consistent)."""
+        return next((c.findings for c in self.checks if c.name == "consistency"), [])
 
 
-def run_checks(config: Config) -> CheckReport:
-    """Run every check on the current inputs; the report is also saved next to the snapshot it checked."""
-    sources = SourceIndex.from_files(graph_input_files(config))
+def check_graph(config: Config, store: ox.Store, sources: SourceIndex, *, reasoner_messages: list[str],
+                snapshot_key: str) -> CheckReport:
+    """Every check of a reasoned graph laid out as a snapshot (the build's, before it is committed).
+
+    `sources` locates each asserted triple (file:line); `reasoner_messages` are the reasoner's own reports.
+    """
     ontology = [lt.triple for lt in sources.located if lt.location.file == config.ontology_file]
     data = [lt.triple for lt in sources.located if lt.location.file != config.ontology_file]
     # owlrl and pySHACL read literals with rdflib, which logs a traceback for each ill-typed one: the
     # consistency check reports those (dt-not-type) with their lines instead.
     with quiet_ill_typed_literals():
-        graph = reasoned_graph(config, sources)
         checks = [
-            check_consistency(graph, sources),
+            check_consistency(store, reasoner_messages, sources),
             check_satisfiability(ontology, config.reasoner),
             check_shapes(config, data, ontology, sources),
-            check_entailments(config, graph.store),
+            check_entailments(config, store),
         ]
-    report = CheckReport(checks, graph.snapshot.key if graph.snapshot else None)
-    if graph.snapshot is not None:
-        save_report(graph.snapshot, report)
-        # The lines GET /explain names: parsing the files for them was done above anyway.
-        save_source_lines(graph.snapshot, sources)
-    return report
+    return CheckReport(checks, snapshot_key if checks[0].passed else None)
 
 
-def reasoned_graph(config: Config, sources: SourceIndex) -> ReasonedGraph:
-    """The current snapshot (built if needed); if the inputs are inconsistent, their closure in memory instead."""
+def run_checks(config: Config) -> CheckReport:
+    """`natograph check`: build the inputs (or reuse their snapshot) and give the report the build made.
+
+    A reused snapshot's report is made again by the same checks on its graph (nothing is written into it);
+    inputs that are inconsistent get their whole report from the failed build.
+    """
+    from .. import build  # the orchestrator runs the checks; this is its face for `natograph check`
+
     try:
-        snapshot = ensure_snapshot(config)
-    except InconsistencyError:
-        return reason_in_memory(sources, reasoner=config.reasoner)
-    return ReasonedGraph(snapshot.store, snapshot, [])
+        result = build(config)
+    except InconsistencyError as exc:
+        if exc.report is None:
+            raise
+        return exc.report
+    if result.report is not None:
+        return result.report
+    snapshot = open_snapshot(config, result.key)
+    sources = SourceIndex.from_files(graph_input_files(config))
+    return check_graph(config, snapshot.store, sources, reasoner_messages=[], snapshot_key=result.key)
 
 
-def reason_in_memory(sources: SourceIndex, *, reasoner: str) -> ReasonedGraph:
-    """The asserted triples and their closure in an in-memory store laid out as a snapshot."""
-    asserted = list(dict.fromkeys(sources.triples()))
-    inference = infer(asserted, reasoner=reasoner)
-    store = ox.Store()
-    store.extend(ox.Quad(*lt.triple, ox.NamedNode(file_graph_iri(lt.location.file))) for lt in sources.located)
-    store.extend(ox.Quad(*t, ox.NamedNode(ASSERTED_GRAPH)) for t in asserted)
-    store.extend(ox.Quad(*t, ox.NamedNode(INFERRED_GRAPH)) for t in inference.triples)
-    return ReasonedGraph(store, None, inference.messages)
-
-
-def check_consistency(graph: ReasonedGraph, sources: SourceIndex) -> CheckResult:
+def check_consistency(store: ox.Store, reasoner_messages: list[str], sources: SourceIndex) -> CheckResult:
     """OWL-RL clashes in the closure, each triple traced to its file and line (or to the asserted ones it follows from)."""
-    clashes = find_clashes(graph.store, reasoner_messages=graph.reasoner_messages, sources=sources)
-    trace_inferred(clashes, graph.store, sources)
+    clashes = find_clashes(store, reasoner_messages=reasoner_messages, sources=sources)
+    trace_inferred(clashes, store, sources)
     rules = len({rule.name for rule in clash_rules()})
     if not clashes:
         return CheckResult("consistency", True, f"consistent: no clash found by {rules} OWL 2 RL clash rules")
@@ -186,11 +177,10 @@ def check_entailments(config: Config, store: ox.Store) -> CheckResult:
     return CheckResult("entailments", True, f"all {len(results)} expectations {where} hold")
 
 
-def save_report(snapshot: Snapshot, report: CheckReport) -> None:
-    """Write the report next to the snapshot it checked, atomically, for `GET /check`."""
+def write_report(directory: Path, report: CheckReport) -> None:
+    """Write the report into a snapshot's directory before it is committed, for `GET /check`."""
     payload = {**report.to_dict(), "checked": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")}
-    with replacing_atomically(snapshot.path / CHECK_REPORT) as temporary:
-        temporary.write_text(json.dumps(payload, indent=2), encoding="utf-8")
+    (directory / CHECK_REPORT).write_text(json.dumps(payload, indent=2), encoding="utf-8")
 
 
 def format_text(report: CheckReport) -> str:
