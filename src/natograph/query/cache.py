@@ -2,6 +2,8 @@
 
 The key is the job's exact text, never a normalisation of it: two texts are one entry only if they are the
 same string, so no reading of the text can disagree with the engine's and share an answer between them.
+An own cache rather than Flask-Caching: the key is the query job, the budget is in bytes, errors are never
+kept, and answers live in the one process that serves them.
 """
 
 from __future__ import annotations

@@ -3,6 +3,10 @@
 Oxigraph cannot cancel a running query from Python, so the server evaluates each query in a worker
 process of its own pool: when the time limit passes, the waiting request kills that worker, answers
 503 and a replacement starts in the background. Other requests keep their own workers meanwhile.
+
+An own pool rather than pebble's `ProcessPool`: workers are forked from a memory image process that holds
+the graph, each leaves the network before it opens the snapshot and dies with the server, and one worker
+is replaced while the others go on; pebble starts workers of its own and offers none of these hooks.
 """
 
 from __future__ import annotations

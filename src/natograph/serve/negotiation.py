@@ -1,4 +1,9 @@
-"""Content negotiation: the `format` parameter first, then the Accept header with its q-values."""
+"""Content negotiation: the `format` parameter first, then the Accept header with its q-values.
+
+Kept rather than werkzeug's `accept_mimetypes.best_match`, which picks from one flat list: here a media type
+names a different format for each kind of result (application/json is SPARQL JSON for bindings, JSON-LD for
+a graph), and both kinds are negotiated before the engine says which one a query has.
+"""
 
 from __future__ import annotations
 

@@ -1,4 +1,9 @@
-"""Reading a SPARQL 1.1 Protocol request: its query or update, dataset parameters and `format`, strictly."""
+"""Reading a SPARQL 1.1 Protocol request: its query or update, dataset parameters and `format`, strictly.
+
+Kept rather than `request.args` and `request.form`: werkzeug replaces bytes that are not UTF-8 (a query would
+change silently instead of being refused), and the protocol must see every raw pair to refuse a repeated
+`query` and to take a query from an `application/sparql-query` body.
+"""
 
 from __future__ import annotations
 
