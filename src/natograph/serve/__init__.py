@@ -14,7 +14,7 @@ from ..errors import NatographError, PayloadTooLargeError
 from ..executor import QueryExecutor, default_executor
 from ..snapshot import open_snapshot
 from ..store import ServedStore, open_store
-from .limits import RateLimiter
+from .limits import FairShare, RateLimiter
 from .responses import add_cors_headers, error_body_response, error_response
 from .state import EXTENSION_KEY, ServerState
 
@@ -47,7 +47,9 @@ def create_app(config: Config | None = None, *, store: ServedStore | None = None
     app = Flask(__name__)
     app.config["MAX_CONTENT_LENGTH"] = config.max_body_bytes
     app.json.sort_keys = False
-    app.extensions[EXTENSION_KEY] = ServerState(config, store, executor, RateLimiter(config.queries_per_minute))
+    fair_share = FairShare(config.concurrent_queries_per_client, config.query_seconds_per_minute)
+    app.extensions[EXTENSION_KEY] = ServerState(config, store, executor, RateLimiter(config.queries_per_minute),
+                                                fair_share)
     for entry in BLUEPRINTS:
         app.register_blueprint(_import_blueprint(entry))
     app.register_error_handler(NatographError, error_response)

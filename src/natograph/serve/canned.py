@@ -61,13 +61,17 @@ def run_query(name: str) -> Response:
     kind = ResultKind.GRAPH if query.form in ("CONSTRUCT", "DESCRIBE") else ResultKind.SOLUTIONS
     fmt = choose_format(kind, accept=request.headers.get("Accept"), format_name=request.args.get("format"))
     given = {key: request.args[key] for key in request.args if key not in RESERVED_PARAMETERS}
-    bindings = bind_parameters(query, given, state.store)
-    etag = representation_etag(state.snapshot_key, fmt, name, urlencode(sorted(given.items())), state.config.max_rows)
-    if is_not_modified(request, etag):
-        return not_modified(etag)
-    state.rate_limiter.charge(client_key(request.remote_addr))
-    limits = QueryLimits(timeout_ms=state.config.query_timeout_ms, max_rows=state.config.max_rows)
-    answer = state.executor.run(QueryJob(bind_values(query.text, bindings), fmt, limits=limits))
+    client = client_key(request.remote_addr)
+    # The parameters' name look-ups are queries too: they count against the client's share.
+    with state.fair_share.admit(client):
+        bindings = bind_parameters(query, given, state.store)
+        etag = representation_etag(state.snapshot_key, fmt, name, urlencode(sorted(given.items())),
+                                   state.config.max_rows)
+        if is_not_modified(request, etag):
+            return not_modified(etag)
+        state.rate_limiter.charge(client)
+        limits = QueryLimits(timeout_ms=state.config.query_timeout_ms, max_rows=state.config.max_rows)
+        answer = state.executor.run(QueryJob(bind_values(query.text, bindings), fmt, limits=limits))
     return answer_response(answer, max_rows=state.config.max_rows, etag=etag)
 
 

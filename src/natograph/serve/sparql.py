@@ -58,7 +58,9 @@ def endpoint() -> Response:
         dataset=protocol.dataset(query_declares_dataset=free.declares_dataset),
         limits=QueryLimits(timeout_ms=config.query_timeout_ms, max_rows=config.max_rows),
     )
-    return answer_response(state.executor.run(job), max_rows=config.max_rows, etag=etag)
+    with state.fair_share.admit(client_key(request.remote_addr)):
+        answer = state.executor.run(job)
+    return answer_response(answer, max_rows=config.max_rows, etag=etag)
 
 
 def describe_service(format_names: tuple[str, ...]) -> Response:

@@ -1,8 +1,8 @@
-"""What a running server holds: settings, the opened snapshot, the query executor and the rate budget."""
+"""What a running server holds: settings, the opened snapshot, the query executor and the per-client limits."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from flask import current_app
 
@@ -10,7 +10,7 @@ from ..config import Config
 from ..executor import QueryExecutor
 from ..snapshot import Snapshot
 from ..store import ServedStore
-from .limits import RateLimiter
+from .limits import FairShare, RateLimiter
 
 EXTENSION_KEY = "natograph"
 
@@ -23,6 +23,7 @@ class ServerState:
     store: ServedStore
     executor: QueryExecutor
     rate_limiter: RateLimiter
+    fair_share: FairShare = field(default_factory=lambda: FairShare(0, 0))
 
     @property
     def snapshot(self) -> Snapshot:
