@@ -143,7 +143,8 @@ def read_answer(connection: socket.socket) -> bytes:
     while b"\r\n\r\n" not in answer and (chunk := connection.recv(65536)):
         answer += chunk
     head, _, body = answer.partition(b"\r\n\r\n")
-    length = next(int(line.split(b":")[1]) for line in head.split(b"\r\n") if line.lower().startswith(b"content-length:"))
+    length = next(int(line.split(b":")[1]) for line in head.split(b"\r\n")
+                  if line.lower().startswith(b"content-length:"))
     while len(body) < length and (chunk := connection.recv(65536)):
         body += chunk
     return head + b"\r\n\r\n" + body
