@@ -210,3 +210,25 @@ def test_the_time_budget_charges_query_time(server):
     # The canned queries (and their name look-ups) draw on the same budget.
     assert server.request_from(spender, "GET", "/queries/operations-in-place?place=City").status == 429
     assert server.request_from(other, "GET", "/sparql?query=" + quote("ASK {}")).status == 200
+
+
+def test_the_access_log_has_a_line_per_request_without_the_query_string(server):
+    marker = "accesslogmarker"
+    assert server.request("GET", "/sparql?query=" + quote(f"ASK {{}} # {marker}")).status == 200
+    log = server.log_path.read_text()
+    assert any(line.startswith("127.0.0.1 [") and '"GET /sparql" 200 ' in line for line in log.splitlines())
+    assert marker not in log
+
+
+def test_behind_a_trusted_proxy_the_forwarded_address_is_the_client(tmp_path):
+    project = built_mini_project(tmp_path).root
+    proxied = ServerProcess(project, tmp_path / "proxied.log", proxy_hops=1, queries_per_minute=1)
+    try:
+        ask = "/sparql?query=" + quote("ASK {}")
+        first, second = {"X-Forwarded-For": "198.51.100.1"}, {"X-Forwarded-For": "198.51.100.2"}
+        assert proxied.request("GET", ask, headers=first).status == 200
+        assert proxied.request("GET", ask, headers=second).status == 200
+        again = proxied.request("GET", ask, headers=first)
+        assert again.status == 429 and again.json()["limit"] == "queries_per_minute"
+    finally:
+        proxied.stop()
