@@ -6,6 +6,8 @@ from pathlib import Path
 
 import shutil
 import socket
+import subprocess
+import sys
 import threading
 import time
 from urllib.parse import quote, urlencode
@@ -232,3 +234,20 @@ def test_behind_a_trusted_proxy_the_forwarded_address_is_the_client(tmp_path):
         assert again.status == 429 and again.json()["limit"] == "queries_per_minute"
     finally:
         proxied.stop()
+
+
+@pytest.mark.parametrize("fresh_build", [False, True], ids=["current-snapshot", "after-a-build"])
+def test_a_port_in_use_is_a_clear_error(tmp_path, fresh_build):
+    project = built_mini_project(tmp_path).root
+    if fresh_build:  # the server then runs in a fresh interpreter, after the build
+        (project / "data" / "extra.ttl").write_text("<urn:a> <urn:b> <urn:c> .\n", encoding="utf-8")
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        finished = subprocess.run(
+            [sys.executable, "-m", "natograph.cli", "--root", str(project), "serve", "--port", str(port)],
+            capture_output=True, text=True, timeout=PATIENCE_S * 4)
+    assert finished.returncode == 2
+    assert f"error: cannot listen on 127.0.0.1 port {port}: Address already in use" in finished.stderr
+    assert "Traceback" not in finished.stderr

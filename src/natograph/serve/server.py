@@ -37,6 +37,7 @@ from waitress.task import ErrorTask
 from waitress.utilities import RequestEntityTooLarge, RequestHeaderFieldsTooLarge
 
 from ..config import Config
+from ..errors import ConfigError, NatographError
 
 # Idle keep-alive connections are closed after this many seconds without a request.
 KEEPALIVE_SECONDS = 5
@@ -122,6 +123,10 @@ class NatographWSGIServer(TcpWSGIServer):
         self.read_timeout_s = read_timeout_s
         super().__init__(application, map={}, adj=adj, sockinfo=adj.listen[0])
 
+    def set_app(self, app: Callable) -> None:
+        """Serve `app` (wrapped in the access log)."""
+        self.application = AccessLog(app, sys.stdout)
+
     def maintenance(self, now):
         super().maintenance(now)
         started_before = time.monotonic() - self.read_timeout_s
@@ -133,11 +138,20 @@ class NatographWSGIServer(TcpWSGIServer):
                 channel.will_close = True
 
 
-def create_server(app: Callable, config: Config, *, host: str, port: int) -> NatographWSGIServer:
-    """A waitress server for `app` (wrapped in the access log) on natograph's settings, listening on host:port."""
+def create_server(app: Callable | None, config: Config, *, host: str, port: int) -> NatographWSGIServer:
+    """A waitress server on natograph's settings, listening on host:port (ConfigError if it cannot).
+
+    `app` is served wrapped in the access log; without it, give it later with `set_app`.
+    """
     settings = server_settings(config, host=host, port=port)
-    return NatographWSGIServer(AccessLog(app, sys.stdout), read_timeout_s=config.request_read_timeout_ms / 1000,
-                               adj=Adjustments(**settings))
+    try:
+        server = NatographWSGIServer(None, read_timeout_s=config.request_read_timeout_ms / 1000,
+                                     adj=Adjustments(**settings))
+    except OSError as exc:
+        raise ConfigError(f"cannot listen on {host} port {port}: {exc.strerror or exc}") from None
+    if app is not None:
+        server.set_app(app)
+    return server
 
 
 class AccessLog:
@@ -179,8 +193,9 @@ def serve(config: Config, *, host: str = "127.0.0.1", port: int = 8000) -> None:
     from . import create_app
 
     logging.basicConfig(level=logging.INFO, format="[%(asctime)s] [%(levelname)s] %(name)s: %(message)s")
-    app = create_app(config)
-    server = create_server(app, config, host=host, port=port)
+    # Listening first: a port in use is a clear error before any query worker has started.
+    server = create_server(None, config, host=host, port=port)
+    server.set_app(create_app(config))
     # SIGTERM ends the I/O loop as Ctrl-C does: the threads finish and the query workers are stopped (atexit).
     signal.signal(signal.SIGTERM, _exit_on_signal)
     logger.info("serving on http://%s:%s (pid %s)", server.effective_host, server.effective_port, os.getpid())
@@ -211,7 +226,11 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8000)
     options = parser.parse_args(argv)
-    serve(Config.load(root=options.root), host=options.host, port=options.port)
+    try:
+        serve(Config.load(root=options.root), host=options.host, port=options.port)
+    except NatographError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        sys.exit(exc.exit_code)
 
 
 if __name__ == "__main__":
