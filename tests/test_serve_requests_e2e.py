@@ -217,9 +217,13 @@ def test_the_time_budget_charges_query_time(server):
 def test_the_access_log_has_a_line_per_request_without_the_query_string(server):
     marker = "accesslogmarker"
     assert server.request("GET", "/sparql?query=" + quote(f"ASK {{}} # {marker}")).status == 200
-    log = server.log_path.read_text()
-    assert any(line.startswith("127.0.0.1 [") and '"GET /sparql" 200 ' in line for line in log.splitlines())
-    assert marker not in log
+
+    def logged() -> bool:  # the line is written once the answer has been sent
+        lines = server.log_path.read_text().splitlines()
+        return any(line.startswith("127.0.0.1 [") and '"GET /sparql" 200 ' in line for line in lines)
+
+    wait_until(logged, "the request in the access log")
+    assert marker not in server.log_path.read_text()
 
 
 def test_behind_a_trusted_proxy_the_forwarded_address_is_the_client(tmp_path):
