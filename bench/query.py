@@ -1,7 +1,8 @@
 """Query benchmark: five queries over the same reasoned triples, on natograph's engine and on its peers.
 
-The queries are `bench/queries/*.rq` (join and filter, aggregate, property path, lookup) and the canned
-query `operations-active-on` with its example date, bound as natograph binds it (a VALUES block).
+The queries are `bench/queries/{join-filter,aggregate,path,lookup}.rq` (join and filter, aggregate,
+property path, lookup) and the canned query `operations-active-on` with its example date, bound as
+natograph binds it (a VALUES block).
 Every engine answers over the same triples: the snapshot's asserted and inferred graphs.
 
 - **natograph store**: `EmbeddedStore.query` over the built snapshot, as the server's query workers hold it:

@@ -52,7 +52,8 @@ def ensure_environment(argv: list[str]) -> None:
     python = VENV / "bin" / "python"
     if Path(sys.prefix).resolve() == VENV.resolve():
         return
-    requirements = (BENCH / "requirements.txt").read_bytes()
+    # natograph's own dependencies (pyproject.toml) count too: a new one must reach the environment.
+    requirements = (BENCH / "requirements.txt").read_bytes() + (REPO_ROOT / "pyproject.toml").read_bytes()
     stamp = VENV / "requirements.installed"
     if not python.exists():
         print(f"creating the benchmark environment in {VENV} …", file=sys.stderr)

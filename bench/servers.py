@@ -120,6 +120,6 @@ def start_rdflib_endpoint(project: BenchProject) -> Server:
 
 
 def start_hello_world() -> Server:
-    """A Flask hello-world on the gunicorn settings natograph serves with: the ceiling of any Flask endpoint."""
+    """A Flask hello-world on the server and settings natograph serves with: the ceiling of any Flask endpoint."""
     port = free_port()
     return _start("hello-world", [sys.executable, BENCH / "hello.py", "--port", port], port=port, sparql_path="/")

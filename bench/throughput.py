@@ -7,8 +7,9 @@ Servers, all on 127.0.0.1 and started on the same data (the 10k project's reason
 - Oxigraph server (`oxigraph serve-read-only`) and rdflib-endpoint (on uvicorn);
 - a Flask hello-world on the gunicorn settings natograph runs with: the ceiling of a Flask endpoint.
 
-Both natograph servers run with `queries_per_minute=0`: the per-client budget (120 a minute by default)
-would otherwise answer the load generator, one client, with 429. Every other limit applies.
+Both natograph servers run without per-client limits (`queries_per_minute`, `concurrent_queries_per_client`
+and `query_seconds_per_minute` 0): they would otherwise answer the load generator, one client with 16
+connections, with 429. Every other limit applies.
 
 The load comes from `wrk` (Debian's package) when it is installed, else from a Python generator of
 threads with keep-alive connections; the table says which. An error is a response that is not 2xx,
@@ -35,6 +36,8 @@ CONNECTIONS = 16
 REQUEST_TIMEOUT_S = 10
 JSON_RESULTS = "application/sparql-results+json"
 READY_TIMEOUT_S = 120
+# The load generator is one client: natograph's per-client limits are off for it.
+ONE_CLIENT_UNLIMITED = {"queries_per_minute": 0, "concurrent_queries_per_client": 0, "query_seconds_per_minute": 0}
 
 
 def _query(name: str) -> str:
@@ -135,8 +138,8 @@ def measure_http(size: str, rounds: int, seconds: float, *, log=sys.stderr) -> l
     servers = {}
     try:
         servers["hello-world"] = start_hello_world()
-        servers["natograph-uncached"] = start_natograph(project, result_cache_bytes=0, queries_per_minute=0)
-        servers["natograph-cached"] = start_natograph(project, queries_per_minute=0)
+        servers["natograph-uncached"] = start_natograph(project, result_cache_bytes=0, **ONE_CLIENT_UNLIMITED)
+        servers["natograph-cached"] = start_natograph(project, **ONE_CLIENT_UNLIMITED)
         servers["oxigraph"] = start_oxigraph(project)
         servers["rdflib-endpoint"] = start_rdflib_endpoint(project)
         for key, server in servers.items():

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import http.client
 import json
 import os
 import shutil
@@ -13,6 +14,8 @@ import urllib.error
 import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
+
+from werkzeug.datastructures import Headers
 
 from natograph.build import build
 from natograph.config import Config
@@ -64,7 +67,7 @@ def free_port() -> int:
 @dataclass
 class HTTPAnswer:
     status: int
-    headers: dict
+    headers: Headers  # case-insensitive, as HTTP header names are
     body: bytes
 
     def json(self):
@@ -109,9 +112,20 @@ class ServerProcess:
         request = urllib.request.Request(self.url + path, data=body, method=method, headers=headers or {})
         try:
             with urllib.request.urlopen(request, timeout=timeout) as response:
-                return HTTPAnswer(response.status, dict(response.headers), response.read())
+                return HTTPAnswer(response.status, Headers(list(response.headers.items())), response.read())
         except urllib.error.HTTPError as error:
-            return HTTPAnswer(error.code, dict(error.headers), error.read())
+            return HTTPAnswer(error.code, Headers(list(error.headers.items())), error.read())
+
+    def request_from(self, source: str, method: str, path: str, *, body: bytes | None = None,
+                     headers: dict | None = None, timeout: float = 30) -> HTTPAnswer:
+        """A request from another loopback address (127.0.0.2, 127.0.0.3 …: on Linux all of 127/8 is local)."""
+        connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=timeout, source_address=(source, 0))
+        try:
+            connection.request(method, path, body=body, headers=headers or {})
+            response = connection.getresponse()
+            return HTTPAnswer(response.status, Headers(list(response.headers.items())), response.read())
+        finally:
+            connection.close()
 
     def stop(self) -> None:
         self.process.terminate()

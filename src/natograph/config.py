@@ -39,10 +39,19 @@ class Config:
     # Serve free SPARQL even where query workers cannot be cut off from the network (no network namespaces).
     allow_unguarded_queries: bool = False
     queries_per_minute: int = 120
+    # How many queries one client may have running at once (a client as for queries_per_minute); 0: no limit.
+    concurrent_queries_per_client: int = 2
+    # Seconds of query processing each client may use a minute (the budget is charged what each query took,
+    # its name look-ups included); 0: no limit.
+    query_seconds_per_minute: int = 60
     # How many reverse proxies in front of the server set X-Forwarded-For/-Proto/-Host/-Port/-Prefix; 0 trusts none.
     proxy_hops: int = 0
     free_sparql: bool = True
     max_body_bytes: int = 256 * 1024
+    # The request line and headers together, as nginx's 8 KiB: a longer GET is a 431 (long queries go by POST).
+    max_request_head_bytes: int = 8 * 1024
+    # Time from a request's first byte to its last (line, headers and body); a slower client is disconnected.
+    request_read_timeout_ms: int = 10_000
     result_cache_bytes: int = 64 * 1024 * 1024
     # A snapshot of at most this many triples is queried from a memory image (about 300 bytes a triple, loaded
     # once and forked into the query workers); a larger one on disk. 0: always on disk.

@@ -196,17 +196,21 @@ class ServerBusyError(NatographError):
 
 
 class RateLimitError(NatographError):
-    """A client spent its query budget; it may query again after `retry_after` seconds."""
+    """A client reached one of its limits; it may query again after `retry_after` seconds.
+
+    `limit` names the setting reached: queries_per_minute, query_seconds_per_minute or
+    concurrent_queries_per_client.
+    """
 
     kind = "rate-limited"
     http_status = 429
 
-    def __init__(self, message: str, retry_after: int):
-        self.retry_after = retry_after
+    def __init__(self, message: str, retry_after: int, limit: str = "queries_per_minute"):
+        self.retry_after, self.limit = retry_after, limit
         super().__init__(message)
 
     def to_dict(self) -> dict:
-        return {**super().to_dict(), "retry_after": self.retry_after}
+        return {**super().to_dict(), "limit": self.limit, "retry_after": self.retry_after}
 
 
 class QueryLimitError(NatographError):

@@ -88,7 +88,7 @@ def test_stopping_the_server_stops_the_image_and_every_worker(project, tmp_path)
     try:
         wait_for_memory_workers(server)
         processes = [pid for pid in descendants(server.process.pid) if running(pid)]
-        # At least the image and its four forked workers, beside gunicorn's worker and the fork server.
+        # At least the image and its four forked workers, beside the fork server.
         assert len(processes) >= 1 + 4
     finally:
         server.stop()

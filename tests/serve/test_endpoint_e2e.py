@@ -215,7 +215,9 @@ def test_unsupported_accept_is_406(server):
 
 def test_query_and_body_too_large_are_413(server):
     long_query = "ASK {} #" + "x" * (64 * 1024)
-    assert error(server.request("GET", "/sparql?query=" + quote(long_query)), 413)["limit_bytes"] == 64 * 1024
+    answer = server.request("POST", "/sparql", body=urlencode({"query": long_query}).encode(),
+                            headers={"Content-Type": "application/x-www-form-urlencoded"})
+    assert error(answer, 413)["limit_bytes"] == 64 * 1024
     big_body = urlencode({"query": "ASK {} #" + "x" * (300 * 1024)}).encode()
     answer = server.request("POST", "/sparql", body=big_body,
                             headers={"Content-Type": "application/x-www-form-urlencoded"})

@@ -3,7 +3,7 @@
 import pytest
 
 from natograph.errors import RateLimitError
-from natograph.serve.limits import RateLimiter, client_key
+from natograph.serve.limits import FairShare, RateLimiter, client_key
 
 from ..serving import built_mini_project
 from .test_serve_sparql import client_for, get
@@ -92,3 +92,58 @@ def test_behind_a_trusted_proxy_the_service_description_names_the_public_address
     assert b"sd:endpoint <https://data.example.org/sparql>" in proxied.data
     direct = client_for(mini_config).get("/sparql", headers=forwarded)
     assert b"data.example.org" not in direct.data
+
+
+def test_fair_share_admits_a_client_up_to_its_concurrency_then_429_naming_the_limit():
+    share = FairShare(2, 0, clock=Clock())
+    with share.admit("a"), share.admit("a"):
+        with pytest.raises(RateLimitError) as refused:
+            with share.admit("a"):
+                pass
+        assert refused.value.limit == "concurrent_queries_per_client" and refused.value.retry_after == 1
+        with share.admit("b"):
+            assert share.running("b") == 1
+    assert share.running("a") == 0
+    with share.admit("a"):
+        pass
+
+
+def test_fair_share_charges_the_time_a_query_took():
+    clock = Clock()
+    share = FairShare(0, 6, clock=clock)  # 6 s a minute, refilled at 0.1 s a second
+    with share.admit("a"):
+        clock.now += 4.0  # 2 s left (the budget was full: nothing refills past it)
+    with share.admit("a"):
+        clock.now += 3.0  # 2 s + 0.3 s refilled - 3 s: 0.7 s of debt
+    with pytest.raises(RateLimitError) as refused:
+        with share.admit("a"):
+            pass
+    assert refused.value.limit == "query_seconds_per_minute"
+    assert refused.value.retry_after == 7  # the debt repaid at 0.1 s a second
+    with share.admit("b"):
+        pass
+    clock.now += 7.0
+    with share.admit("a"):
+        pass
+
+
+def test_fair_share_charges_a_query_that_failed():
+    clock = Clock()
+    share = FairShare(0, 1, clock=clock)
+    with pytest.raises(ZeroDivisionError):
+        with share.admit("a"):
+            clock.now += 2.0
+            1 / 0
+    assert share.running("a") == 0
+    with pytest.raises(RateLimitError):
+        with share.admit("a"):
+            pass
+
+
+def test_fair_share_zero_means_no_limit():
+    clock = Clock()
+    share = FairShare(0, 0, clock=clock)
+    with share.admit("a"), share.admit("a"), share.admit("a"):
+        clock.now += 1000
+    with share.admit("a"):
+        pass

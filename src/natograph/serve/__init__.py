@@ -16,7 +16,7 @@ from ..query.executor import QueryExecutor, default_executor
 from ..snapshot.failed_build import read_failed_build
 from ..snapshot import open_snapshot
 from ..store import ServedStore, open_store
-from .limits import RateLimiter
+from .limits import FairShare, RateLimiter
 from .responses import add_cors_headers, error_body_response, error_response
 from .state import EXTENSION_KEY, ServerState
 
@@ -55,8 +55,9 @@ def create_app(config: Config | None = None, *, store: ServedStore | None = None
     if stale is not None:
         print(f"natograph: STALE: serving the last good snapshot {store.key} (built "
               f"{store.snapshot.manifest.get('created')}): the last build failed: {stale.describe()}", file=sys.stderr)
+    fair_share = FairShare(config.concurrent_queries_per_client, config.query_seconds_per_minute)
     app.extensions[EXTENSION_KEY] = ServerState(config, store, executor, RateLimiter(config.queries_per_minute),
-                                                stale=stale, free_sparql_refusal=refusal)
+                                                fair_share, stale=stale, free_sparql_refusal=refusal)
     for entry in BLUEPRINTS:
         app.register_blueprint(_import_blueprint(entry))
     app.register_error_handler(NatographError, error_response)

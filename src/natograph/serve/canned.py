@@ -59,12 +59,16 @@ def run_query(name: str) -> Response:
     kind = ResultKind.GRAPH if query.form in ("CONSTRUCT", "DESCRIBE") else ResultKind.SOLUTIONS
     fmt = choose_format(kind, accept=request.headers.get("Accept"), format_name=request.args.get("format"))
     given = given_parameters()
-    bindings = bind_parameters(query, given, state.store)
-    etag = representation_etag(state.snapshot_key, fmt, name, urlencode(sorted(given.items())), state.config.max_rows)
-    if is_not_modified(request, etag):
-        return not_modified(etag)
-    state.rate_limiter.charge(client_key(request.remote_addr))
-    answer = state.executor.run(QueryJob(query.text, fmt, bindings=bindings, limits=state.query_limits))
+    client = client_key(request.remote_addr)
+    # The parameters' name look-ups are queries too: they count against the client's share.
+    with state.fair_share.admit(client):
+        bindings = bind_parameters(query, given, state.store)
+        etag = representation_etag(state.snapshot_key, fmt, name, urlencode(sorted(given.items())),
+                                   state.config.max_rows)
+        if is_not_modified(request, etag):
+            return not_modified(etag)
+        state.rate_limiter.charge(client)
+        answer = state.executor.run(QueryJob(query.text, fmt, bindings=bindings, limits=state.query_limits))
     return answer_response(answer, max_rows=state.config.max_rows, etag=etag)
 
 

@@ -59,7 +59,7 @@ def openapi_document(catalogue: dict[str, CannedQuery], *, server_url: str) -> d
                             "content": {m: {"schema": {"type": "string"}} for m in media}},
                     "400": _error_response("a parameter is missing or invalid"),
                     "406": _error_response("none of the accepted media types is offered"),
-                    "429": _error_response("the client's query budget is spent; see Retry-After"),
+                    "429": _error_response("the client reached one of its limits (named in `limit`); see Retry-After"),
                     "503": _error_response("the query ran past the time limit, or the server is busy"),
                 },
             }

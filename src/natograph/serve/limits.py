@@ -1,9 +1,10 @@
-"""Per-client query budget: a token bucket per client, refilled at `queries_per_minute`.
+"""Per-client limits: how many queries a minute (`RateLimiter`), and a fair share of the query workers (`FairShare`):
+how many queries at once and how many seconds of query processing a minute.
 
 A client is an IPv4 address, or an IPv6 /64 network (one host usually holds a whole /64, and could
 otherwise take a fresh budget with each of its addresses). Behind reverse proxies (`proxy_hops`), the
-address is the one the proxies forwarded. The other limit, how many queries run at once, is the size
-of the executor's worker pool.
+address is the one the proxies forwarded. How many queries run at once in all is the size of the
+executor's worker pool; `FairShare` keeps one client from holding all of it.
 """
 
 from __future__ import annotations
@@ -12,7 +13,8 @@ import ipaddress
 import math
 import threading
 import time
-from typing import Callable
+from contextlib import contextmanager
+from typing import Callable, Iterator
 
 from ..errors import RateLimitError
 
@@ -55,7 +57,8 @@ class RateLimiter:
                 self._buckets[client] = (tokens, now)
                 wait = math.ceil((1 - tokens) / refill_per_second)
                 raise RateLimitError(
-                    f"query budget spent: {self.per_minute} queries a minute per client; retry in {wait} s", wait
+                    f"query budget spent: {self.per_minute} queries a minute per client (setting queries_per_minute);"
+                    f" retry in {wait} s", wait, "queries_per_minute"
                 )
             self._buckets[client] = (tokens - 1, now)
             if len(self._buckets) > PRUNE_ABOVE_CLIENTS:
@@ -69,3 +72,72 @@ class RateLimiter:
         ]
         for client in full:
             del self._buckets[client]
+
+
+class FairShare:
+    """Admits a client's query while it has fewer than `concurrent` running and time left in its budget.
+
+    The budget is `seconds_per_minute` seconds of query processing, refilled continuously; each query is
+    charged the time it took when it ends (a query may overdraw, and the client then waits until the
+    budget is positive again). 0 turns either limit off.
+    """
+
+    def __init__(self, concurrent: int, seconds_per_minute: float, *, clock: Callable[[], float] = time.monotonic):
+        self.concurrent, self.seconds_per_minute = concurrent, seconds_per_minute
+        self._clock = clock
+        self._running: dict[str, int] = {}
+        self._budgets: dict[str, tuple[float, float]] = {}  # client -> (seconds left, when counted)
+        self._lock = threading.Lock()
+
+    @contextmanager
+    def admit(self, client: str) -> Iterator[None]:
+        """Run the body as one of the client's queries, charging its time; RateLimitError if a limit is reached."""
+        with self._lock:
+            self._check_budget(client)
+            running = self._running.get(client, 0)
+            if self.concurrent > 0 and running >= self.concurrent:
+                raise RateLimitError(
+                    f"{self.concurrent} queries of this client are running (setting concurrent_queries_per_client);"
+                    " retry when one has finished", 1, "concurrent_queries_per_client")
+            self._running[client] = running + 1
+        started = self._clock()
+        try:
+            yield
+        finally:
+            with self._lock:
+                self._charge(client, self._clock() - started)
+                left = self._running[client] - 1
+                if left:
+                    self._running[client] = left
+                else:
+                    del self._running[client]
+
+    def running(self, client: str) -> int:
+        """How many queries of this client are running."""
+        with self._lock:
+            return self._running.get(client, 0)
+
+    def _seconds_left(self, client: str, now: float) -> float:
+        left, counted = self._budgets.get(client, (float(self.seconds_per_minute), now))
+        return min(float(self.seconds_per_minute), left + (now - counted) * self.seconds_per_minute / 60)
+
+    def _check_budget(self, client: str) -> None:
+        if self.seconds_per_minute <= 0:
+            return
+        debt = -round(self._seconds_left(client, self._clock()), 6)  # rounded: float sums of refills and charges
+        if debt > 0:
+            wait = max(1, math.ceil(round(debt * 60 / self.seconds_per_minute, 6)))
+            raise RateLimitError(
+                f"query time budget spent: {self.seconds_per_minute:g} s of query processing a minute per client"
+                f" (setting query_seconds_per_minute); retry in {wait} s", wait, "query_seconds_per_minute")
+
+    def _charge(self, client: str, seconds: float) -> None:
+        if self.seconds_per_minute <= 0:
+            return
+        now = self._clock()
+        self._budgets[client] = (self._seconds_left(client, now) - seconds, now)
+        if len(self._budgets) > PRUNE_ABOVE_CLIENTS:
+            full = [c for c in self._budgets if c not in self._running
+                    and self._seconds_left(c, now) >= self.seconds_per_minute]
+            for c in full:
+                del self._budgets[c]

@@ -1,69 +1,217 @@
-"""Serving with gunicorn: one worker process with threads, so the worker pool and the rate budget are per server."""
+"""Serving with waitress: one process, whose I/O loop reads every request whole before a thread runs it.
+
+Why waitress (measured with `bench/attack.py`; the README's "Slow and large requests" has the table):
+gunicorn's `gthread` worker gives a connection to a thread as soon as its first byte arrives, and the
+thread then reads the rest, however slowly it comes: with 24 clients sending a byte every 2 s, `/health`
+was not answered until they stopped (15 s), with or without gunicorn's line limits, and gunicorn has no
+setting for a deadline on the request head or body (its documented answer is a buffering proxy in front).
+waitress buffers the request line, headers and body in its single I/O loop (poll) and hands a request to
+a thread only once it is complete, so a slow client holds a socket, not a thread: `/health` answered in
+at most 19 ms under the same attack, and 4 MiB request lines were refused within 0.05 s (gunicorn as
+configured before read them whole, 52 s for a 16 MiB one). On top of waitress this module adds what it
+lacks: a deadline for the whole request to arrive (`request_read_timeout_ms`), errors in natograph's
+JSON shape, and an access log.
+
+Limits applied before the application sees a request:
+- the request line and headers together: `max_request_head_bytes` (8 KiB, as nginx) → 431;
+- the body, chunked or not: `max_body_bytes` → 413 (waitress de-chunks and counts);
+- the time from a request's first byte to its last: `request_read_timeout_ms` → the connection is closed.
+"""
 
 from __future__ import annotations
 
 import argparse
+import json
+import logging
 import os
+import signal
 import sys
+import time
+from typing import Callable, Iterable
 
-from gunicorn.app.base import BaseApplication
+from waitress.adjustments import Adjustments
+from waitress.channel import HTTPChannel
+from waitress.parser import HTTPRequestParser
+from waitress.server import TcpWSGIServer
+from waitress.task import ErrorTask
+from waitress.utilities import RequestEntityTooLarge, RequestHeaderFieldsTooLarge
 
 from ..config import Config
+from ..errors import ConfigError, NatographError
+
+# Idle keep-alive connections are closed after this many seconds without a request.
+KEEPALIVE_SECONDS = 5
+# Open connections the I/O loop holds at most (slow ones are closed at the read deadline); more wait in the backlog.
+CONNECTION_LIMIT = 500
+
+logger = logging.getLogger("natograph.server")
 
 
 def server_settings(config: Config, *, host: str, port: int) -> dict:
-    """The gunicorn settings natograph runs with."""
+    """The waitress settings (`waitress.adjustments.Adjustments`) natograph runs with."""
     bind_host = f"[{host}]" if ":" in host else host
     return {
-        "bind": f"{bind_host}:{port}",
-        # One process: the query worker pool, the concurrency limit and the per-client budget live in it.
-        "workers": 1,
-        "worker_class": "gthread",
+        "listen": f"{bind_host}:{port}",
         # Enough threads for every running query, the requests waiting briefly for a worker, and cheap pages.
         "threads": max(8, 2 * config.max_concurrent_queries + 4),
-        # Unlimited request line: GET queries up to max_query_bytes are measured (413) by the application.
-        "limit_request_line": 0,
-        "timeout": 30,
-        "graceful_timeout": 5,
-        "keepalive": 5,
-        "accesslog": "-",
-        # The path only: query strings can be 64 KiB long.
-        "access_log_format": '%(h)s %(t)s "%(m)s %(U)s" %(s)s %(B)s %(M)sms',
-        "errorlog": "-",
-        # gunicorn's control socket is one fixed path per user; two servers would contend for it.
-        "control_socket_disable": True,
-        "proc_name": "natograph",
+        "max_request_header_size": config.max_request_head_bytes,
+        # The application refuses bodies over max_body_bytes itself when their length is declared (413 with
+        # its limit); waitress stops reading a chunked body one byte past it.
+        "max_request_body_size": config.max_body_bytes + 1,
+        "channel_timeout": KEEPALIVE_SECONDS,
+        # How often the I/O loop looks for connections past their deadline (seconds; waitress's smallest).
+        "cleanup_interval": 1,
+        "connection_limit": CONNECTION_LIMIT,
+        # poll() rather than select(): select cannot watch file descriptors above 1023.
+        "asyncore_use_poll": True,
+        # X-Forwarded-* headers are the application's to read (setting proxy_hops), not waitress's to remove.
+        "clear_untrusted_proxy_headers": False,
+        "ident": "natograph",
     }
 
 
-class NatographServer(BaseApplication):
-    """gunicorn running `create_app(config)`; the application is created in the worker process."""
+class TimedRequestParser(HTTPRequestParser):
+    """waitress's request parser, remembering when the request's first byte arrived."""
 
-    def __init__(self, config: Config, *, host: str, port: int):
-        self.config, self.host, self.port = config, host, port
-        super().__init__()
+    def __init__(self, adj):
+        super().__init__(adj)
+        self.started = time.monotonic()
 
-    def load_config(self) -> None:
-        for name, value in server_settings(self.config, host=self.host, port=self.port).items():
-            if name in self.cfg.settings:  # control_socket_disable is new in gunicorn 27
-                self.cfg.set(name, value)
 
-    def load(self):
-        from . import create_app
+class JSONErrorTask(ErrorTask):
+    """The errors waitress answers before the application (431, 413, 400 …) in natograph's JSON shape."""
 
-        return create_app(self.config)
+    def execute(self):
+        error = self.request.error
+        body = {"error": _kind(error.code), "message": _message(error, self.channel.server.adj)}
+        if isinstance(error, RequestHeaderFieldsTooLarge):
+            body["limit_bytes"] = self.channel.server.adj.max_request_header_size
+        elif isinstance(error, RequestEntityTooLarge):
+            body["limit_bytes"] = self.channel.server.adj.max_request_body_size - 1
+        payload = json.dumps(body).encode()
+        self.status = f"{error.code} {error.reason}"
+        self.response_headers.append(("Content-Type", "application/json; charset=utf-8"))
+        self.set_close_on_finish()
+        self.content_length = len(payload)
+        self.write(payload)
+
+
+def _kind(code: int) -> str:
+    return {413: "payload-too-large", 431: "request-head-too-large"}.get(code, "bad-request")
+
+
+def _message(error, adj: Adjustments) -> str:
+    if isinstance(error, RequestHeaderFieldsTooLarge):
+        return (f"the request line and headers are larger than the limit of {adj.max_request_header_size} bytes"
+                " (setting max_request_head_bytes); send a long query by POST")
+    if isinstance(error, RequestEntityTooLarge):
+        return f"the request body is larger than the limit of {adj.max_request_body_size - 1} bytes"
+    return f"malformed request: {error.body}"
+
+
+class NatographChannel(HTTPChannel):
+    parser_class = TimedRequestParser
+    error_task_class = JSONErrorTask
+
+
+class NatographWSGIServer(TcpWSGIServer):
+    """waitress's TCP server, closing connections whose request has not arrived whole within the deadline."""
+
+    channel_class = NatographChannel
+
+    def __init__(self, application, *, read_timeout_s: float, adj: Adjustments):
+        self.read_timeout_s = read_timeout_s
+        super().__init__(application, map={}, adj=adj, sockinfo=adj.listen[0])
+
+    def set_app(self, app: Callable) -> None:
+        """Serve `app` (wrapped in the access log)."""
+        self.application = AccessLog(app, sys.stdout)
+
+    def maintenance(self, now):
+        super().maintenance(now)
+        started_before = time.monotonic() - self.read_timeout_s
+        for channel in list(self.active_channels.values()):
+            request = channel.request
+            if request is not None and not request.completed and request.started < started_before:
+                logger.warning("%s: request not received within %.3g s; connection closed",
+                               channel.addr[0] if channel.addr else "?", self.read_timeout_s)
+                channel.will_close = True
+
+
+def create_server(app: Callable | None, config: Config, *, host: str, port: int) -> NatographWSGIServer:
+    """A waitress server on natograph's settings, listening on host:port (ConfigError if it cannot).
+
+    `app` is served wrapped in the access log; without it, give it later with `set_app`.
+    """
+    settings = server_settings(config, host=host, port=port)
+    try:
+        server = NatographWSGIServer(None, read_timeout_s=config.request_read_timeout_ms / 1000,
+                                     adj=Adjustments(**settings))
+    except OSError as exc:
+        raise ConfigError(f"cannot listen on {host} port {port}: {exc.strerror or exc}") from None
+    if app is not None:
+        server.set_app(app)
+    return server
+
+
+class AccessLog:
+    """WSGI middleware writing one line per request: address, time, method and path, status, bytes, milliseconds.
+
+    The path only: query strings can be 64 KiB long.
+    """
+
+    def __init__(self, app: Callable, stream):
+        self.app, self.stream = app, stream
+
+    def __call__(self, environ: dict, start_response: Callable) -> Iterable[bytes]:
+        started = time.perf_counter()
+        status = ["-"]
+
+        def recording_start_response(status_line, headers, exc_info=None):
+            status[0] = status_line.split(" ", 1)[0]
+            return start_response(status_line, headers, exc_info)
+
+        body = self.app(environ, recording_start_response)
+        sent = 0
+        try:
+            for chunk in body:
+                sent += len(chunk)
+                yield chunk
+        finally:
+            close = getattr(body, "close", None)
+            if close is not None:
+                close()
+            milliseconds = int((time.perf_counter() - started) * 1000)
+            when = time.strftime("[%d/%b/%Y:%H:%M:%S %z]")
+            self.stream.write(f'{environ.get("REMOTE_ADDR", "-")} {when} "{environ.get("REQUEST_METHOD")} '
+                              f'{environ.get("PATH_INFO")}" {status[0]} {sent} {milliseconds}ms\n')
+            self.stream.flush()
 
 
 def serve(config: Config, *, host: str = "127.0.0.1", port: int = 8000) -> None:
-    """Serve the current snapshot until interrupted."""
-    NatographServer(config, host=host, port=port).run()
+    """Serve the current snapshot until interrupted (Ctrl-C or SIGTERM stop it gracefully)."""
+    from . import create_app
+
+    logging.basicConfig(level=logging.INFO, format="[%(asctime)s] [%(levelname)s] %(name)s: %(message)s")
+    # Listening first: a port in use is a clear error before any query worker has started.
+    server = create_server(None, config, host=host, port=port)
+    server.set_app(create_app(config))
+    # SIGTERM ends the I/O loop as Ctrl-C does: the threads finish and the query workers are stopped (atexit).
+    signal.signal(signal.SIGTERM, _exit_on_signal)
+    logger.info("serving on http://%s:%s (pid %s)", server.effective_host, server.effective_port, os.getpid())
+    server.run()
+    logger.info("stopped")
+
+
+def _exit_on_signal(signum, frame):
+    raise SystemExit(0)
 
 
 def exec_server(config: Config, *, host: str, port: int) -> None:
     """Replace this process with a fresh interpreter that serves: nothing the build loaded or opened is inherited.
 
     RocksDB (under Oxigraph) keeps background threads once a store has been opened, and a process
-    forked after that (gunicorn's worker) can crash at exit; a fresh interpreter has none.
+    forked after that (a query worker) can crash at exit; a fresh interpreter has none.
     """
     sys.stdout.flush()
     sys.stderr.flush()
@@ -78,7 +226,11 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8000)
     options = parser.parse_args(argv)
-    serve(Config.load(root=options.root), host=options.host, port=options.port)
+    try:
+        serve(Config.load(root=options.root), host=options.host, port=options.port)
+    except NatographError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        sys.exit(exc.exit_code)
 
 
 if __name__ == "__main__":

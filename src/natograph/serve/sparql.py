@@ -48,7 +48,8 @@ def endpoint() -> Response:
     state.rate_limiter.charge(client_key(request.remote_addr))
     job = QueryJob(protocol.query, formats, dataset=protocol.dataset(), limits=state.query_limits,
                    base_iri=endpoint_url())
-    answer = state.executor.run(job)
+    with state.fair_share.admit(client_key(request.remote_addr)):
+        answer = state.executor.run(job)
     # Only an answer that was computed (so the text parsed) and may be kept is validated by its ETag.
     etag = None
     if request.method != "POST" and is_repeatable(job):

@@ -1,8 +1,8 @@
-"""What a running server holds: settings, the opened snapshot, the query executor, the rate budget, staleness."""
+"""What a running server holds: settings, the opened snapshot, the query executor, the per-client limits, staleness."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from flask import current_app
 
@@ -11,7 +11,7 @@ from ..query.executor import QueryExecutor
 from ..snapshot.failed_build import FailedBuild
 from ..snapshot import Snapshot
 from ..store import QueryLimits, ServedStore
-from .limits import RateLimiter
+from .limits import FairShare, RateLimiter
 
 EXTENSION_KEY = "natograph"
 
@@ -24,6 +24,7 @@ class ServerState:
     store: ServedStore
     executor: QueryExecutor
     rate_limiter: RateLimiter
+    fair_share: FairShare = field(default_factory=lambda: FairShare(0, 0))
     # Set when the last build failed on its inputs: the snapshot served is the last good one, older than the inputs.
     stale: FailedBuild | None = None
     # Why free SPARQL is not served here (turned off, or no network guard for the query workers); None: served.
