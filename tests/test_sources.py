@@ -208,7 +208,7 @@ def test_source_003_cooperative_security(graph: Graph) -> None:
             natoid:nato-georgia-commission nato:startDate "2008"^^xsd:gYear""",
         "NATO-Russia Council 1997 (a claim), cooperation suspended April 2014, ambassadorial channels": """
             ?c a nato:Claim ; nato:claimSubject natoid:nato-russia-council ; nato:claimProperty nato:startDate ;
-                nato:claimValue "1997"^^xsd:gYear ; nato:accepted false ; nato:source natoid:source-003 ; nato:sourceLine 31 .
+                nato:claimValue "1997"^^xsd:gYear ; nato:accepted false ; nato:source natoid:source-003 ; nato:sourceLine 19 .
             ?p nato:partner natoid:russia ; nato:framework natoid:nato-russia-council ;
             nato:suspendedSince "2014-04"^^xsd:gYearMonth ; nato:dialogueLevel "ambassadorial" """,
         "Wales 2014 formats": """natoid:interoperability-platform nato:establishedAt natoid:summit-2014-wales .
