@@ -133,3 +133,23 @@ def test_no_inference_contradicts_a_dated_fact(project_store):
               ?m nato:member natoid:finland ; nato:organisation natoid:nato ; nato:startDateEarliest ?joined .
               FILTER(?asOf < ?joined) }""")
     assert bool(ask)
+
+
+def test_the_drawn_timeline_colours_isaf_as_nato_led_from_august_2003_only(project_store):
+    import datetime as dt
+    import re
+
+    from natograph.timeline import timeline_entries, timeline_svg
+
+    entries = timeline_entries(project_store)
+    isaf = next(e for e in entries if e.iri == ID + "isaf")
+    assert isaf.nato_led and isaf.nato_led_from.earliest == dt.date(2003, 8, 11)
+    assert "NATO-led from 2003-08-11" in isaf.describe()
+    kfor = next(e for e in entries if e.iri == ID + "kfor")
+    assert "NATO-led from" not in kfor.describe()        # led by NATO from its start: nothing to add
+    svg = timeline_svg(entries, today=dt.date(2026, 1, 1), link=lambda iri: iri)
+    bars = dict(re.findall(r'<a href="([^"]+)" class="operation [^"]+">(.*?)</a>', svg))
+    assert '<g class="other">' in bars[ID + "isaf"]
+    assert '<g class="other">' not in bars[ID + "kfor"]
+    assert not any('<g class="other">' in bar for iri, bar in bars.items()
+                   if iri.endswith(("eulex", "unmik", "eunavfor-med-irini")))

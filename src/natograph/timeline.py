@@ -2,7 +2,8 @@
 
 A date the sources give to the year (or month) only is a span of days, not a day: the bar is solid
 where the operation certainly ran and hatched over the span its start or end lies in, so that
-"1999" reads as "some time in 1999". An operation without an end date runs on to the snapshot's date
+"1999" reads as "some time in 1999". A bar is in NATO's colour from the start of NATO's dated leadership
+(an operation NATO took over later, as ISAF in August 2003, is grey before). An operation without an end date runs on to the snapshot's date
 with an open (arrow) end. A view of a span of years keeps its axis to those years: a bar under way
 before or after them is cut at the edge and marked with the same arrow. Every text is escaped: labels
 come from data.
