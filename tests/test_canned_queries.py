@@ -106,6 +106,13 @@ def test_members_on_a_date_come_from_the_dated_nodes(run):
     assert {"nato", "france", "germany", "united-kingdom", "united-states"} == coalition
 
 
+def test_a_partnership_that_ended_on_accession_says_so(run):
+    finland = run("frameworks-of-partner", country="finland")
+    assert [(r["framework"].value.removeprefix(ID), r["until"].value) for r in finland] == [("eapc", "2023-04-04")]
+    eapc = {r["partner"].value.removeprefix(ID): r["until"] for r in run("partners-by-framework", framework="eapc")}
+    assert eapc["sweden"].value == "2024-03-07" and eapc["austria"] is None
+
+
 def test_frameworks_of_a_partner(run):
     frameworks = ids(run("frameworks-of-partner", country="jordan"), "framework")
     assert "mediterranean-dialogue" in frameworks
