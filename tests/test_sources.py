@@ -206,9 +206,11 @@ def test_source_003_cooperative_security(graph: Graph) -> None:
         "NATO-Ukraine Commission 1997, NATO-Georgia Commission 2008": """
             natoid:nato-ukraine-commission nato:startDate "1997"^^xsd:gYear .
             natoid:nato-georgia-commission nato:startDate "2008"^^xsd:gYear""",
-        "NATO-Russia Council 1997, cooperation suspended April 2014": """natoid:nato-russia-council nato:startDate "1997"^^xsd:gYear .
+        "NATO-Russia Council 1997 (a claim), cooperation suspended April 2014, ambassadorial channels": """
+            ?c a nato:Claim ; nato:claimSubject natoid:nato-russia-council ; nato:claimProperty nato:startDate ;
+                nato:claimValue "1997"^^xsd:gYear ; nato:accepted false ; nato:source natoid:source-003 ; nato:sourceLine 19 .
             ?p nato:partner natoid:russia ; nato:framework natoid:nato-russia-council ;
-            nato:suspendedSince "2014-04"^^xsd:gYearMonth""",
+            nato:suspendedSince "2014-04"^^xsd:gYearMonth ; nato:dialogueLevel "ambassadorial" """,
         "Wales 2014 formats": """natoid:interoperability-platform nato:establishedAt natoid:summit-2014-wales .
             natoid:defence-capacity-building-initiative nato:establishedAt natoid:summit-2014-wales ;
             nato:beneficiary natoid:moldova, natoid:georgia, natoid:iraq, natoid:jordan""",
@@ -224,7 +226,7 @@ def test_source_004_coalition_against_isis(graph: Graph) -> None:
         "source described": """natoid:source-004 a nato:Source ; dcterms:creator "Dr. Katherine Harris" ;
             nato:sourceKind "news commentary" ; nato:fileName "004_23a7e5e4f15e9b8b.txt" ; dcterms:date ?d
             FILTER(STRSTARTS(STR(?d), "2017"))""",
-        "meeting of 25 May 2017 in Brussels": """natoid:meeting-2017-05-25-brussels a nato:Meeting ;
+        "meeting of 25 May 2017 in Brussels": """natoid:meeting-2017-05-25-brussels a nato:Summit ;
             nato:date "2017-05-25"^^xsd:date ; nato:heldIn natoid:brussels""",
         "NATO joined the coalition then": """natoid:nato nato:memberOf natoid:global-coalition-against-daesh .
             ?m a nato:Membership ; nato:member natoid:nato ; nato:organisation natoid:global-coalition-against-daesh ;
@@ -237,7 +239,7 @@ def test_source_004_coalition_against_isis(graph: Graph) -> None:
         "28 member states in 2017": """?f a nato:MemberCount ; nato:figureOf natoid:nato ; nato:count 28 ;
             nato:source natoid:source-004""",
         "intelligence unit and coordinator": """natoid:foreign-fighters-intelligence-unit nato:establishedAt natoid:meeting-2017-05-25-brussels .
-            natoid:counter-terrorism-coordinator nato:establishedAt natoid:meeting-2017-05-25-brussels""",
+            natoid:counter-terrorism-coordinator a nato:Post ; nato:createdAt natoid:meeting-2017-05-25-brussels""",
         "coalition fights ISIL in Iraq and Syria": """natoid:global-coalition-against-daesh nato:opposes natoid:isil ;
             nato:operatesIn natoid:iraq, natoid:syria""",
         "France and the UK are Allies": "natoid:france nato:memberOf natoid:nato . natoid:united-kingdom nato:memberOf natoid:nato",

@@ -93,6 +93,26 @@ def test_partners_by_framework(run):
     assert ici == {"bahrain", "kuwait", "qatar", "united-arab-emirates"}
 
 
+def test_partners_on_a_date_come_from_the_dated_nodes(run):
+    assert "finland" in ids(run("partners-on", date="2016", framework="eapc"), "partner")
+    assert "finland" not in ids(run("partners-on", date="2024", framework="eapc"), "partner")
+    assert "jordan" in ids(run("partners-on", date="2019"), "partner")
+
+
+def test_members_on_a_date_come_from_the_dated_nodes(run):
+    assert "finland" not in ids(run("members-on", date="2016"), "member")
+    assert {"finland", "sweden", "germany"} <= ids(run("members-on", date="2024-06"), "member")
+    coalition = ids(run("members-on", date="2018", organisation="global-coalition-against-daesh"), "member")
+    assert {"nato", "france", "germany", "united-kingdom", "united-states"} == coalition
+
+
+def test_a_partnership_that_ended_on_accession_says_so(run):
+    finland = run("frameworks-of-partner", country="finland")
+    assert [(r["framework"].value.removeprefix(ID), r["until"].value) for r in finland] == [("eapc", "2023-04-04")]
+    eapc = {r["partner"].value.removeprefix(ID): r["until"] for r in run("partners-by-framework", framework="eapc")}
+    assert eapc["sweden"].value == "2024-03-07" and eapc["austria"] is None
+
+
 def test_frameworks_of_a_partner(run):
     frameworks = ids(run("frameworks-of-partner", country="jordan"), "framework")
     assert "mediterranean-dialogue" in frameworks

@@ -2,7 +2,8 @@
 
 A date the sources give to the year (or month) only is a span of days, not a day: the bar is solid
 where the operation certainly ran and hatched over the span its start or end lies in, so that
-"1999" reads as "some time in 1999". An operation without an end date runs on to the snapshot's date
+"1999" reads as "some time in 1999". A bar is in NATO's colour from the start of NATO's dated leadership
+(an operation NATO took over later, as ISAF in August 2003, is grey before). An operation without an end date runs on to the snapshot's date
 with an open (arrow) end. A view of a span of years keeps its axis to those years: a bar under way
 before or after them is cut at the edge and marked with the same arrow. Every text is escaped: labels
 come from data.
@@ -71,23 +72,28 @@ class TimelineEntry:
     start: DatedBound | None
     end: DatedBound | None
     nato_led: bool
+    nato_led_from: DatedBound | None = None
+    nato_led_until: DatedBound | None = None
 
     def describe(self) -> str:
-        """A one-line account of the operation's dates, for tooltips and lists."""
+        """A one-line account of the operation's dates (and of NATO's leadership when it began later), for tooltips and lists."""
         start = self.start.describe() if self.start else "start unknown"
         end = self.end.describe() if self.end else "ongoing (no end date in the graph)"
-        return f"{self.label}: {start} – {end}"
+        text = f"{self.label}: {start} – {end}"
+        if self.nato_led_from and self.start and self.nato_led_from.earliest > self.start.latest:
+            text += f"; NATO-led from {self.nato_led_from.describe()}"
+        return text
 
 
 def timeline_entries(store: Store) -> list[TimelineEntry]:
     """Every operation with its dates, in order of start (undated ones last, by name)."""
     entries = []
-    for iri, label, start, end, other_names, nato_led in store.query(read_query("timeline-operations.rq")).rows:
+    for iri, label, start, end, other_names, led_from, led_until in store.query(read_query("timeline-operations.rq")).rows:
         name = label.value if label is not None else iri.value.rsplit("/", 1)[-1]
         names = [n for n in (other_names.value.split("\n") if other_names is not None else []) if n]
         short = min(names, key=len) if names and len(min(names, key=len)) < len(name) else name
-        entries.append(TimelineEntry(iri.value, name, short, _bound(start), _bound(end),
-                                     nato_led is not None and nato_led.value == "true"))
+        entries.append(TimelineEntry(iri.value, name, short, _bound(start), _bound(end), led_from is not None,
+                                     _bound(led_from), _bound(led_until)))
     return sorted(entries, key=lambda e: (e.start is None, e.start.earliest if e.start else dt.date.min, e.label))
 
 
@@ -203,6 +209,13 @@ def _row(entry: TimelineEntry, row: int, scale: _Scale, today: dt.date, link: Ca
              f'<text x="{LABEL_WIDTH - 8}" y="{middle + 4}" text-anchor="end" class="label">{escape(shown)}</text>']
     if start.earliest < start.latest and scale.covers(start.earliest, start.latest):
         parts.append(_rect(scale.x(start.earliest), scale.x(start.latest), top, "uncertain"))
+    led_from = entry.nato_led_from.earliest if entry.nato_led_from else None
+    if led_from is not None and certain_from < led_from:
+        # The operation ran before NATO took it over: that part is drawn as not NATO-led.
+        before = min(led_from, certain_to)
+        if scale.covers(certain_from, before):
+            parts.append('<g class="other">' + _rect(scale.x(certain_from), scale.x(before), top, "certain") + "</g>")
+        certain_from = max(certain_from, led_from)
     if certain_from < certain_to and scale.covers(certain_from, certain_to):
         parts.append(_rect(scale.x(certain_from), scale.x(certain_to), top, "certain"))
     if end and end.earliest < end.latest and scale.covers(end.earliest, end.latest):
