@@ -139,7 +139,7 @@ def test_the_drawn_timeline_colours_isaf_as_nato_led_from_august_2003_only(proje
     import datetime as dt
     import re
 
-    from natograph.timeline import timeline_entries, timeline_svg
+    from natograph.serve.timeline import timeline_entries, timeline_svg
 
     entries = timeline_entries(project_store)
     isaf = next(e for e in entries if e.iri == ID + "isaf")
