@@ -1,6 +1,7 @@
 """GET /check serves the check report of the served snapshot; GET /explain says why a triple holds (JSON or HTML)."""
 
 import json
+import re
 import shutil
 import subprocess
 import sys
@@ -74,8 +75,27 @@ def test_explain_as_html_shows_the_tree(served):
                                                     "o": "natoid:country", "format": "html"})
     page = response.data.decode()
     assert response.mimetype == "text/html"
-    assert "prp-trp" in page and "natoid:city nato:locatedIn natoid:province" in page
-    assert "asserted in" in page and "data/places.ttl" in page
+    text = re.sub(r"<[^>]+>", "", page)
+    assert "prp-trp" in page and "natoid:city nato:locatedIn natoid:province" in text
+    assert "asserted in" in page and '<a href="/graph/data/places.ttl">data/places.ttl' in page
+    assert '<a href="/id/city"' in page and '<a href="/ontology/locatedIn"' in page
+
+
+def test_explain_without_terms_is_a_form_for_a_browser_and_a_400_for_programs(served):
+    _, client = served
+    page = client.get("/explain", headers={"Accept": "text/html"})
+    assert page.status_code == 200 and 'id="explain-form"' in page.data.decode()
+    assert client.get("/explain").status_code == 400
+
+
+def test_check_without_a_report_is_a_friendly_page_for_a_browser(tmp_path):
+    config = built_mini_project(tmp_path)
+    store = EmbeddedStore(open_snapshot(config))
+    client = create_app(config, store=store, executor=InlineExecutor(store)).test_client()
+    assert client.get("/check").status_code == 404
+    response = client.get("/check", headers={"Accept": "text/html"})
+    assert response.status_code == 200
+    assert 'id="no-report"' in response.data.decode() and "`" not in response.data.decode()
 
 
 def test_explain_of_a_triple_not_entailed_says_so(served):
@@ -132,7 +152,7 @@ def test_explain_names_lines_once_natograph_check_has_saved_them_as_the_cli_does
     assert "natograph check" in before.json["source_lines"]["note"]
     assert all(":" not in place for _, places in asserted_sources(before.json) for place in places)
     page = client.get("/explain", query_string={**CITY_IN_COUNTRY, "format": "html"}).data.decode()
-    assert "appear after `natograph check`" in page
+    assert "appear after <code>natograph check</code>" in page
 
     run_checks(config)
     after = client.get("/explain", query_string=CITY_IN_COUNTRY)

@@ -17,7 +17,8 @@ from ..errors import ParameterError
 from ..sparql import read_query
 from ..timeline import TimelineEntry, dated_in_years, page_count, timeline_entries, timeline_svg
 from ..vocab import PREFIXES
-from .canned import catalogue
+from ..canned import CannedQuery, bind_parameters
+from .canned import catalogue, editor_text
 from .links import TermView, href, resource_base, term_view
 from .memo import remember
 from .responses import is_not_modified, not_modified
@@ -47,13 +48,21 @@ def default_query() -> str:
 def query_page() -> str:
     """An editor with SPARQL highlighting that runs queries against /sparql and shows the results as a table."""
     state = current_state()
-    examples = [{"name": q.name, "summary": q.summary, "text": q.text} for q in catalogue().values()]
+    examples = [{"name": q.name, "summary": q.summary, "text": example_text(q)} for q in catalogue().values()]
     return render_template(
         "query.html", query=request.args.get("query") or default_query(), examples=examples,
         settings={"endpoint": "/sparql", "resourceBase": resource_base(), "prefixes": PREFIXES,
                   "maxRows": state.config.max_rows},
         free_sparql=state.config.free_sparql,
     )
+
+
+def example_text(query: CannedQuery) -> str:
+    """A canned query's text for the editor, its parameters bound to their defaults (as the query's page runs it)."""
+    try:
+        return editor_text(query, bind_parameters(query, {}, current_state().store))
+    except ParameterError:
+        return query.text  # a required parameter without a default: the reader fills it in
 
 
 @dataclass

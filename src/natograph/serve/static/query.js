@@ -184,6 +184,7 @@
       const error = await response.json();
       message = error.message || message;
     }
+    results.hidden = true;
     setStatus(message, "error");
   }
 
@@ -308,4 +309,8 @@
   }
 
   renderHighlight();
+  // A shared link (?query=…) runs its query as it opens.
+  if (new URL(window.location.href).searchParams.has("query")) {
+    run();
+  }
 })();
