@@ -94,3 +94,11 @@ def test_descriptions_render_a_safe_subset_of_markdown():
     html = str(render_markdown("Use `nato:Operation` and **this** [page](/queries).\n\n<script>x</script> [bad](javascript:alert(1))"))
     assert html == ('<p>Use <code>nato:Operation</code> and <strong>this</strong> <a href="/queries">page</a>.</p>'
                     '<p>&lt;script&gt;x&lt;/script&gt; [bad](javascript:alert(1))</p>')
+
+
+def test_a_required_parameter_not_yet_given_is_asked_for_not_an_error(client):
+    response = client.get("/queries/resource-facts", headers={"Accept": BROWSER})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert 'id="answer-missing"' in page and "Fill in resource" in page and 'id="answer-table"' not in page
+    assert client.get("/queries/resource-facts").status_code == 400  # programs still learn it is required

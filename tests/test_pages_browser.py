@@ -142,13 +142,14 @@ def test_a_malformed_query_shows_where_it_fails(visit):
     assert "line 1" in page.locator("#status").inner_text()
 
 
-def test_a_canned_query_opens_in_the_editor(visit):
+def test_a_canned_query_opens_in_the_editor_and_runs(visit):
     page = visit.open("/queries")
-    page.click("text=open in editor")
+    page.click('a[href="/queries/places"]')
+    page.wait_for_selector("#answer-table tbody tr")
+    page.click("#open-in-editor")
     page.wait_for_url("**/query?query=*")
     assert "SELECT ?place ?label" in page.locator("#query").input_value()
-    page.click("#run")
-    page.wait_for_selector("#result-table tbody tr")
+    page.wait_for_selector("#result-table tbody tr")  # a shared editor link runs as it opens
     assert page.locator("#result-table tbody tr").count() == 3
 
 

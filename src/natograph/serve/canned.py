@@ -124,8 +124,11 @@ def query_page(query: CannedQuery, kind: ResultKind) -> Response:
     values = {p.name: given.get(p.name, p.default or "") for p in query.parameters}
     table = answer = error = bindings = None
     status = 200
+    # A required parameter not yet filled in is what the form is for, not a mistake: the page asks for it.
+    missing = [p.name for p in query.parameters if p.required and p.default is None and not given.get(p.name)]
     try:
-        bindings = bind_parameters(query, given, state.store)
+        if not missing:
+            bindings = bind_parameters(query, given, state.store)
     except ParameterError as refused:
         error, status = refused.to_dict(), refused.http_status
     if bindings is not None:
@@ -138,7 +141,7 @@ def query_page(query: CannedQuery, kind: ResultKind) -> Response:
                                                   format=fmt.short_name), file_name(query, fmt), fmt.media_type)
                  for fmt in DOWNLOADS[kind]]
     page = render_template(
-        "canned_query.html", query=query, values=values, table=table, error=error,
+        "canned_query.html", query=query, values=values, table=table, error=error, missing=missing,
         truncated=answer is not None and answer.truncated, max_rows=state.config.max_rows,
         description=render_markdown(query.description), render_inline=render_inline, downloads=downloads,
         suggestions={p.name: suggestions(p) for p in query.parameters if p.type == "iri"},
