@@ -103,12 +103,32 @@ def test_the_editor_runs_a_canned_query_with_its_parameters_bound_and_gets_its_r
     canned = sorted(column(page, 2))
     page.click("#open-in-editor")
     page.wait_for_url("**/query?query=*")
-    page.wait_for_selector("#result-table tbody tr")
-    header = [page.locator("#result-table thead th").nth(i).inner_text()
-              for i in range(page.locator("#result-table thead th").count())]
-    labels = page.locator(f"#result-table tbody tr td:nth-child({header.index('label') + 1}) .literal")
-    assert sorted(labels.nth(i).inner_text() for i in range(labels.count())) == canned
+    page.wait_for_selector(".yasr table tbody tr")
+    headers = page.locator(".yasr table thead th")
+    header = [headers.nth(i).inner_text().strip() for i in range(headers.count())]
+    labels = page.locator(f".yasr table tbody tr td:nth-child({header.index('label') + 1})")
+    assert sorted(labels.nth(i).inner_text().split('"')[1] for i in range(labels.count())) == canned
     screenshot(visit, "editor-operations-active-on")
+
+
+def test_the_editor_loads_everything_from_this_server(browser, server):
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    requested = []
+    context.on("request", lambda request: requested.append(request.url))
+    try:
+        page = context.new_page()
+        page.goto(server.url + "/query")
+        page.wait_for_selector("#yasgui .CodeMirror")
+        page.click(".yasqe_queryButton")
+        page.wait_for_selector(".yasr table tbody tr")
+        page.wait_for_load_state("networkidle")
+        ARTEFACTS.mkdir(exist_ok=True)
+        page.screenshot(path=str(ARTEFACTS / "editor.png"), full_page=True)
+    finally:
+        context.close()
+    assert server.url + "/static/vendor/yasgui/yasgui.min.js" in requested
+    assert server.url + "/sparql" in requested
+    assert [url for url in requested if urlparse(url).hostname != "127.0.0.1"] == []
 
 
 @pytest.mark.parametrize("text", ["KFOR", "kosovo for"])

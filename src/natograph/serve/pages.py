@@ -46,15 +46,27 @@ def default_query() -> str:
 
 @blueprint.get("/query")
 def query_page() -> str:
-    """An editor with SPARQL highlighting that runs queries against /sparql and shows the results as a table."""
+    """The SPARQL editor (YASGUI, vendored) set up for this server: endpoint, prefixes, completion, examples."""
     state = current_state()
     examples = [{"name": q.name, "summary": q.summary, "text": example_text(q)} for q in catalogue().values()]
+    classes, properties = remember("editor-terms", ontology_terms)
     return render_template(
-        "query.html", query=request.args.get("query") or default_query(), examples=examples,
+        "query.html", examples=examples,
         settings={"endpoint": "/sparql", "resourceBase": resource_base(), "prefixes": PREFIXES,
-                  "maxRows": state.config.max_rows},
+                  "maxRows": state.config.max_rows, "defaultQuery": default_query(),
+                  "classes": classes, "properties": properties},
         free_sparql=state.config.free_sparql,
     )
+
+
+def ontology_terms() -> tuple[list[str], list[str]]:
+    """The IRIs of the ontology's classes and of its properties, for the editor's completion."""
+    classes, properties = [], []
+    for term, kind in current_state().store.query(read_query("editor-terms.rq")).rows:
+        chosen = classes if kind.value.endswith("#Class") else properties
+        if term.value not in chosen:
+            chosen.append(term.value)
+    return classes, properties
 
 
 def example_text(query: CannedQuery) -> str:
