@@ -190,3 +190,18 @@ def test_the_landing_page_fits_a_phone_without_horizontal_scrolling(browser, ser
             assert width <= PHONE["width"], f"{path} is {width} px wide at {PHONE['width']} px"
     finally:
         context.close()
+
+
+def test_the_editor_completes_a_resource_by_part_of_its_name(visit):
+    page = visit.open("/query")
+    page.wait_for_selector("#yasgui .CodeMirror")
+    page.evaluate("text => window.natographEditor.getTab().getYasqe().setValue(text)",
+                  "PREFIX natoid: <https://w3id.org/natograph/id/>\nSELECT * WHERE {  ?p ?o }")
+    page.evaluate("() => { const y = window.natographEditor.getTab().getYasqe(); y.focus();"
+                  " y.setCursor({line: 1, ch: 17}); }")
+    page.keyboard.type("natoid:kosovo-for")
+    page.keyboard.press("Control+Space")
+    page.wait_for_selector(".CodeMirror-hints li")
+    assert page.locator(".CodeMirror-hints li").first.inner_text() == "natoid:kfor — Kosovo Force"
+    page.keyboard.press("Enter")
+    assert "{ natoid:kfor ?p ?o }" in page.evaluate("window.natographEditor.getTab().getYasqe().getValue()")

@@ -18,6 +18,38 @@
   Yasqe.forkAutocompleter("class", {name: "natoClass", get: fromOntology(settings.classes), persistenceId: null});
   Yasqe.forkAutocompleter("property", {name: "natoProperty", get: fromOntology(settings.properties),
                                        persistenceId: null});
+  // natoid: resources complete by label, acronym or part of a name, from this server's search.
+  const resourceBase = settings.prefixes.natoid;
+  const resourceLabels = {};
+  Yasqe.registerAutocompleter({
+    name: "natoResource",
+    bulk: false,
+    autoShow: false,
+    persistenceId: null,
+    isValidCompletionPosition: function (yasqe) {
+      return yasqe.getCompleteToken().string.indexOf("natoid:") === 0;
+    },
+    get: function (yasqe, token) {
+      const words = token.string.slice("natoid:".length).replace(/[-_]+/g, " ").trim();
+      if (!words) return Promise.resolve([]);
+      return fetch("/search?format=json&q=" + encodeURIComponent(words))
+        .then(function (response) { return response.ok ? response.json() : {results: []}; })
+        .then(function (body) {
+          return body.results.filter(function (found) { return found.iri.indexOf(resourceBase) === 0; })
+            .map(function (found) {
+              const name = "natoid:" + found.iri.slice(resourceBase.length);
+              resourceLabels[name] = found.label;
+              return name;
+            });
+        });
+    },
+    postprocessHints: function (yasqe, hints) {
+      hints.forEach(function (hint) {
+        if (resourceLabels[hint.text]) hint.displayText = hint.text + " — " + resourceLabels[hint.text];
+      });
+      return hints;
+    },
+  });
   Yasqe.defaults.autocompleters = Yasqe.defaults.autocompleters.filter(function (name) {
     return name !== "class" && name !== "property";
   });
