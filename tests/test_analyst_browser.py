@@ -177,12 +177,16 @@ def test_every_link_two_clicks_from_the_landing_page_answers_200(visit):
     assert external == []
 
 
-def test_the_landing_page_fits_a_phone_without_horizontal_scrolling(browser, server):
+def test_the_landing_page_and_the_others_fit_a_phone_without_horizontal_scrolling(browser, server):
     context = browser.new_context(viewport=PHONE)
     try:
         page = context.new_page()
         for path, name in [("/", "phone-landing"), ("/queries", "phone-queries"),
-                           ("/queries/members-of", "phone-canned"), ("/search?q=kosovo", "phone-search")]:
+                           ("/queries/members-of", "phone-canned"), ("/search?q=kosovo", "phone-search"),
+                           ("/query", "phone-editor"), ("/ontology", "phone-ontology"), ("/id/kfor", "phone-kfor"),
+                           ("/timeline", "phone-timeline"), ("/frameworks", "phone-frameworks"),
+                           ("/dump/", "phone-dumps"), ("/void", "phone-void"), ("/check", "phone-check"),
+                           ("/class/Operation", "phone-class"), ("/explain", "phone-explain")]:
             page.goto(server.url + path)
             width = page.evaluate("document.documentElement.scrollWidth")
             ARTEFACTS.mkdir(exist_ok=True)
