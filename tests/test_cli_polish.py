@@ -61,3 +61,10 @@ def test_a_busy_port_is_one_line_naming_the_port_option(run):
     assert result.exit_code == 2
     assert result.output.strip() == (f"error: port {port} on 127.0.0.1 is already in use (another server?); "
                                      f"choose another with --port, e.g. --port {port + 1}")
+
+
+def test_explain_takes_a_slug_as_canned_parameters_do(run):
+    by_slug = run("explain", "kfor", "a", "nato:Operation")
+    by_name = run("explain", "natoid:kfor", "a", "nato:Operation")
+    assert by_slug.exit_code == 0 and by_slug.output == by_name.output
+    assert by_slug.output.startswith("natoid:kfor rdf:type nato:Operation")
