@@ -209,3 +209,18 @@ def test_the_editor_completes_a_resource_by_part_of_its_name(visit):
     assert page.locator(".CodeMirror-hints li").first.inner_text() == "natoid:kfor — Kosovo Force"
     page.keyboard.press("Enter")
     assert "{ natoid:kfor ?p ?o }" in page.evaluate("window.natographEditor.getTab().getYasqe().getValue()")
+
+
+def test_an_example_in_the_editor_runs_with_its_parameters_bound_and_gets_the_canned_rows(visit):
+    page = visit.open("/queries/operations-active-on")  # its default date, 2010-06-01
+    page.wait_for_selector("#answer-table tbody tr")
+    canned = sorted(column(page, 2))
+    page = visit.open("/query")
+    page.wait_for_selector("#yasgui .CodeMirror")
+    page.select_option("#examples", "operations-active-on")
+    page.wait_for_selector(".yasr table tbody tr")
+    headers = page.locator(".yasr table thead th")
+    header = [headers.nth(i).inner_text().strip() for i in range(headers.count())]
+    labels = page.locator(f".yasr table tbody tr td:nth-child({header.index('label') + 1})")
+    assert sorted(labels.nth(i).inner_text().split('"')[1] for i in range(labels.count())) == canned
+    assert len(canned) >= 3

@@ -102,3 +102,34 @@ def test_a_required_parameter_not_yet_given_is_asked_for_not_an_error(client):
     assert response.status_code == 200
     assert 'id="answer-missing"' in page and "Fill in resource" in page and 'id="answer-table"' not in page
     assert client.get("/queries/resource-facts").status_code == 400  # programs still learn it is required
+
+
+GRAPH_QUERY = """#+ summary: Where places lie
+#+ description: Each place and what it is *located in*.
+PREFIX nato: <https://w3id.org/natograph/ontology#>
+CONSTRUCT { ?place nato:locatedIn ?where } WHERE { ?place nato:locatedIn ?where }
+"""
+ASK_QUERY = """#+ summary: Is there a place?
+PREFIX nato: <https://w3id.org/natograph/ontology#>
+ASK { ?x a nato:Place }
+"""
+
+
+def test_a_graph_answers_as_a_table_of_triples_and_a_yes_no_answer_as_a_sentence(tmp_path):
+    from .serving import built_mini_project
+    from natograph.snapshot import open_snapshot
+
+    config = built_mini_project(tmp_path)
+    (config.root / "queries").mkdir()
+    (config.root / "queries" / "located.rq").write_text(GRAPH_QUERY, encoding="utf-8")
+    (config.root / "queries" / "any-city.rq").write_text(ASK_QUERY, encoding="utf-8")
+    store = EmbeddedStore(open_snapshot(config))
+    client = create_app(config.replace(queries_per_minute=0), store=store, executor=InlineExecutor(store)).test_client()
+    page = client.get("/queries/located", headers={"Accept": BROWSER}).get_data(as_text=True)
+    assert "<th scope=\"col\">subject</th><th scope=\"col\">predicate</th><th scope=\"col\">object</th>" in page
+    assert '<a href="/id/city"' in page and '<a href="/ontology/locatedIn"' in page
+    assert "<em>located in</em>" in page
+    assert 'download="located.ttl"' in page
+    assert client.get("/queries/located?format=ttl").headers["Content-Disposition"] == "inline; filename=located.ttl"
+    ask = client.get("/queries/any-city", headers={"Accept": BROWSER}).get_data(as_text=True)
+    assert '<p class="boolean">Yes (true)</p>' in ask and 'download="any-city.json"' in ask
