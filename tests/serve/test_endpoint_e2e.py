@@ -6,7 +6,7 @@ import socket
 import threading
 import time
 import uuid
-from urllib.parse import quote, urlencode
+from urllib.parse import urlencode
 
 import pyoxigraph as ox
 import pytest

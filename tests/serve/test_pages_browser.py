@@ -101,55 +101,73 @@ def visit(browser, server):
     session.close()
 
 
+def set_query(page, text: str) -> None:
+    """Put `text` in the current tab of the editor (YASGUI's YASQE, a CodeMirror editor)."""
+    page.wait_for_selector("#yasgui .CodeMirror")
+    page.evaluate("text => window.natographEditor.getTab().getYasqe().setValue(text)", text)
+
+
+def result_cells(page, column: int) -> list[str]:
+    """The texts of one column of the editor's result table (column 1 is YASR's row number)."""
+    cells = page.locator(f".yasr table tbody tr td:nth-child({column + 1})")
+    return [cells.nth(i).inner_text() for i in range(cells.count())]
+
+
 def test_the_query_page_runs_a_query_and_shows_rows(visit, tmp_path):
     page = visit.open("/query")
-    editor = page.locator("#query")
-    assert "PREFIX nato: <https://w3id.org/natograph/ontology#>" in editor.input_value()
-    assert page.locator("#highlight .tok-keyword").count() > 0
-    editor.fill(PLACES)
-    page.click("#run")
-    page.wait_for_selector("#result-table tbody tr")
-    rows = page.locator("#result-table tbody tr")
-    assert [rows.nth(i).locator("td .literal").inner_text() for i in range(rows.count())] == \
-        ["City", "Country", "Province"]
-    assert rows.first.locator("td a").get_attribute("href") == "/id/city"
-    assert "3 rows" in page.locator("#summary").inner_text()
-    downloads = page.locator("#downloads a")
-    assert downloads.count() == 4
-    csv = page.request.get(visit.server.url + downloads.nth(2).get_attribute("href"))
-    assert csv.ok and csv.text().splitlines()[0] == "place,label"
+    page.wait_for_selector("#yasgui .CodeMirror")
+    assert "PREFIX nato: <https://w3id.org/natograph/ontology#>" in \
+        page.evaluate("window.natographEditor.getTab().getYasqe().getValue()")
+    assert page.locator("#yasgui .cm-keyword").count() > 0  # highlighted
+    set_query(page, PLACES)
+    page.click(".yasqe_queryButton")
+    page.wait_for_selector(".yasr table tbody tr")
+    assert [text.split('"')[1] for text in result_cells(page, 2)] == ["City", "Country", "Province"]
+    assert page.locator(".yasr table tbody tr").first.locator("a.iri").get_attribute("href") == "/id/city"
+    assert "3 results" in page.locator(".yasr").inner_text()
     assert visit.screenshot(tmp_path / "query.png").startswith(PNG_SIGNATURE)
 
 
-def test_the_query_page_highlights_the_query_as_it_is_typed(visit):
+def test_the_editor_autocompletes_a_nato_term_from_the_ontology(visit):
     page = visit.open("/query")
-    editor = page.locator("#query")
-    editor.fill("")
-    editor.type("SELECT ?x WHERE { ?x a <http://e/C> } # note")
-    page.wait_for_function("document.querySelector('#highlight .tok-comment') !== null")
-    highlighted = {cls: page.locator(f"#highlight .{cls}").first.inner_text()
-                   for cls in ("tok-keyword", "tok-variable", "tok-iri", "tok-comment")}
-    assert highlighted == {"tok-keyword": "SELECT", "tok-variable": "?x", "tok-iri": "<http://e/C>",
-                           "tok-comment": "# note"}
-    assert page.locator("#highlight").inner_text().rstrip("\n") == editor.input_value()
+    set_query(page, "PREFIX nato: <https://w3id.org/natograph/ontology#>\nSELECT * WHERE { ?x a  }")
+    page.evaluate("() => { const y = window.natographEditor.getTab().getYasqe(); y.focus();"
+                  " y.setCursor({line: 1, ch: 22}); }")
+    page.keyboard.type("nato:Pla")
+    page.keyboard.press("Control+Space")
+    page.wait_for_selector(".CodeMirror-hints li")
+    assert "nato:Place" in page.locator(".CodeMirror-hints").inner_text()
+    page.keyboard.press("Enter")
+    assert "?x a nato:Place" in page.evaluate("window.natographEditor.getTab().getYasqe().getValue()")
 
 
 def test_a_malformed_query_shows_where_it_fails(visit):
     page = visit.open("/query")
-    page.locator("#query").fill("SELECT ?x WHERE { ?x ?y }")
-    page.click("#run")
-    page.wait_for_selector("#status.error")
-    assert "line 1" in page.locator("#status").inner_text()
+    set_query(page, "SELECT ?x WHERE { ?x ?y }")
+    page.wait_for_selector(".parseErrorIcon")  # the editor marks the line before the query runs
+    page.click(".yasqe_queryButton")
+    page.wait_for_selector(".yasr .errorResult")
+    assert "line 1" in page.locator(".yasr .errorResult").inner_text()
 
 
-def test_a_canned_query_opens_in_the_editor(visit):
+def test_a_canned_query_opens_in_the_editor_and_runs(visit):
     page = visit.open("/queries")
-    page.click("text=open in editor")
+    page.click('a[href="/queries/places"]')
+    page.wait_for_selector("#answer-table tbody tr")
+    page.click("#open-in-editor")
     page.wait_for_url("**/query?query=*")
-    assert "SELECT ?place ?label" in page.locator("#query").input_value()
-    page.click("#run")
-    page.wait_for_selector("#result-table tbody tr")
-    assert page.locator("#result-table tbody tr").count() == 3
+    page.wait_for_selector(".yasr table tbody tr")  # a shared editor link runs as it opens
+    assert "SELECT ?place ?label" in page.evaluate("window.natographEditor.getTab().getYasqe().getValue()")
+    assert page.locator(".yasr table tbody tr").count() == 3
+
+
+def test_the_editor_opens_a_canned_query_as_an_example_in_a_new_tab(visit):
+    page = visit.open("/query")
+    page.wait_for_selector("#yasgui .CodeMirror")
+    page.select_option("#examples", "places")
+    page.wait_for_selector(".yasr table tbody tr")
+    assert page.locator(".yasr table tbody tr").count() == 3
+    assert page.evaluate("Object.keys(window.natographEditor._tabs).length") == 2
 
 
 def test_a_resource_page_shows_its_inferred_facts(visit, tmp_path):
@@ -182,13 +200,14 @@ def test_an_injected_label_with_markup_stays_text(visit):
     page = visit.open("/")
     assert page.locator("svg.timeline b, svg.timeline script, main b").count() == 0
     page = visit.open("/query")
-    page.locator("#query").fill("SELECT ?label WHERE { <https://w3id.org/natograph/id/injected> "
-                                "<http://www.w3.org/2000/01/rdf-schema#label> ?label }")
-    page.click("#run")
-    page.wait_for_selector("#result-table tbody tr")
-    assert page.locator("#result-table tbody td .literal").inner_text() == INJECTED_LABEL
-    assert page.locator("#result-table b, #result-table script").count() == 0
-    assert page.evaluate("document.scripts.length") == 3  # the page's own: two JSON blocks and query.js
+    set_query(page, "SELECT ?label WHERE { <https://w3id.org/natograph/id/injected> "
+                    "<http://www.w3.org/2000/01/rdf-schema#label> ?label }")
+    page.click(".yasqe_queryButton")
+    page.wait_for_selector(".yasr table tbody tr")
+    assert INJECTED_LABEL in result_cells(page, 1)[0]
+    assert page.locator(".yasr table b, .yasr table script").count() == 0
+    # The page's own: two JSON blocks, the vendored YASGUI and query.js.
+    assert page.evaluate("document.scripts.length") == 4
 
 
 def test_the_timeline_links_on_to_its_later_operations(visit):

@@ -36,11 +36,11 @@ def test_catalogue_lists_every_query_with_typed_parameters(client):
     assert queries["operations-by-mandate-type"]["parameters"][0]["values"][0] == "UNSecurityCouncilResolution"
 
 
-def test_catalogue_page_has_a_form_per_query_and_escapes_text(client):
+def test_catalogue_page_is_an_index_linking_each_query_page(client):
     page = client.get("/queries", headers={"Accept": "text/html"}).get_data(as_text=True)
-    assert page.count("<form") >= 20
-    assert 'action="/queries/operations-in-place"' in page
-    assert "open in editor" in page
+    assert page.count('<tr id="') >= 20
+    assert '<a href="/queries/operations-in-place">' in page
+    assert 'id="query-filter"' in page
 
 
 def test_running_a_query_negotiates_like_the_endpoint(client):

@@ -1,6 +1,7 @@
 """GET /check serves the check report of the served snapshot; GET /explain says why a triple holds (JSON or HTML)."""
 
 import json
+import re
 import shutil
 import urllib.parse
 
@@ -11,7 +12,7 @@ from natograph.build.check.report import run_checks
 from natograph.cli import main
 from natograph.query.executor import InlineExecutor
 from natograph.serve import create_app
-from natograph.snapshot import open_snapshot
+from natograph.snapshot import CHECK_REPORT, open_snapshot
 from natograph.store import EmbeddedStore
 
 from ..serving import ServerProcess, built_mini_project
@@ -72,8 +73,29 @@ def test_explain_as_html_shows_the_tree(served):
                                                     "o": "natoid:country", "format": "html"})
     page = response.data.decode()
     assert response.mimetype == "text/html"
-    assert "prp-trp" in page and "natoid:city nato:locatedIn natoid:province" in page
-    assert "asserted in" in page and "data/places.ttl" in page
+    text = re.sub(r"<[^>]+>", "", page)
+    assert "prp-trp" in page and "natoid:city nato:locatedIn natoid:province" in text
+    assert "asserted in" in page and '<a href="/graph/data/places.ttl">data/places.ttl' in page
+    assert '<a href="/id/city"' in page and '<a href="/ontology/locatedIn"' in page
+
+
+def test_explain_without_terms_is_a_form_for_a_browser_and_a_400_for_programs(served):
+    _, client = served
+    page = client.get("/explain", headers={"Accept": "text/html"})
+    assert page.status_code == 200 and 'id="explain-form"' in page.data.decode()
+    assert client.get("/explain").status_code == 400
+
+
+def test_a_snapshot_without_a_report_is_a_friendly_page_for_a_browser(tmp_path):
+    config = built_mini_project(tmp_path)
+    snapshot = open_snapshot(config)
+    (snapshot.path / CHECK_REPORT).unlink()  # as in a snapshot written by an older natograph
+    store = EmbeddedStore(snapshot)
+    client = create_app(config, store=store, executor=InlineExecutor(store)).test_client()
+    assert client.get("/check").status_code == 404
+    response = client.get("/check", headers={"Accept": "text/html"})
+    assert response.status_code == 200
+    assert 'id="no-report"' in response.data.decode() and "`" not in response.data.decode()
 
 
 def test_explain_of_a_triple_not_entailed_says_so(served):

@@ -90,7 +90,9 @@ def test_a_canned_query_form_with_a_bad_value_answers_a_page(client):
     response = client.get("/queries/operations-active-on?date=2010-13", headers={"Accept": BROWSER})
     assert response.status_code == 400
     page = page_of(response)
-    assert "Parameter date" in page.words and "parameter 'date'" in page.words
+    # The query's own page, the message above its form, the form filled as it was sent.
+    assert "parameter 'date'" in page.words and "Accepts: a year (2014)" in page.words
+    assert 'value="2010-13"' in response.get_data(as_text=True)
 
 
 def test_an_ambiguous_name_lists_the_candidates_on_the_page(client):

@@ -26,8 +26,12 @@ def test_landing_page_says_what_is_served_and_links_everything(served):
     assert store.key in page
     for number in (counts["asserted"], counts["inferred"], counts["all"]):
         assert f"<td>{number}</td>" in page
-    for link in ('href="/sparql"', 'href="/query"', 'href="/queries"', 'href="/dump/"', 'href="/void"', 'href="/health"'):
+    for link in ('href="/query"', 'href="/queries"', 'href="/dump/"', 'href="/void"', 'href="/health"',
+                 'href="/timeline"', 'href="/class/Operation"', 'action="/search"'):
         assert link in page
+    # The endpoint is named for programs; a browser's links and the "Try it" form lead to the editor.
+    assert "<code>/sparql</code>" in page and 'href="/sparql"' not in page
+    assert '<form action="/query" method="get">' in page
     assert GRAPH + "data/places.ttl" in page
 
 

@@ -10,6 +10,7 @@ from natograph.query.executor import InlineExecutor
 from natograph.serve import create_app
 from natograph.snapshot import open_snapshot
 from natograph.store import EmbeddedStore
+from natograph.serve import timeline
 from natograph.serve.timeline import LABEL_WIDTH, MAX_ROWS, dated_in_years, timeline_entries, timeline_svg
 
 from ..web_fixture import INJECTED_LABEL, NATOID, built_web_project
@@ -49,7 +50,8 @@ def test_a_year_precise_start_is_hatched_over_the_whole_year(entries):
     kinds = [r.get("class") for r in rects]
     assert kinds == ["uncertain", "certain", "uncertain"]
     start_span, certain, end_span = (float(r.get("width")) for r in rects)
-    assert start_span > end_span * 8  # a year against a month
+    assert start_span > end_span * 5  # a year against a month (drawn at least MIN_UNCERTAIN_WIDTH wide)
+    assert end_span >= timeline.MIN_UNCERTAIN_WIDTH  # wide enough for the hatching to show
     assert rects[0].get("fill") == "url(#timeline-hatch)"
     assert float(rects[0].get("x")) + start_span == pytest.approx(float(rects[1].get("x")), abs=0.2)
 
@@ -154,3 +156,10 @@ def test_an_early_start_does_not_stretch_a_later_span(entries):
 def test_a_whole_timeline_marks_nothing_as_cut(entries):
     classes = {line.get("class") for line in drawing(entries).iter(SVG + "line")}
     assert "continues-before" not in classes and "continues-after" not in classes
+
+
+def test_the_last_year_label_ends_inside_the_drawing(entries):
+    root = drawing(entries)
+    labels = [t for t in root.iter(SVG + "text") if (t.text or "").isdigit() and len(t.text) == 4]
+    last = max(labels, key=lambda t: float(t.get("x")))
+    assert float(last.get("x")) > 900 and last.get("text-anchor") == "end"

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import difflib
+import os
+import sys
 
 import click
 
@@ -20,7 +23,24 @@ class NatographGroup(click.Group):
             return super().invoke(ctx)
         except NatographError as exc:
             click.echo(f"error: {exc}", err=True)
+            for line in candidate_lines(exc):
+                click.echo(line, err=True)
             ctx.exit(exc.exit_code)
+
+
+def candidate_lines(error: NatographError) -> list[str]:
+    """The "did you mean" lines of an error that names candidates (as the HTTP API lists them)."""
+    candidates = getattr(error, "candidates", None) or []
+    if not candidates:
+        return []
+    lines = ["did you mean:"]
+    for candidate in candidates:
+        if isinstance(candidate, dict):
+            label = f" — {candidate['label']}" if candidate.get("label") else ""
+            lines.append(f"  {candidate.get('name') or candidate.get('iri')}{label}")
+        else:
+            lines.append(f"  {candidate}")
+    return lines
 
 
 @click.group(cls=NatographGroup)
@@ -75,8 +95,10 @@ def format_build_summary(manifest: dict, *, reused: bool, timings: dict[str, flo
 @click.option("--format", "output_format", type=click.Choice(["table", "csv", "tsv", "json"]), default="table",
               show_default=True, help="Output format for SELECT/ASK results (graphs print as Turtle).")
 @click.option("--max-rows", type=int, default=None, help="Row limit (default: the max_rows setting).")
+@click.option("--raw", is_flag=True,
+              help="Table cells as RDF terms (\"3500\"^^xsd:integer, natoid:…) instead of values and labels.")
 @click.pass_obj
-def query_command(config, name, params, list_queries, sparql, query_file, output_format, max_rows):
+def query_command(config, name, params, list_queries, sparql, query_file, output_format, max_rows, raw):
     """Run a canned query by NAME, or free SPARQL with --sparql/--file, on the current snapshot (no server)."""
     from ..query.canned import bind_parameters, load_catalogue
     from ..errors import NotFoundError, ParameterError
@@ -92,7 +114,9 @@ def query_command(config, name, params, list_queries, sparql, query_file, output
     limits = QueryLimits(max_rows=max_rows or config.max_rows)
     if name:
         if name not in catalogue:
-            raise NotFoundError(f"no canned query '{name}'; `natograph query --list` shows them")
+            close = difflib.get_close_matches(name, list(catalogue), n=3, cutoff=0.5)
+            hint = f"; did you mean {' or '.join(repr(c) for c in close)}?" if close else ";"
+            raise NotFoundError(f"no canned query '{name}'{hint} `natograph query --list` shows them")
         given = {}
         for item in params:
             key, sep, value = item.partition("=")
@@ -106,7 +130,27 @@ def query_command(config, name, params, list_queries, sparql, query_file, output
         if isinstance(store, EmbeddedStore):
             store = isolated(store)
         result = store.query(text, limits=limits)
-    click.echo(format_result(result, output_format))
+    click.echo(format_result(result, output_format, labels=None if raw else labels_in(store, result)))
+
+
+def labels_in(store, result) -> dict[str, str]:
+    """The labels of the IRIs of a SELECT result, for the table (empty for other results)."""
+    import pyoxigraph as ox
+
+    from ..query.describe import bind_column
+    from ..sparql import read_query
+    from ..store import SelectResult
+
+    if not isinstance(result, SelectResult):
+        return {}
+    iris = sorted({t.value for row in result.rows for t in row if isinstance(t, ox.NamedNode)})
+    labels: dict[str, str] = {}
+    for start in range(0, len(iris), 400):
+        batch = [ox.NamedNode(iri) for iri in iris[start:start + 400]]
+        for resource, label in store.query(bind_column(read_query("describe-labels.rq"), "resource", batch)).rows:
+            if label.language in (None, "en") or resource.value not in labels:
+                labels[resource.value] = label.value
+    return labels
 
 
 def isolated(store):
@@ -132,12 +176,16 @@ def format_catalogue(catalogue) -> str:
         lines.append(f"{query.name}: {query.summary}")
         for p in query.parameters:
             default = f" [default {p.default}]" if p.default is not None else (" (required)" if p.required else "")
-            lines.append(f"    --param {p.name}=…  {p.type}{default}: {p.description or p.accepts()}")
+            values = f" (one of: {', '.join(p.values)})" if p.values else ""
+            lines.append(f"    --param {p.name}=…  {p.type}{default}: {p.description or p.accepts()}{values}")
     return "\n".join(lines)
 
 
-def format_result(result, output_format: str) -> str:
-    """A query result as text for the terminal (table) or in a standard results format."""
+def format_result(result, output_format: str, *, labels: dict[str, str] | None = None) -> str:
+    """A query result as text for the terminal (table) or in a standard results format.
+
+    With `labels`, table cells are readable: IRIs by their labels, literals by their values; without, RDF terms.
+    """
     from ..formats import Format
     from ..formats.results import serialize_graph, serialize_result
     from ..store import GraphResult, SelectResult
@@ -147,7 +195,7 @@ def format_result(result, output_format: str) -> str:
         return serialize_graph(result.triples, Format.TURTLE).decode("utf-8")
     if output_format == "table":
         if isinstance(result, SelectResult):
-            return render_table(result)
+            return render_table(result, labels=labels)
         return "yes" if result.value else "no"
     chosen = {"csv": Format.CSV, "tsv": Format.TSV, "json": Format.SPARQL_JSON}[output_format]
     return serialize_result(result, chosen).decode("utf-8")
@@ -215,12 +263,17 @@ def export_command(config: Config, output_format: str, selection: str, output: s
     fmt = next(f for f in Format if f.short_name == output_format)
     snapshot = ensure_snapshot(config)
     if output is None:
-        write_dump(snapshot, fmt, GraphSelection(selection), click.get_binary_stream("stdout"))
+        sys.stdout.flush()
+        write_dump(snapshot, fmt, GraphSelection(selection), sys.stdout.buffer)
         return
     try:
         write_dump_file(snapshot, fmt, GraphSelection(selection), output)
     except OSError as exc:
         raise OutputFileError(output, exc.strerror or str(exc)) from None
+    size = os.path.getsize(output)
+    which = {"all": "asserted and inferred", "asserted": "asserted", "inferred": "inferred"}[selection]
+    click.echo(f"wrote {output}: the {which} triples of snapshot {snapshot.key} as {fmt.short_name} "
+               f"({size:,} bytes)", err=True)
 
 
 @main.command("upload")

@@ -2,15 +2,22 @@
 
 from __future__ import annotations
 
+import pyoxigraph as ox
+
 from ..store import SelectResult
 from ..rdf.terms import compact
 
 MAX_CELL = 60
 
 
-def render_table(result: SelectResult) -> str:
-    """An aligned text table of a SELECT result, with a row count (and a note if truncated)."""
-    cells = [[_cell(term) for term in row] for row in result.rows]
+def render_table(result: SelectResult, *, labels: dict[str, str] | None = None) -> str:
+    """An aligned text table of a SELECT result, with a row count (and a note if truncated).
+
+    Cells are RDF terms in short form (`"3500"^^xsd:integer`, `natoid:kfor`); given `labels`, they are what a
+    reader wants: a literal's value (`3500`), an IRI's label (its short form when it has none).
+    """
+    cell = _cell if labels is None else (lambda term: _readable_cell(term, labels))
+    cells = [[cell(term) for term in row] for row in result.rows]
     widths = [len(v) for v in result.variables]
     for row in cells:
         widths = [max(w, len(c)) for w, c in zip(widths, row)]
@@ -26,6 +33,18 @@ def _cell(term) -> str:
     if term is None:
         return ""
     text = term.value if hasattr(term, "language") and not _is_typed(term) else compact(term)
+    return text if len(text) <= MAX_CELL else text[: MAX_CELL - 1] + "…"
+
+
+def _readable_cell(term, labels: dict[str, str]) -> str:
+    if term is None:
+        return ""
+    if hasattr(term, "language"):
+        text = term.value
+    elif isinstance(term, ox.NamedNode):
+        text = labels.get(term.value) or compact(term)
+    else:
+        text = compact(term)
     return text if len(text) <= MAX_CELL else text[: MAX_CELL - 1] + "…"
 
 

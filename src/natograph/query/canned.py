@@ -54,7 +54,7 @@ class Parameter:
     def accepts(self) -> str:
         """What this parameter accepts, in words, for error messages and documentation."""
         if self.type == "iri":
-            kinds = ", ".join(compact_iri(c) for c in self.classes) or "any resource"
+            kinds = " or ".join(compact_iri(c) for c in self.classes) or "resource"
             return f"the IRI, the slug, or a label or acronym of exactly one {kinds}"
         if self.type == "date":
             return "a year (2014), a year and month (2014-12) or a date (2014-12-28)"

@@ -30,6 +30,7 @@ BLUEPRINTS = [
     "graphs:blueprint",
     "dumps:blueprint",
     "pages:blueprint",
+    "search:blueprint",
 ]
 
 

@@ -4,16 +4,22 @@ from __future__ import annotations
 
 from urllib.parse import urlencode
 
+import pyoxigraph as ox
 from flask import Blueprint, Response, current_app, jsonify, render_template, request, url_for
 
 from ..query.canned import CannedQuery, bind_parameters, load_catalogue
 from .catalogue_docs import EXAMPLE_PREFIXES, openapi_document, sparql_examples
 from ..errors import NotFoundError, ParameterError
 from ..query.executor import QueryJob
-from ..formats import ResultKind
+from ..formats import FORMATS_BY_KIND, Format, ResultKind, media_types
+from ..sparql import read_query
+from ..sparql.text import bind_values
+from ..vocab import NATOID
+from .answer_table import ANSWER_FORMATS, answer_table
 from .limits import client_key
+from .markup import render_inline, render_markdown
 from .memo import serialize_served_graph
-from .negotiation import choose_format, preferred_media_type
+from .negotiation import choose_format, parse_accept, preferred, preferred_media_type
 from .responses import answer_response, is_not_modified, not_modified, representation_etag
 from .state import current_state
 
@@ -21,6 +27,14 @@ blueprint = Blueprint("canned", __name__, template_folder="templates")
 CATALOGUE_KEY = "natograph.catalogue"
 RESERVED_PARAMETERS = {"format"}
 PAGE_TYPES = ("application/json", "text/html")
+HTML = "text/html"
+# The downloads a canned query's page offers, by kind of result, in this order.
+DOWNLOADS = {ResultKind.SOLUTIONS: (Format.SPARQL_JSON, Format.CSV, Format.TSV, Format.SPARQL_XML),
+             ResultKind.GRAPH: (Format.TURTLE, Format.N_TRIPLES, Format.JSON_LD, Format.RDF_XML)}
+# File extensions of downloads where the registered one (.srj, .srx) would puzzle a desktop.
+FILE_EXTENSIONS = {Format.SPARQL_JSON: "json", Format.SPARQL_XML: "xml"}
+# Suggestions offered for a resource parameter (its class's resources by slug and label), at most.
+MAX_SUGGESTIONS = 500
 
 
 @blueprint.record_once
@@ -40,23 +54,29 @@ def list_queries():
     wants = (request.args.get("format") or preferred_media_type(PAGE_TYPES, request.headers.get("Accept"))
              or PAGE_TYPES[0])
     if wants in ("html", "text/html"):
-        return render_template("queries.html", queries=catalogue().values(), editor_link=editor_link)
+        tags = sorted({tag for query in catalogue().values() for tag in query.tags})
+        return render_template("queries.html", queries=catalogue().values(), tags=tags, render_inline=render_inline)
     return jsonify({"queries": [describe(query) for query in catalogue().values()]})
 
 
 @blueprint.route("/queries/<name>.rq")
 def query_text(name: str) -> Response:
-    """The reviewed SPARQL text of one canned query, as it runs in any SPARQL editor."""
+    """The reviewed SPARQL text of one canned query, as it runs in any SPARQL editor (as plain text to a browser)."""
     query = _find(name)
-    return Response(query.text, content_type="application/sparql-query; charset=utf-8")
+    media_type = "text/plain" if _names_html(request.headers.get("Accept")) else "application/sparql-query"
+    response = Response(query.text, content_type=f"{media_type}; charset=utf-8")
+    response.headers["Vary"] = "Accept"
+    return response
 
 
 @blueprint.route("/queries/<name>")
 def run_query(name: str) -> Response:
-    """Run a canned query with its parameters, answering in the negotiated format."""
+    """Run a canned query with its parameters, answering in the negotiated format; a browser gets the query's page."""
     state = current_state()
     query = _find(name)
     kind = ResultKind.GRAPH if query.form in ("CONSTRUCT", "DESCRIBE") else ResultKind.SOLUTIONS
+    if wants_page(kind):
+        return query_page(query, kind)
     fmt = choose_format(kind, accept=request.headers.get("Accept"), format_name=request.args.get("format"))
     given = given_parameters()
     client = client_key(request.remote_addr)
@@ -69,7 +89,86 @@ def run_query(name: str) -> Response:
             return not_modified(etag)
         state.rate_limiter.charge(client)
         answer = state.executor.run(QueryJob(query.text, fmt, bindings=bindings, limits=state.query_limits))
-    return answer_response(answer, max_rows=state.config.max_rows, etag=etag)
+    response = answer_response(answer, max_rows=state.config.max_rows, etag=etag)
+    response.headers.set("Content-Disposition", "inline", filename=file_name(query, answer.fmt))
+    return response
+
+
+def wants_page(kind: ResultKind) -> bool:
+    """Whether the request asks for the query's HTML page: `format=html`, or an Accept that names text/html and
+    prefers it to every format of the answer (a browser's); `*/*` and other clients keep the data formats."""
+    name = request.args.get("format")
+    if name is not None:
+        return name == "html"
+    accept = request.headers.get("Accept")
+    if not _names_html(accept):
+        return False
+    # text/html comes last, so a tie goes to a data format as before.
+    candidates = [*FORMATS_BY_KIND[kind], HTML]
+    best = preferred(candidates, lambda c: (c,) if c == HTML else media_types(c), parse_accept(accept or ""))
+    return best == HTML
+
+
+def _names_html(accept: str | None) -> bool:
+    return any(r.specificity(HTML) == 2 and r.q > 0 for r in parse_accept(accept or ""))
+
+
+def file_name(query: CannedQuery, fmt: Format) -> str:
+    """The name a download of this query's answer is saved under: the query's name and the format's extension."""
+    return f"{query.name}.{FILE_EXTENSIONS.get(fmt, fmt.extension)}"
+
+
+def query_page(query: CannedQuery, kind: ResultKind) -> Response:
+    """The query's own page: its description, a form of typed inputs, the answer as a table, downloads and links.
+
+    A parameter the server cannot read is shown above the form (400), with the form filled as it was sent.
+    """
+    state = current_state()
+    given = given_parameters()
+    values = {p.name: given.get(p.name, p.default or "") for p in query.parameters}
+    table = answer = error = bindings = None
+    status = 200
+    # A required parameter not yet filled in is what the form is for, not a mistake: the page asks for it.
+    missing = [p.name for p in query.parameters if p.required and p.default is None and not given.get(p.name)]
+    try:
+        if not missing:
+            bindings = bind_parameters(query, given, state.store)
+    except ParameterError as refused:
+        error, status = refused.to_dict(), refused.http_status
+    if bindings is not None:
+        state.rate_limiter.charge(client_key(request.remote_addr))
+        fmt = ANSWER_FORMATS[kind.value]
+        answer = state.executor.run(QueryJob(query.text, fmt, bindings=bindings, limits=state.query_limits))
+        table = answer_table(answer.body, answer.fmt)
+    arguments = sorted((k, v) for k, v in given.items() if v != "")
+    downloads = [(fmt.short_name.upper(), url_for("canned.run_query", name=query.name, **dict(arguments),
+                                                  format=fmt.short_name), file_name(query, fmt), fmt.media_type)
+                 for fmt in DOWNLOADS[kind]]
+    page = render_template(
+        "canned_query.html", query=query, values=values, table=table, error=error, missing=missing,
+        truncated=answer is not None and answer.truncated, max_rows=state.config.max_rows,
+        description=render_markdown(query.description), render_inline=render_inline, downloads=downloads,
+        suggestions={p.name: suggestions(p) for p in query.parameters if p.type == "iri"},
+        editor=editor_link(query, bindings or {}),
+        share=url_for("canned.run_query", name=query.name, **dict(arguments), _external=True))
+    response = Response(page, status=status, content_type="text/html; charset=utf-8")
+    response.headers["Vary"] = "Accept"
+    return response
+
+
+def suggestions(parameter) -> list[tuple[str, str]]:
+    """(value, label) of the resources a resource parameter accepts: the slug of natograph's, else the IRI."""
+    store = current_state().store
+    found: dict[str, str] = {}
+    for cls in parameter.classes:
+        rows = store.query(read_query("instances-of.rq"), bindings={"class": ox.NamedNode(cls)}).rows
+        for resource, label in rows:
+            iri = resource.value
+            value = iri[len(str(NATOID)):] if iri.startswith(str(NATOID)) else iri
+            found.setdefault(value, label.value if label is not None else "")
+            if len(found) >= MAX_SUGGESTIONS:
+                return sorted(found.items(), key=lambda item: item[1].lower())
+    return sorted(found.items(), key=lambda item: item[1].lower())
 
 
 def given_parameters() -> dict[str, str]:
@@ -124,9 +223,18 @@ def describe(query: CannedQuery) -> dict:
     }
 
 
-def editor_link(query: CannedQuery) -> str:
-    """A link that opens the query's text in the query page's editor."""
-    return "/query?" + urlencode({"query": query.text})
+def editor_link(query: CannedQuery, bindings: dict | None = None) -> str:
+    """A link that opens the query's text in the query page's editor, its parameters bound by a VALUES block.
+
+    The values are the RDF terms the parameters were read as (serialised by pyoxigraph), as a remote store
+    binds them, so the editor answers with the canned query's rows.
+    """
+    return "/query?" + urlencode({"query": editor_text(query, bindings or {})})
+
+
+def editor_text(query: CannedQuery, bindings: dict) -> str:
+    """The query's text with a VALUES block of these bindings opening its WHERE group (the text alone if none)."""
+    return bind_values(query.text, bindings)
 
 
 def _find(name: str) -> CannedQuery:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 
+import pyoxigraph as ox
 from flask import Blueprint, Response, render_template, request, url_for
 
 from .. import __version__
@@ -12,6 +13,8 @@ from ..errors import NotAcceptableError, NotFoundError, ParameterError, Snapshot
 from ..sparql.explain import Explainer, parse_triple
 from ..snapshot import CHECK_REPORT
 from ..snapshot.source_lines import open_source_lines
+from .links import TermView, term_view
+from .markup import render_inline
 from .negotiation import preferred_media_type
 from .responses import is_not_modified, not_modified
 from .state import current_state
@@ -45,6 +48,10 @@ def check_report() -> Response:
     try:
         text = (snapshot.path / CHECK_REPORT).read_text(encoding="utf-8")
     except FileNotFoundError:
+        if representation == "html":
+            # A person following the site's "Checks" link learns what the report is and how it comes.
+            page = render_template("check_missing.html", snapshot=snapshot.key)
+            return Response(page, content_type="text/html; charset=utf-8", headers={"Vary": "Accept"})
         raise NotFoundError(f"snapshot {snapshot.key} has no check report (an older natograph built it): "
                             "`natograph build --force` writes one") from None
     except OSError as exc:
@@ -66,8 +73,11 @@ def explain_triple() -> Response:
     """Why the served graph holds the triple ?s ?p ?o: asserted (and in which file), inferred (rule, premises), or not."""
     state = current_state()
     terms = {name: request.args.get(name, "") for name in ("s", "p", "o")}
-    triple = parse_triple(terms["s"], terms["p"], terms["o"])
     representation = choose_representation()
+    if representation == "html" and not any(terms.values()):
+        page = render_template("explain.html", explanation=None, terms=terms)
+        return Response(page, content_type="text/html; charset=utf-8", headers={"Vary": "Accept"})
+    triple = parse_triple(terms["s"], terms["p"], terms["o"])
     digest = hashlib.sha256(str(triple).encode()).hexdigest()[:16]
     lines, note = open_source_lines(state.snapshot)
     try:
@@ -85,9 +95,29 @@ def explain_triple() -> Response:
         text = json.dumps(body, ensure_ascii=False, indent=2)
         response = Response(text, content_type="application/json; charset=utf-8")
     else:
-        page = render_template("explain.html", explanation=body, terms=terms)
+        page = render_template("explain.html", explanation=body, terms=terms, shown=ExplainedTerms(),
+                               render_inline=render_inline)
         response = Response(page, content_type="text/html; charset=utf-8")
     return _finish(response, etag)
+
+
+class ExplainedTerms:
+    """The terms of an explanation as its page shows them: IRIs by name with links, blank nodes as `_:b1`, `_:b2` …"""
+
+    def __init__(self):
+        self.blank_labels: dict[str, str] = {}
+
+    def __call__(self, text: str) -> TermView:
+        if text.startswith("_:"):
+            label = self.blank_labels.setdefault(text, f"_:b{len(self.blank_labels) + 1}")
+            return TermView("bnode", label, f"a blank node ({text})")
+        if text.startswith("<") and text.endswith(">"):
+            return term_view(ox.NamedNode(text[1:-1]))
+        try:
+            (parsed,) = ox.parse(f"<urn:s> <urn:p> {text} .", format=ox.RdfFormat.N_TRIPLES)
+        except (SyntaxError, ValueError):
+            return TermView("literal", text, text)
+        return term_view(parsed.object)
 
 
 def explain_url(triple) -> str:

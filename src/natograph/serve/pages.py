@@ -18,7 +18,8 @@ from ..errors import ParameterError
 from ..sparql import read_query
 from .timeline import TimelineEntry, dated_in_years, page_count, timeline_entries, timeline_svg
 from ..vocab import PREFIXES
-from .canned import catalogue
+from ..query.canned import CannedQuery, bind_parameters
+from .canned import catalogue, editor_text
 from .links import TermView, href, resource_base, term_view
 from .memo import remember
 from .responses import is_not_modified, not_modified
@@ -46,15 +47,35 @@ def default_query() -> str:
 
 @blueprint.get("/query")
 def query_page() -> str:
-    """An editor with SPARQL highlighting that runs queries against /sparql and shows the results as a table."""
+    """The SPARQL editor (YASGUI, vendored) set up for this server: endpoint, prefixes, completion, examples."""
     state = current_state()
-    examples = [{"name": q.name, "summary": q.summary, "text": q.text} for q in catalogue().values()]
+    examples = [{"name": q.name, "summary": q.summary, "text": example_text(q)} for q in catalogue().values()]
+    classes, properties = remember("editor-terms", ontology_terms)
     return render_template(
-        "query.html", query=request.args.get("query") or default_query(), examples=examples,
+        "query.html", examples=examples,
         settings={"endpoint": "/sparql", "resourceBase": resource_base(), "prefixes": PREFIXES,
-                  "maxRows": state.config.max_rows},
+                  "maxRows": state.config.max_rows, "defaultQuery": default_query(),
+                  "classes": classes, "properties": properties},
         free_sparql=state.config.free_sparql,
     )
+
+
+def ontology_terms() -> tuple[list[str], list[str]]:
+    """The IRIs of the ontology's classes and of its properties, for the editor's completion."""
+    classes, properties = [], []
+    for term, kind in current_state().store.query(read_query("editor-terms.rq")).rows:
+        chosen = classes if kind.value.endswith("#Class") else properties
+        if term.value not in chosen:
+            chosen.append(term.value)
+    return classes, properties
+
+
+def example_text(query: CannedQuery) -> str:
+    """A canned query's text for the editor, its parameters bound to their defaults (as the query's page runs it)."""
+    try:
+        return editor_text(query, bind_parameters(query, {}, current_state().store))
+    except ParameterError:
+        return query.text  # a required parameter without a default: the reader fills it in
 
 
 @dataclass

@@ -21,6 +21,7 @@ Limits applied before the application sees a request:
 from __future__ import annotations
 
 import argparse
+import errno
 import json
 import logging
 import os
@@ -148,7 +149,9 @@ def create_server(app: Callable | None, config: Config, *, host: str, port: int)
         server = NatographWSGIServer(None, read_timeout_s=config.request_read_timeout_ms / 1000,
                                      adj=Adjustments(**settings))
     except OSError as exc:
-        raise ConfigError(f"cannot listen on {host} port {port}: {exc.strerror or exc}") from None
+        hint = (f" (another server?); choose another with --port, e.g. --port {port + 1}"
+                if exc.errno == errno.EADDRINUSE else "")
+        raise ConfigError(f"cannot listen on {host} port {port}: {exc.strerror or exc}{hint}") from None
     if app is not None:
         server.set_app(app)
     return server

@@ -29,6 +29,8 @@ BAR_HEIGHT = 12
 AXIS_HEIGHT = 28
 MARGIN = 12
 MAX_LABEL_CHARACTERS = 34
+YEAR_LABEL_HALF_WIDTH = 16
+MIN_UNCERTAIN_WIDTH = 5.0
 # Room between the labels and an axis cut short on the left, for the arrows of bars continuing before it.
 CONTINUATION_ROOM = 14
 # More bars than this would not read as a timeline: the rest are drawn on later pages.
@@ -190,7 +192,9 @@ def _axis(scale: _Scale, height: int) -> list[str]:
             continue
         x = scale.x(dt.date(year, 1, 1))
         parts.append(f'<line x1="{x}" y1="{AXIS_HEIGHT - 6}" x2="{x}" y2="{height - MARGIN}" class="tick"/>')
-        parts.append(f'<text x="{x}" y="{AXIS_HEIGHT - 10}" text-anchor="middle">{year}</text>')
+        # A label near the right edge ends at its tick, so that the drawing does not cut it.
+        anchor = "end" if x + YEAR_LABEL_HALF_WIDTH > WIDTH else "middle"
+        parts.append(f'<text x="{x}" y="{AXIS_HEIGHT - 10}" text-anchor="{anchor}">{year}</text>')
     parts.append("</g>")
     return parts
 
@@ -237,6 +241,7 @@ def _row(entry: TimelineEntry, row: int, scale: _Scale, today: dt.date, link: Ca
 
 
 def _rect(x1: float, x2: float, top: int, kind: str) -> str:
-    width = max(round(x2 - x1, 1), 1.0)
+    # A month is a few pixels over decades: an uncertain span is drawn wide enough for its hatching to show.
+    width = max(round(x2 - x1, 1), MIN_UNCERTAIN_WIDTH if kind == "uncertain" else 1.0)
     fill = ' fill="url(#timeline-hatch)"' if kind == "uncertain" else ""
     return f'<rect x="{x1}" y="{top}" width="{width}" height="{BAR_HEIGHT}" class="{kind}"{fill}/>'

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Protocol
@@ -31,7 +33,10 @@ DATE_BOUND_SOURCES = {
     for date_property, bounds in DATE_BOUND_PROPERTIES.items()
     for position, bound in enumerate(bounds)
 }
-TERM_FORMS = 'a prefixed name (natoid:kfor, rdf:type), an IRI in <…>, "a" for rdf:type, or a literal in Turtle syntax ("2001"^^xsd:gYear, "Kosovo Force"@en, 1244)'
+TERM_FORMS = ('a prefixed name (natoid:kfor, rdf:type), a resource\'s slug as canned parameters take it (kfor), an IRI '
+              'in <…>, "a" for rdf:type, or a literal in Turtle syntax ("2001"^^xsd:gYear, "Kosovo Force"@en, 1244)')
+# A bare slug names a natograph resource (natoid:), as canned queries' resource parameters read it.
+SLUG = re.compile(r"^[a-z][a-z0-9-]*$")
 
 
 class SourceLocator(Protocol):
@@ -124,6 +129,8 @@ def parse_term(text: str, parameter: str):
         raw = f"<{raw}>"
     if raw == "a" and parameter != "p":
         raise ParameterError(parameter, '"a" (rdf:type) can only be the predicate', accepts=TERM_FORMS)
+    if parameter != "p" and SLUG.match(raw) and raw not in ("a", "true", "false"):
+        raw = f"natoid:{raw}"
     slots = {"s": f"{raw} <urn:x:p> <urn:x:o> .", "p": f"<urn:x:s> {raw} <urn:x:o> .",
              "o": f"<urn:x:s> <urn:x:p> {raw} ."}
     document = "".join(f"@prefix {p}: <{ns}> .\n" for p, ns in PREFIXES.items()) + slots[parameter]

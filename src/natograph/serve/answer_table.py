@@ -1,0 +1,67 @@
+"""A query answer as a page shows it: a header and rows of terms, IRIs with their labels (for the canned-query pages)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pyoxigraph as ox
+
+from ..query.describe import bind_column
+from ..formats import Format
+from ..sparql import read_query
+from .links import TermView, term_view
+from .state import current_state
+
+# Labels are looked up this many IRIs at a time (one VALUES block each).
+LABEL_BATCH = 400
+# The page shows at most this many rows; the downloads have them all.
+SHOWN_ROWS = 1000
+ANSWER_FORMATS = {"solutions": Format.SPARQL_JSON, "graph": Format.N_TRIPLES}
+
+
+@dataclass(frozen=True)
+class AnswerTable:
+    """The columns and rows of an answer (None for an unbound cell); `boolean` for an ASK answer instead."""
+
+    columns: tuple[str, ...]
+    rows: tuple[tuple[TermView | None, ...], ...]
+    total: int
+    boolean: bool | None = None
+
+    @property
+    def cut(self) -> bool:
+        """Whether the page shows fewer rows than the answer has."""
+        return self.total > len(self.rows)
+
+
+def answer_table(body: bytes, fmt: Format) -> AnswerTable:
+    """The answer body (SPARQL JSON for solutions, N-Triples for a graph) as a table of labelled terms."""
+    if fmt is Format.N_TRIPLES:
+        triples = list(ox.parse(body, format=ox.RdfFormat.N_TRIPLES))
+        columns = ("subject", "predicate", "object")
+        raw_rows = [(t.subject, t.predicate, t.object) for t in triples]
+    else:
+        parsed = ox.parse_query_results(body, format=ox.QueryResultsFormat.JSON)
+        if isinstance(parsed, ox.QueryBoolean):
+            return AnswerTable((), (), 0, boolean=bool(parsed))
+        columns = tuple(variable.value for variable in parsed.variables)
+        raw_rows = [tuple(solution[name] for name in columns) for solution in parsed]
+    shown = raw_rows[:SHOWN_ROWS]
+    labels = labels_of({term for row in shown for term in row if isinstance(term, ox.NamedNode)})
+    rows = tuple(tuple(term_view(term, labels) if term is not None else None for term in row) for row in shown)
+    return AnswerTable(columns, rows, len(raw_rows))
+
+
+def labels_of(iris: set[ox.NamedNode]) -> dict[str, str]:
+    """The label of each of these IRIs that has one in the served graph (an English or plain one preferred)."""
+    store = current_state().store
+    text = read_query("describe-labels.rq")
+    ordered = sorted(iris, key=lambda iri: iri.value)
+    english: dict[str, str] = {}
+    other: dict[str, str] = {}
+    for start in range(0, len(ordered), LABEL_BATCH):
+        batch = ordered[start:start + LABEL_BATCH]
+        for resource, label in store.query(bind_column(text, "resource", batch)).rows:
+            chosen = english if label.language in (None, "en") else other
+            chosen.setdefault(resource.value, label.value)
+    return {**other, **english}
