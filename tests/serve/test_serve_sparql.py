@@ -296,3 +296,18 @@ def test_percent_encoded_plus_and_spaces_decode_like_a_form(client):
     response = client.get("/sparql?query=" + quote(query, safe=""))
     assert response.get_json(force=True)["results"]["bindings"][0]["x"]["value"] == "a+b c"
     assert json.loads(client.get("/sparql?query=ASK+%7B%7D").data)["boolean"] is True
+
+
+BROWSER_ACCEPT = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
+
+
+def test_a_browser_following_a_link_to_the_endpoint_is_sent_to_the_query_editor(client):
+    response = client.get("/sparql", headers={"Accept": BROWSER_ACCEPT})
+    assert response.status_code == 303 and response.headers["Location"].endswith("/query")
+
+
+@pytest.mark.parametrize("accept", [None, "*/*", "text/turtle", "text/html;q=0.5, text/turtle"])
+def test_every_other_client_still_gets_the_service_description(client, accept):
+    response = client.get("/sparql", headers={"Accept": accept} if accept else {})
+    assert response.status_code == 200 and response.mimetype == "text/turtle"
+    assert client.get("/sparql?format=ttl", headers={"Accept": BROWSER_ACCEPT}).status_code == 200

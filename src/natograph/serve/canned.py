@@ -11,7 +11,7 @@ from ..query.canned import CannedQuery, bind_parameters, load_catalogue
 from .catalogue_docs import EXAMPLE_PREFIXES, openapi_document, sparql_examples
 from ..errors import NotFoundError, ParameterError
 from ..query.executor import QueryJob
-from ..formats import FORMATS_BY_KIND, Format, ResultKind, media_types
+from ..formats import Format, ResultKind
 from ..sparql import read_query
 from ..sparql.text import bind_values
 from ..vocab import NATOID
@@ -19,7 +19,7 @@ from .answer_table import ANSWER_FORMATS, answer_table
 from .limits import client_key
 from .markup import render_inline, render_markdown
 from .memo import serialize_served_graph
-from .negotiation import choose_format, parse_accept, preferred, preferred_media_type
+from .negotiation import choose_format, names_html, preferred_media_type, prefers_html
 from .responses import answer_response, is_not_modified, not_modified, representation_etag
 from .state import current_state
 
@@ -27,7 +27,6 @@ blueprint = Blueprint("canned", __name__, template_folder="templates")
 CATALOGUE_KEY = "natograph.catalogue"
 RESERVED_PARAMETERS = {"format"}
 PAGE_TYPES = ("application/json", "text/html")
-HTML = "text/html"
 # The downloads a canned query's page offers, by kind of result, in this order.
 DOWNLOADS = {ResultKind.SOLUTIONS: (Format.SPARQL_JSON, Format.CSV, Format.TSV, Format.SPARQL_XML),
              ResultKind.GRAPH: (Format.TURTLE, Format.N_TRIPLES, Format.JSON_LD, Format.RDF_XML)}
@@ -63,7 +62,7 @@ def list_queries():
 def query_text(name: str) -> Response:
     """The reviewed SPARQL text of one canned query, as it runs in any SPARQL editor (as plain text to a browser)."""
     query = _find(name)
-    media_type = "text/plain" if _names_html(request.headers.get("Accept")) else "application/sparql-query"
+    media_type = "text/plain" if names_html(request.headers.get("Accept")) else "application/sparql-query"
     response = Response(query.text, content_type=f"{media_type}; charset=utf-8")
     response.headers["Vary"] = "Accept"
     return response
@@ -100,17 +99,7 @@ def wants_page(kind: ResultKind) -> bool:
     name = request.args.get("format")
     if name is not None:
         return name == "html"
-    accept = request.headers.get("Accept")
-    if not _names_html(accept):
-        return False
-    # text/html comes last, so a tie goes to a data format as before.
-    candidates = [*FORMATS_BY_KIND[kind], HTML]
-    best = preferred(candidates, lambda c: (c,) if c == HTML else media_types(c), parse_accept(accept or ""))
-    return best == HTML
-
-
-def _names_html(accept: str | None) -> bool:
-    return any(r.specificity(HTML) == 2 and r.q > 0 for r in parse_accept(accept or ""))
+    return prefers_html(kind, request.headers.get("Accept"))
 
 
 def file_name(query: CannedQuery, fmt: Format) -> str:

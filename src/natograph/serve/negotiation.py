@@ -136,6 +136,24 @@ def preferred(candidates: Sequence[T], media_types_of: Callable[[T], Sequence[st
     return best
 
 
+HTML = "text/html"
+
+
+def names_html(accept: str | None) -> bool:
+    """Whether an Accept header names text/html itself (not through a wildcard), as a browser's does."""
+    return any(r.specificity(HTML) == 2 and r.q > 0 for r in parse_accept(accept or ""))
+
+
+def prefers_html(kind: ResultKind, accept: str | None) -> bool:
+    """Whether an Accept header names text/html and prefers it to every format of this kind (a browser's);
+    `*/*` and every other client keep the data formats (a tie goes to a data format)."""
+    if not names_html(accept):
+        return False
+    ranges = parse_accept(accept or "")
+    candidates = [*FORMATS_BY_KIND[kind], HTML]
+    return preferred(candidates, lambda c: (c,) if c == HTML else media_types(c), ranges) == HTML
+
+
 def preferred_media_type(media_types: Sequence[str], accept: str | None) -> str | None:
     """The one of `media_types` an Accept header prefers (the first if it has none), or None if it accepts none."""
     return preferred(media_types, lambda media: (media,), parse_accept(accept or "*/*"))

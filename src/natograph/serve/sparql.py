@@ -7,7 +7,7 @@ the network, whether it is an update or calls SERVICE (see store.py and sandbox.
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, request, url_for
+from flask import Blueprint, Response, redirect, request, url_for
 
 from ..query.cache import is_repeatable
 from ..errors import ParameterError, PayloadTooLargeError, QueryRefusedError
@@ -18,7 +18,7 @@ from .description import PREFIXES as DESCRIPTION_PREFIXES
 from .description import service_description
 from .limits import client_key
 from .memo import serialize_served_graph
-from .negotiation import choose_format, choose_formats
+from .negotiation import choose_format, choose_formats, prefers_html
 from .protocol import read_protocol_request
 from .responses import answer_response, is_not_modified, not_modified, representation_etag
 from .state import current_state
@@ -37,6 +37,9 @@ def endpoint() -> Response:
     if protocol.query is None:
         if request.method == "POST":
             raise ParameterError("query", "missing: a POST to /sparql must carry a query")
+        if not protocol.formats and prefers_html(ResultKind.GRAPH, request.headers.get("Accept")):
+            # A person following a link to the endpoint: the query editor, which queries it.
+            return redirect(url_for("pages.query_page"), code=303)
         return describe_service(protocol.formats)
     if state.free_sparql_refusal:
         raise QueryRefusedError(state.free_sparql_refusal)
