@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import http.client
+import contextlib
 import json
 import os
 import shutil
@@ -135,3 +136,19 @@ class ServerProcess:
             self.process.kill()
             self.process.wait()
         self.log.close()
+
+
+@contextlib.contextmanager
+def started_pool(config: Config, *, size: int = 2, seconds: float = 60):
+    """A worker pool on the config's current snapshot, once `size` workers are ready; closed after."""
+    from natograph.query.executor import WorkerPool
+    from natograph.snapshot import open_snapshot
+
+    pool = WorkerPool(config, open_snapshot(config).key, size=size)
+    deadline = time.monotonic() + seconds
+    while pool.status()["ready"] < size and time.monotonic() < deadline:
+        time.sleep(0.05)
+    try:
+        yield pool
+    finally:
+        pool.close()

@@ -11,7 +11,7 @@ from natograph.formats import Format
 from natograph.snapshot import open_snapshot
 from natograph.store import EmbeddedStore, QueryLimits
 
-from ..serving import built_mini_project
+from ..serving import built_mini_project, started_pool
 
 # A cross product of the default graph with itself six times, counted: one row, long after any limit.
 SLOW_QUERY = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l . ?m ?n ?o . ?p ?q ?r }"
@@ -25,12 +25,8 @@ def config(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def pool(config):
-    workers = WorkerPool(config, open_snapshot(config).key, size=2)
-    deadline = time.monotonic() + 60
-    while workers.status()["ready"] < 2 and time.monotonic() < deadline:
-        time.sleep(0.05)
-    yield workers
-    workers.close()
+    with started_pool(config) as workers:
+        yield workers
 
 
 def wait_until_ready(pool, count, seconds=30):

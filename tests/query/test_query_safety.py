@@ -23,7 +23,7 @@ from natograph.sparql.text import TokenKind, tokenize
 from natograph.store import QueryLimits, parse_error
 from natograph.vocab import PREFIXES
 
-from ..serving import Listener, built_mini_project, free_port
+from ..serving import Listener, built_mini_project, free_port, started_pool
 
 pytestmark = pytest.mark.skipif(not network_guard().available,
                                 reason=f"no network namespaces here: {network_guard().reason}")
@@ -42,14 +42,8 @@ def listener():
 
 @pytest.fixture(scope="module")
 def pool(tmp_path_factory):
-    config = built_mini_project(tmp_path_factory.mktemp("safety"))
-    workers = WorkerPool(config, open_snapshot(config).key, size=2)
-    import time
-    deadline = time.monotonic() + 60
-    while workers.status()["ready"] < 2 and time.monotonic() < deadline:
-        time.sleep(0.05)
-    yield workers
-    workers.close()
+    with started_pool(built_mini_project(tmp_path_factory.mktemp("safety"))) as workers:
+        yield workers
 
 
 @pytest.fixture(scope="module")

@@ -27,6 +27,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Callable
 
+from ..snapshot import process_alive
+
 CLONE_NEWUSER = 0x10000000
 CLONE_NEWNET = 0x40000000
 PR_SET_PDEATHSIG = 1
@@ -100,7 +102,7 @@ def die_with(server_pid: int, *, and_parent: bool = True) -> None:
         pidfd = os.pidfd_open(server_pid)
     except (AttributeError, OSError):
         # Gone already (or no pidfd): exit rather than run unwatched.
-        if not _alive(server_pid):
+        if not process_alive(server_pid):
             os._exit(1)
         threading.Thread(target=_poll_for_exit, args=(server_pid,), name="natograph-watch", daemon=True).start()
         return
@@ -113,19 +115,9 @@ def _wait_for_exit(pidfd: int) -> None:
 
 
 def _poll_for_exit(pid: int) -> None:
-    while _alive(pid):
+    while process_alive(pid):
         threading.Event().wait(1.0)
     os._exit(1)
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 def limit_memory(extra_bytes: int) -> None:

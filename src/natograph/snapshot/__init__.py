@@ -412,7 +412,7 @@ def remove_leftovers(config: Config) -> list[str]:
         elif kind == "current":  # CURRENT is written under the lock this caller holds: nobody writes it now
             Path(entry.path).unlink(missing_ok=True)
             removed.append(entry.name)
-        elif kind == "partial" and not _process_alive(int(_PARTIAL_RECORD.fullmatch(entry.name).group(1))):
+        elif kind == "partial" and not process_alive(int(_PARTIAL_RECORD.fullmatch(entry.name).group(1))):
             Path(entry.path).unlink(missing_ok=True)
             removed.append(entry.name)
     pins = config.snapshots_path / PINS_DIR
@@ -461,7 +461,8 @@ def _tidy_abandoned(config: Config, path: Path) -> bool:
         os.close(descriptor)
 
 
-def _process_alive(pid: int) -> bool:
+def process_alive(pid: int) -> bool:
+    """Whether a process of this id exists (it may be another's, if the id was reused)."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
