@@ -18,7 +18,7 @@ so is a client of its own; the timing client uses yet another per probe (127.0.1
 inherits the budget another spent. The timing client sends a cheap query, `ASK { BIND(n AS ?n) }` with a
 fresh n each time (so that a query worker answers it, not the result cache), and GET /health, in turn,
 every 0.5 s. For each probe the script reports the timing client's median and worst latency, every status
-seen (503s with their error kind: `query-timeout` and `server-busy` are the documented ones; any other 5xx
+seen (503s with their error kind: `query-timeout`, `server-busy` and `query-limit` are the documented ones; any other 5xx
 is flagged), and the peak memory of the server's process tree (RSS summed over the server and every
 descendant, sampled every 0.1 s). A Markdown table goes to standard output, the raw numbers to
 `bench/out/attack-<timestamp>.json`. Every loop is bounded; nothing leaves the loopback interface.
@@ -55,7 +55,7 @@ START_TIMEOUT_S = 300
 SETTLE_TIMEOUT_S = 120
 PAGE_BYTES = os.sysconf("SC_PAGE_SIZE")
 FRESH_NUMBERS = itertools.count()
-DOCUMENTED_5XX = {"503 query-timeout", "503 server-busy"}
+DOCUMENTED_5XX = {"503 query-timeout", "503 server-busy", "503 query-limit"}
 
 
 def free_port() -> int:

@@ -33,7 +33,7 @@ class Config:
     max_concurrent_queries: int = 4
     # Memory a query worker may map beyond what it holds when it starts (the snapshot, the memory image);
     # a query that needs more is stopped and its worker replaced. 0: no limit.
-    query_memory_mb: int = 1024
+    query_memory_mb: int = 512
     # The largest answer a query may send, in bytes of its serialisation.
     max_response_bytes: int = 64 * 1024 * 1024
     # Serve free SPARQL even where query workers cannot be cut off from the network (no network namespaces).
