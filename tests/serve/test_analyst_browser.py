@@ -11,7 +11,7 @@ from urllib.parse import urldefrag, urlparse
 import pytest
 
 from ..serving import ServerProcess
-from .test_pages_browser import CHROMIUM, CHROMIUM_ARGUMENTS, PNG_SIGNATURE, Visit, require_browser
+from .browser import PNG_SIGNATURE, require_browser
 
 pytestmark = pytest.mark.slow
 
@@ -27,25 +27,6 @@ def server(project_config, project_snapshot, tmp_path_factory):
                             snapshot_dir=project_config.snapshot_dir, max_concurrent_queries=1, queries_per_minute=0)
     yield process
     process.stop()
-
-
-@pytest.fixture(scope="module")
-def browser(server):
-    sync_api = require_browser()
-    with sync_api.sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGUMENTS)
-        yield chromium
-        chromium.close()
-
-
-@pytest.fixture
-def visit(browser, server):
-    session = Visit(browser, server)
-    yield session
-    assert session.errors == [], "script errors on the page"
-    assert session.outside == [], "the page asked for something outside the server (a CDN?)"
-    assert session.dialogs == [], "a dialog opened"
-    session.close()
 
 
 def screenshot(visit, name: str) -> None:

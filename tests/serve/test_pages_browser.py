@@ -5,39 +5,19 @@ drives the system's Chromium). Without them the tests skip, except in CI (the CI
 where a missing browser fails the run.
 """
 
-import os
-from pathlib import Path
-from urllib.parse import urlparse
 
 import pytest
 
 from ..serving import ServerProcess
+from .browser import PNG_SIGNATURE, require_browser
 from ..web_fixture import EXERCISES, built_many_operations_project
 from ..web_fixture import INJECTED_LABEL
 
 pytestmark = pytest.mark.slow
 
-CHROMIUM = Path("/usr/bin/chromium")
-INSTALL_HINT = "install Debian's chromium: apt-get install chromium (and Playwright for Python: pip install playwright)"
-CHROMIUM_ARGUMENTS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                      "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 PLACES = """PREFIX nato: <https://w3id.org/natograph/ontology#>
 PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
 SELECT ?place ?label WHERE { ?place a nato:Place ; rdfs:label ?label } ORDER BY ?label"""
-PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
-
-
-def require_browser():
-    """The Playwright module, if it and Chromium are installed; otherwise a skip (or, in CI, a failure)."""
-    try:
-        from playwright import sync_api
-    except ImportError:
-        sync_api = None
-    if sync_api is not None and CHROMIUM.exists():
-        return sync_api
-    if os.environ.get("CI"):
-        pytest.fail(f"the browser tests must run in CI: {INSTALL_HINT}")
-    pytest.skip(INSTALL_HINT)
 
 
 @pytest.fixture(scope="module")
@@ -48,57 +28,6 @@ def server(tmp_path_factory):
                             queries_per_minute=0)
     yield process
     process.stop()
-
-
-@pytest.fixture(scope="module")
-def browser(server):
-    sync_api = require_browser()
-    with sync_api.sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGUMENTS)
-        yield chromium
-        chromium.close()
-
-
-class Visit:
-    """One browser page on the server, recording dialogs, script errors and any request that leaves the server."""
-
-    def __init__(self, browser, server):
-        self.context = browser.new_context(viewport={"width": 1280, "height": 900})
-        self.page = self.context.new_page()
-        self.server = server
-        self.dialogs, self.errors, self.outside = [], [], []
-        self.page.on("dialog", lambda dialog: (self.dialogs.append(dialog.message), dialog.dismiss()))
-        self.page.on("pageerror", lambda error: self.errors.append(str(error)))
-        self.context.route("**/*", self._only_the_server)
-
-    def _only_the_server(self, route):
-        host = urlparse(route.request.url).hostname
-        if host == "127.0.0.1" or route.request.url.startswith("data:"):
-            route.continue_()
-        else:
-            self.outside.append(route.request.url)
-            route.abort()
-
-    def open(self, path: str):
-        self.page.goto(self.server.url + path)
-        return self.page
-
-    def screenshot(self, path: Path) -> bytes:
-        self.page.screenshot(path=str(path), full_page=True)
-        return path.read_bytes()
-
-    def close(self):
-        self.context.close()
-
-
-@pytest.fixture
-def visit(browser, server):
-    session = Visit(browser, server)
-    yield session
-    assert session.errors == [], "script errors on the page"
-    assert session.outside == [], "the page asked for something outside the server (a CDN?)"
-    assert session.dialogs == [], "a dialog opened (injected script ran?)"
-    session.close()
 
 
 def set_query(page, text: str) -> None:
