@@ -156,3 +156,15 @@ def test_the_timeline_links_on_to_its_later_operations(visit):
     page.wait_for_url("**/timeline?from=2015&to=")
     assert page.locator('svg.timeline a[href="/id/op-a"]').count() == 0
     assert page.locator('svg.timeline a[href="/id/injected"]').count() == 1
+
+
+def test_a_query_stopped_at_the_time_limit_names_its_slow_shape_in_the_editor(visit):
+    from natograph.sparql.shapes import SLOW_SHAPES
+
+    page = visit.open("/query")
+    set_query(page, "SELECT (COUNT(*) AS ?n) WHERE { ?a <http://example.org/p>* ?b . "
+                    "?c ?d ?e . ?f ?g ?h . ?i ?j ?k . ?l ?m ?o . ?q ?r ?s }")
+    page.click(".yasqe_queryButton")
+    page.wait_for_selector(".yasr .errorResult", timeout=60_000)
+    shown = page.locator(".yasr .errorResult").inner_text()
+    assert "time limit" in shown and SLOW_SHAPES[1].suggestion in " ".join(shown.split())
