@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from importlib import resources
 from pathlib import Path
 from typing import Mapping
 
@@ -14,6 +13,7 @@ import yaml
 from ..rdf.dates import day_range
 from ..errors import NatographError, ParameterError, QueryRefusedError
 from .form import QueryForm, query_form
+from ..sparql import read_query
 from ..sparql.text import TokenKind, tokenize
 from ..store import SelectResult, Store
 from ..vocab import NATOID, PREFIXES
@@ -249,7 +249,7 @@ def _class_words(parameter: Parameter) -> str:
 
 
 def _resources(store: Store, query_file: str, parameter: Parameter, value) -> list[ox.NamedNode]:
-    text = _internal_query(query_file)
+    text = read_query(query_file)
     found: list[ox.NamedNode] = []
     for cls in parameter.classes or (None,):
         bindings = {"value": value}
@@ -266,7 +266,7 @@ def _similar(store: Store, parameter: Parameter, raw: str) -> list[ox.NamedNode]
 
 
 def _describe(store: Store, resources_: list[ox.NamedNode]) -> list[dict]:
-    text = _internal_query("label-of.rq")
+    text = read_query("label-of.rq")
     described = []
     for resource in resources_:
         result = store.query(text, bindings={"resource": resource})
@@ -274,6 +274,3 @@ def _describe(store: Store, resources_: list[ox.NamedNode]) -> list[dict]:
         described.append({"iri": resource.value, "name": compact_iri(resource.value), "label": label})
     return described
 
-
-def _internal_query(name: str) -> str:
-    return resources.files("natograph.sparql").joinpath(name).read_text(encoding="utf-8")

@@ -104,7 +104,7 @@ class Explanation:
 
 @lru_cache(maxsize=1)
 def derivation_rules() -> tuple[DerivationRule, ...]:
-    """The rule queries shipped in natograph/sparql/derive-*.rq, with their headers."""
+    """The rule queries shipped in natograph/sparql/rules/derive-*.rq, with their headers."""
     rules = []
     for header, text in rule_files("derive-"):
         conclusion = header["conclusion"]

@@ -89,7 +89,7 @@ class Clash:
 
 
 def clash_rules() -> list[ClashRule]:
-    """The clash queries shipped in natograph/sparql/clash-*.rq, with their `# rule:` and `# message:` headers."""
+    """The clash queries shipped in natograph/sparql/rules/clash-*.rq, with their `# rule:` and `# message:` headers."""
     return [ClashRule(header["rule"], header["message"], text) for header, text in rule_files("clash-")]
 
 

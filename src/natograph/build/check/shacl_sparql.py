@@ -1,7 +1,7 @@
 """SHACL validation compiled to SPARQL on Oxigraph: the shapes read into a plan, run set by set on the data.
 
 pySHACL evaluates every constraint node by node in Python over rdflib (its SPARQL targets with rdflib's
-own engine). Here each target and each value test is one query (`sparql/shacl-*.rq`) over all the nodes
+own engine). Here each target and each value test is one query (`sparql/shacl/shacl-*.rq`) over all the nodes
 it concerns at once: the nodes of a step are written as a set into a named graph of a scratch store
 holding the data, and counts and the logical constraints (sh:or, sh:xone, sh:node …) are set arithmetic.
 The results are pySHACL's: the same focus nodes, paths, values, messages and components
@@ -231,7 +231,7 @@ class _Run:
 
     def query(self, name: str, **bindings) -> list:
         substitutions = {ox.Variable(key): value for key, value in bindings.items()}
-        return list(self.store.query(read_query(name), substitutions=substitutions))
+        return list(self.store.query(read_query(name, folder="shacl"), substitutions=substitutions))
 
     def node_set(self, nodes: Iterable) -> ox.NamedNode:
         """The name of a set of nodes written into the sets graph, for the queries' ?set (each set written once)."""
@@ -428,7 +428,7 @@ def literals_kept(triples: list[ox.Triple], store: ox.Store) -> bool:
     values (and counts of values) differ.
     """
     written = {t.object for t in triples if isinstance(t.object, ox.Literal)}
-    stored = {row["literal"] for row in store.query(read_query("shacl-literals.rq"))}
+    stored = {row["literal"] for row in store.query(read_query("shacl-literals.rq", folder="shacl"))}
     # rdflib keeps strings, with or without a language tag, as they are.
     typed = (literal for literal in written if literal.datatype.value not in STRING_DATATYPES)
     return written == stored and all(to_oxigraph(to_rdflib(literal)) == literal for literal in typed)
