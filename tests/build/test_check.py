@@ -11,11 +11,13 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pyoxigraph as ox
 import pytest
 from click.testing import CliRunner
 
 from natograph.build import build
-from natograph.build.check.clashes import message_rule
+from natograph.build.reason import owlrl_clash
+from natograph.build.reasoner import ReasonerClash, closure
 from natograph.build.check.report import run_checks
 from natograph.cli import main
 from natograph.config import Config
@@ -130,16 +132,16 @@ def test_the_consistent_base_has_no_clash(tmp_path):
     assert result.passed and result.findings == []
 
 
-def test_reasoner_messages_name_their_rule_and_ill_typed_literal():
-    assert message_rule('[dt-not-type] "-5"^^<http://www.w3.org/2001/XMLSchema#nonNegativeInteger> is not a '
-                        "valid lexical form of its datatype") == (
-        "dt-not-type", ("-5", "http://www.w3.org/2001/XMLSchema#nonNegativeInteger"))
-    assert message_rule("Lexical value of the literal 'abc' does not match its datatype "
-                        "(http://www.w3.org/2001/XMLSchema#integer)") == (
-        "dt-not-type", ("abc", "http://www.w3.org/2001/XMLSchema#integer"))
-    assert message_rule("Disjoint classes http://e/A and http://e/B have a common individual http://e/x") == (
-        "cax-dw", None)
-    assert message_rule("something new") == (None, None)
+def test_reasoners_report_clashes_as_records_naming_the_rule_and_the_ill_typed_literal():
+    negative = ox.Literal("-5", datatype=ox.NamedNode("http://www.w3.org/2001/XMLSchema#nonNegativeInteger"))
+    (ours,) = closure([ox.Triple(ox.NamedNode("http://e/x"), ox.NamedNode("http://e/p"), negative)]).messages
+    assert (ours.rule, ours.literal) == ("dt-not-type", ("-5", "http://www.w3.org/2001/XMLSchema#nonNegativeInteger"))
+    # owlrl's English is translated once, where owlrl is called.
+    assert owlrl_clash("Lexical value of the literal 'abc' does not match its datatype "
+                       "(http://www.w3.org/2001/XMLSchema#integer)").literal == (
+        "abc", "http://www.w3.org/2001/XMLSchema#integer")
+    assert owlrl_clash("Disjoint classes http://e/A and http://e/B have a common individual http://e/x").rule == "cax-dw"
+    assert owlrl_clash("something new") == ReasonerClash("", "something new")
 
 
 def test_the_build_names_the_line_of_each_clashing_triple(tmp_path):

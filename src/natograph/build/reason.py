@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Callable, Iterable
@@ -13,12 +14,30 @@ from rdflib.namespace import OWL, RDF, RDFS, XSD
 
 from ..rdf.dates import day_range
 from ..errors import ConfigError
-from .reasoner import Entailment, closure as natograph_engine_closure
+from .reasoner import Entailment, ReasonerClash, closure as natograph_engine_closure
 from ..rdf.terms import to_oxigraph, triple_to_rdflib
 from ..vocab import DATE_BOUND_PROPERTIES
 
 Progress = Callable[[str], None]
 
+# owlrl reports clashes in English; each is translated into a record here, once, at its boundary.
+OWLRL_MESSAGE_RULES = [
+    (re.compile(r"^Lexical value of the literal '(?P<value>.*)' does not match its datatype \((?P<datatype>[^)]*)\)$",
+                re.S), "dt-not-type"),
+    (re.compile(r"^'sameAs' and 'differentFrom'"), "eq-diff1"),
+    (re.compile(r"^'sameAs' and 'AllDifferent'"), "eq-diff2"),
+    (re.compile(r"^Irreflexive property"), "prp-irp"),
+    (re.compile(r"^Erroneous usage of asymmetric property"), "prp-asyp"),
+    (re.compile(r"^Disjoint properties in an 'AllDisjointProperties'"), "prp-adp"),
+    (re.compile(r"^Erroneous usage of disjoint properties"), "prp-pdw"),
+    (re.compile(r"^Negative \(object\) property assertion"), "prp-npa1"),
+    (re.compile(r"^Negative \(datatype\) property assertion"), "prp-npa2"),
+    (re.compile(r"is defined of type 'Nothing'$"), "cls-nothing2"),
+    (re.compile(r"^Violation of complementarity"), "cls-com"),
+    (re.compile(r"^Erroneous usage of maximum cardinality"), "cls-maxc1"),
+    (re.compile(r"^Erroneous usage of maximum qualified cardinality"), "cls-maxqc1"),
+    (re.compile(r"^Disjoint classes"), "cax-dw"),
+]
 OWLRL_ERROR_CLASS = URIRef("http://www.daml.org/2002/03/agents/agent-ont#ErrorMessage")
 OWLRL_ERROR_TEXT = URIRef("http://www.daml.org/2002/03/agents/agent-ont#error")
 
@@ -40,7 +59,7 @@ class Inference:
 
     triples: list[ox.Triple]
     dropped: Counter = field(default_factory=Counter)
-    messages: list[str] = field(default_factory=list)
+    messages: list[ReasonerClash] = field(default_factory=list)
 
 
 def trivial_kind(triple: tuple) -> str | None:
@@ -59,6 +78,15 @@ def trivial_kind(triple: tuple) -> str | None:
     return None
 
 
+def owlrl_clash(message: str) -> ReasonerClash:
+    """An owlrl error message as a record: the rule it is about, and for an ill-typed literal its form and datatype."""
+    for pattern, rule in OWLRL_MESSAGE_RULES:
+        match = pattern.search(message)
+        if match:
+            return ReasonerClash(rule, message, (match["value"], match["datatype"]) if rule == "dt-not-type" else None)
+    return ReasonerClash("", message)
+
+
 def owlrl_closure(asserted: list[ox.Triple], *, progress: Progress | None = None) -> Entailment:
     """The OWL-RL closure computed by owlrl (the reference engine), minus the asserted triples."""
     graph = Graph()
@@ -68,7 +96,7 @@ def owlrl_closure(asserted: list[ox.Triple], *, progress: Progress | None = None
     owlrl.DeductiveClosure(owlrl.OWLRL_Semantics).expand(graph)
     messages = []
     for node in list(graph.subjects(RDF.type, OWLRL_ERROR_CLASS)):
-        messages.extend(str(text) for text in graph.objects(node, OWLRL_ERROR_TEXT))
+        messages.extend(owlrl_clash(str(text)) for text in graph.objects(node, OWLRL_ERROR_TEXT))
         graph.remove((node, None, None))
     triples = [tuple(map(to_oxigraph, t)) for t in graph if t not in asserted_set]
     return Entailment(triples, sorted(messages))

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -14,32 +13,11 @@ from ...vocab import ASSERTED_GRAPH, INFERRED_GRAPH
 
 if TYPE_CHECKING:
     from ..provenance import SourceIndex
+    from ..reasoner import ReasonerClash
 
 REASONED_DEFAULT_GRAPH = [ox.NamedNode(ASSERTED_GRAPH), ox.NamedNode(INFERRED_GRAPH)]
 MAX_PREMISES = 4
 
-# The reasoners report clashes themselves, as text: natograph's engine as "[rule] …", owlrl in its
-# own words. These patterns say which rule a message is about, so that a message the SPARQL rules
-# already report (with triples and lines) is not repeated.
-ENGINE_MESSAGE = re.compile(r"^\[(?P<rule>[a-z0-9-]+)\] ")
-ENGINE_ILL_TYPED = re.compile(r'^\[dt-not-type\] "(?P<value>(?:[^"\\]|\\.)*)"\^\^<(?P<datatype>[^>]*)>')
-OWLRL_MESSAGE_RULES = [
-    (re.compile(r"^Lexical value of the literal '(?P<value>.*)' does not match its datatype \((?P<datatype>[^)]*)\)$",
-                re.S), "dt-not-type"),
-    (re.compile(r"^'sameAs' and 'differentFrom'"), "eq-diff1"),
-    (re.compile(r"^'sameAs' and 'AllDifferent'"), "eq-diff2"),
-    (re.compile(r"^Irreflexive property"), "prp-irp"),
-    (re.compile(r"^Erroneous usage of asymmetric property"), "prp-asyp"),
-    (re.compile(r"^Disjoint properties in an 'AllDisjointProperties'"), "prp-adp"),
-    (re.compile(r"^Erroneous usage of disjoint properties"), "prp-pdw"),
-    (re.compile(r"^Negative \(object\) property assertion"), "prp-npa1"),
-    (re.compile(r"^Negative \(datatype\) property assertion"), "prp-npa2"),
-    (re.compile(r"is defined of type 'Nothing'$"), "cls-nothing2"),
-    (re.compile(r"^Violation of complementarity"), "cls-com"),
-    (re.compile(r"^Erroneous usage of maximum cardinality"), "cls-maxc1"),
-    (re.compile(r"^Erroneous usage of maximum qualified cardinality"), "cls-maxqc1"),
-    (re.compile(r"^Disjoint classes"), "cax-dw"),
-]
 # Rules that report the same kind of clash, so that either one covers a reasoner's message.
 RULE_FAMILIES = {"eq-diff3": "eq-diff2", "cax-adc": "cax-dw", "cls-maxqc2": "cls-maxqc1",
                  "prp-npa": "prp-npa1", "prp-npa2": "prp-npa1"}
@@ -94,7 +72,7 @@ def clash_rules() -> list[ClashRule]:
 
 
 def find_clashes(
-    store: ox.Store, *, reasoner_messages: list[str] = (), sources: SourceIndex | None = None
+    store: ox.Store, *, reasoner_messages: list[ReasonerClash] = (), sources: SourceIndex | None = None
 ) -> list[Clash]:
     """Every clash the OWL-RL rules detect in asserted ∪ inferred, plus the reasoner's own messages.
 
@@ -117,9 +95,9 @@ def find_clashes(
 
 
 def reasoner_clashes(
-    store: ox.Store, messages: list[str], found: list[Clash], sources: SourceIndex | None
+    store: ox.Store, messages: list[ReasonerClash], found: list[Clash], sources: SourceIndex | None
 ) -> list[Clash]:
-    """The reasoner's messages that no SPARQL rule already reported, as clashes.
+    """The reasoner's clashes that no SPARQL rule already reported, with their triples where they name a literal.
 
     A message about an ill-typed literal becomes a dt-not-type clash with the triples that hold the
     literal as written (the store may have rewritten it, e.g. "-5"^^xsd:nonNegativeInteger to xsd:integer).
@@ -131,7 +109,7 @@ def reasoner_clashes(
     nothing = {t.subject.value for c in found if c.rule == "cls-nothing2" for t in c.triples}
     extra = []
     for message in messages:
-        rule, literal = message_rule(message)
+        rule, literal = message.rule or None, message.literal
         if rule == "dt-not-type" and literal is not None:
             if literal in reported_literals:
                 continue
@@ -141,28 +119,10 @@ def reasoner_clashes(
                 extra.append(Clash(rule, "a literal's lexical form is not a value of its datatype", triples,
                                    origins=_origins(store, triples, sources, stated=True)))
                 continue
-        elif RULE_FAMILIES.get(rule, rule) in reported_rules or any(iri in message for iri in nothing):
+        elif RULE_FAMILIES.get(rule, rule) in reported_rules or any(iri in message.text for iri in nothing):
             continue
-        extra.append(Clash(rule or "reasoner", ENGINE_MESSAGE.sub("", message), []))
+        extra.append(Clash(rule or "reasoner", message.text, []))
     return extra
-
-
-def message_rule(message: str) -> tuple[str | None, tuple[str, str] | None]:
-    """The rule a reasoner's message is about, and for an ill-typed literal its (lexical form, datatype)."""
-    engine = ENGINE_MESSAGE.match(message)
-    if engine:
-        ill_typed = ENGINE_ILL_TYPED.match(message)
-        literal = (_unescape(ill_typed["value"]), ill_typed["datatype"]) if ill_typed else None
-        return engine["rule"], literal
-    for pattern, rule in OWLRL_MESSAGE_RULES:
-        match = pattern.search(message)
-        if match:
-            return rule, (match["value"], match["datatype"]) if rule == "dt-not-type" else None
-    return None, None
-
-
-def _unescape(text: str) -> str:
-    return re.sub(r"\\(.)", lambda m: {"n": "\n", "t": "\t", "r": "\r"}.get(m[1], m[1]), text)
 
 
 def _triples_with_literal(sources: SourceIndex | None, value: str, datatype: str) -> list[ox.Triple]:

@@ -12,15 +12,16 @@ from typing import Callable
 
 import pyoxigraph as ox
 
+from .clashes import ReasonerClash
 from .engine import Engine
 
 
 @dataclass
 class Entailment:
-    """What a reasoner concluded: the entailed triples that were not asserted, and its inconsistency messages."""
+    """What a reasoner concluded: the entailed triples that were not asserted, and the clashes it reports."""
 
     triples: list[tuple]
-    messages: list[str]
+    messages: list[ReasonerClash]
 
 
 def closure(asserted: list[ox.Triple], *, progress: Callable[[str], None] | None = None) -> Entailment:

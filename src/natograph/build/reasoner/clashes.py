@@ -1,7 +1,8 @@
-"""The OWL 2 RL rules whose head is false: each match is an inconsistency, reported as a message."""
+"""The OWL 2 RL rules whose head is false: each match is an inconsistency, reported as a record."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from itertools import combinations
 from typing import Callable
 
@@ -14,16 +15,29 @@ from .vocabulary import (
     SOURCE_INDIVIDUAL, TARGET_INDIVIDUAL, TARGET_VALUE, THING, TYPE,
 )
 
+@dataclass(frozen=True, order=True)
+class ReasonerClash:
+    """An inconsistency a reasoner reports: the OWL 2 RL rule ("" when not known), its words, and for an ill-typed
+    literal its lexical form and datatype."""
+
+    rule: str
+    text: str
+    literal: tuple[str, str] | None = None
+
+    def __str__(self) -> str:
+        return f"[{self.rule}] {self.text}" if self.rule else self.text
+
+
 Describe = Callable[[int], str]
 LiteralText = Callable[[int], "tuple[str, str] | None"]
 
 
-def find_violations(store: FactStore, describe: Describe, literal_text: LiteralText) -> list[str]:
-    """One message per violated eq-diff*, prp-irp/asyp/pdw/adp/npa*, cls-nothing2/com/maxc1/maxqc1-2, cax-dw/adc match."""
-    found: list[str] = []
+def find_violations(store: FactStore, describe: Describe, literal_text: LiteralText) -> list[ReasonerClash]:
+    """One record per violated eq-diff*, prp-irp/asyp/pdw/adp/npa*, cls-nothing2/com/maxc1/maxqc1-2, cax-dw/adc match."""
+    found: list[ReasonerClash] = []
 
     def report(rule: str, text: str, *terms: int) -> None:
-        found.append(f"[{rule}] " + text.format(*(describe(t) for t in terms)))
+        found.append(ReasonerClash(rule, text.format(*(describe(t) for t in terms))))
 
     objects, subjects, has, pairs = store.objects, store.subjects, store.has, store.pairs
     for x, y in pairs(DIFFERENT_FROM):

@@ -30,7 +30,7 @@ class Engine:
         self.datatype_ids = {iri: self.table.intern(ox.NamedNode(iri)) for iri in OWL_RL_DATATYPES}
         self.store = FactStore(len(self.table))
         self.progress = progress or (lambda message: None)
-        self.messages: list[str] = []
+        self.messages: list[clashes.ReasonerClash] = []
         self.queue: list[tuple[int, int, int]] = []
         self.pending_merges: list[tuple[int, int]] = []
         self.merged = False
@@ -125,7 +125,8 @@ class Engine:
                 if datatype in OWL_RL_DATATYPES and datatype not in UNTYPED_LITERAL_DATATYPES:
                     literal_types[o] = datatype
                     if not is_valid_lexical_form(term.value, datatype):
-                        self.messages.append(f"[dt-not-type] {term} is not a valid lexical form of its datatype")
+                        self.messages.append(clashes.ReasonerClash(
+                            "dt-not-type", f"{term} is not a valid lexical form of its datatype", (term.value, datatype)))
         for s, p, o in self.asserted:
             if p == TYPE and isinstance(terms[o], ox.NamedNode) and terms[o].value in ids:
                 used.add(terms[o].value)
