@@ -137,20 +137,12 @@ def labels_in(store, result) -> dict[str, str]:
     """The labels of the IRIs of a SELECT result, for the table (empty for other results)."""
     import pyoxigraph as ox
 
-    from ..query.describe import bind_column
-    from ..sparql import read_query
+    from ..query.describe import labels_of
     from ..store import SelectResult
 
     if not isinstance(result, SelectResult):
         return {}
-    iris = sorted({t.value for row in result.rows for t in row if isinstance(t, ox.NamedNode)})
-    labels: dict[str, str] = {}
-    for start in range(0, len(iris), 400):
-        batch = [ox.NamedNode(iri) for iri in iris[start:start + 400]]
-        for resource, label in store.query(bind_column(read_query("describe-labels.rq"), "resource", batch)).rows:
-            if label.language in (None, "en") or resource.value not in labels:
-                labels[resource.value] = label.value
-    return labels
+    return labels_of(store, {t for row in result.rows for t in row if isinstance(t, ox.NamedNode)})
 
 
 def isolated(store):

@@ -7,12 +7,14 @@ from dataclasses import dataclass, field
 import pyoxigraph as ox
 
 from ..sparql import read_query
-from ..sparql.text import where_group_offset
+from ..sparql.text import bind_column
 from ..store import Dataset, QueryLimits, Store
 from ..vocab import ASSERTED_GRAPH, INFERRED_GRAPH, NATO
 
 # Incoming links beyond this many are left out (a hub such as NATO itself is the object of thousands of triples).
 MAX_INCOMING = 1000
+# IRIs whose labels one query asks for (a VALUES block of this many terms).
+LABEL_BATCH = 400
 ASSERTED = ox.NamedNode(ASSERTED_GRAPH)
 INFERRED = ox.NamedNode(INFERRED_GRAPH)
 RDF_TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
@@ -102,14 +104,17 @@ def describe_resource(store: Store, iri: str, *, max_incoming: int = MAX_INCOMIN
     return Description(resource, list(quads), incoming_truncated=truncated)
 
 
-def bind_column(text: str, name: str, terms: list) -> str:
-    """The query with `VALUES ?name { t1 t2 … }` opening its outermost WHERE group: one solution per term.
-
-    The terms are serialised by pyoxigraph (N-Triples syntax, escaped), as `sparqltext.bind_values` does.
-    """
-    offset = where_group_offset(text)
-    values = " ".join(str(term) for term in terms)
-    return f"{text[:offset]} VALUES ?{name} {{ {values} }}{text[offset:]}"
+def labels_of(store: Store, iris) -> dict[str, str]:
+    """The label of each of these IRIs that has one in the store's default graph (an English or plain one preferred)."""
+    text = read_query("describe-labels.rq")
+    ordered = sorted(set(iris), key=lambda iri: iri.value)
+    english: dict[str, str] = {}
+    other: dict[str, str] = {}
+    for start in range(0, len(ordered), LABEL_BATCH):
+        for resource, label in store.query(bind_column(text, "resource", ordered[start:start + LABEL_BATCH])).rows:
+            chosen = english if label.language in (None, "en") else other
+            chosen.setdefault(resource.value, label.value)
+    return {**other, **english}
 
 
 def _mentioned_iris(quads: list[ox.Quad]) -> list[ox.NamedNode]:

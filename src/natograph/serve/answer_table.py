@@ -6,14 +6,11 @@ from dataclasses import dataclass
 
 import pyoxigraph as ox
 
-from ..query.describe import bind_column
+from ..query.describe import labels_of as describe_labels
 from ..formats import Format
-from ..sparql import read_query
 from .links import TermView, term_view
 from .state import current_state
 
-# Labels are looked up this many IRIs at a time (one VALUES block each).
-LABEL_BATCH = 400
 # The page shows at most this many rows; the downloads have them all.
 SHOWN_ROWS = 1000
 ANSWER_FORMATS = {"solutions": Format.SPARQL_JSON, "graph": Format.N_TRIPLES}
@@ -54,14 +51,4 @@ def answer_table(body: bytes, fmt: Format) -> AnswerTable:
 
 def labels_of(iris: set[ox.NamedNode]) -> dict[str, str]:
     """The label of each of these IRIs that has one in the served graph (an English or plain one preferred)."""
-    store = current_state().store
-    text = read_query("describe-labels.rq")
-    ordered = sorted(iris, key=lambda iri: iri.value)
-    english: dict[str, str] = {}
-    other: dict[str, str] = {}
-    for start in range(0, len(ordered), LABEL_BATCH):
-        batch = ordered[start:start + LABEL_BATCH]
-        for resource, label in store.query(bind_column(text, "resource", batch)).rows:
-            chosen = english if label.language in (None, "en") else other
-            chosen.setdefault(resource.value, label.value)
-    return {**other, **english}
+    return describe_labels(current_state().store, iris)

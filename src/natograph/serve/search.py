@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import pyoxigraph as ox
 from flask import Blueprint, Response, jsonify, render_template, request
 
-from ..query.describe import bind_column
+from ..sparql.text import bind_column
 from ..errors import NotFoundError, ParameterError
 from ..sparql import read_query
 from ..vocab import NATO

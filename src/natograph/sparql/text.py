@@ -162,5 +162,14 @@ def bind_values(text: str, bindings: Mapping[str, object]) -> str:
         return text
     names = " ".join(f"?{name}" for name in bindings)
     values = " ".join(str(term) for term in bindings.values())
+    return _opening_where_group(text, f"VALUES ({names}) {{ ({values}) }}")
+
+
+def bind_column(text: str, name: str, terms) -> str:
+    """The query with `VALUES ?name { t1 t2 … }` opening its outermost WHERE group: one solution per term."""
+    return _opening_where_group(text, f"VALUES ?{name} {{ {' '.join(str(term) for term in terms)} }}")
+
+
+def _opening_where_group(text: str, block: str) -> str:
     offset = where_group_offset(text)
-    return f"{text[:offset]} VALUES ({names}) {{ ({values}) }}{text[offset:]}"
+    return f"{text[:offset]} {block}{text[offset:]}"
