@@ -164,3 +164,8 @@ def bind_values(text: str, bindings: Mapping[str, object]) -> str:
     values = " ".join(str(term) for term in bindings.values())
     offset = where_group_offset(text)
     return f"{text[:offset]} VALUES ({names}) {{ ({values}) }}{text[offset:]}"
+
+
+def names_dataset(text: str) -> bool:
+    """Whether a query has FROM or FROM NAMED clauses: the keyword outside strings, IRIs and comments."""
+    return any(t.kind is TokenKind.WORD and t.text.upper() == "FROM" for t in tokenize(text))
