@@ -338,6 +338,41 @@ def test_the_endpoint_serves_canned_and_free_queries_from_the_remote_store(proje
     assert count == project_snapshot.manifest["counts"]["all"]
 
 
+def test_a_stopped_server_is_a_503_with_the_reason_and_queries_succeed_once_it_is_back(
+        project_config, project_snapshot, tmp_path):
+    location = tmp_path / "oxigraph"
+    process, base = start_oxigraph(location)
+    try:
+        upload_snapshot(project_snapshot, base + "/store")
+        config = project_config.replace(store="remote", store_url=base + "/query", queries_per_minute=0,
+                                        result_cache_bytes=0)
+        client = create_app(config).test_client()
+        query = {"query": "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"}
+        accept = {"Accept": "application/sparql-results+json"}
+        assert client.get("/sparql", query_string=query, headers=accept).status_code == 200
+        stop(process)
+        down = client.get("/sparql", query_string=query, headers=accept)
+        assert down.status_code == 503 and "cannot be reached" in down.get_data(as_text=True)
+        assert down.headers["Retry-After"]
+        health = client.get("/health").get_json()
+        assert health["status"] == "store-unavailable" and not health["store"]["available"]
+        assert "cannot be reached" in health["store"]["reason"]
+        process = restart_oxigraph(location, base)
+        assert client.get("/sparql", query_string=query, headers=accept).status_code == 200
+        assert client.get("/health").get_json()["status"] == "ok"
+    finally:
+        if process.poll() is None:
+            stop(process)
+
+
+def restart_oxigraph(location: Path, base: str) -> subprocess.Popen:
+    """The Oxigraph server again, on its old address and database."""
+    process = subprocess.Popen([oxigraph_binary(), "serve", "--location", str(location), "--bind",
+                                base.removeprefix("http://")], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    wait_until_answering(process, base + "/query?query=ASK%7B%7D", "the oxigraph server")
+    return process
+
+
 def test_the_store_setting_is_checked(project_snapshot):
     with pytest.raises(ConfigError, match="embedded, remote"):
         Config.load(store="elsewhere")

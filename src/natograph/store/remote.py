@@ -15,6 +15,7 @@ forms (`typed-literal`, numbers as JSON numbers, blank node labels such as `node
 from __future__ import annotations
 
 import base64
+import http.client
 import json
 import re
 import socket
@@ -26,7 +27,8 @@ from urllib.parse import urlencode
 
 import pyoxigraph as ox
 
-from ..errors import ConfigError, QueryFailedError, QueryRefusedError, QueryTimeoutError, SnapshotError
+from ..errors import (ConfigError, QueryFailedError, QueryRefusedError, QueryTimeoutError, SnapshotError,
+                      StoreUnavailableError)
 from ..snapshot import Snapshot
 from ..sparql.text import TokenKind, bind_values, names_dataset, tokenize
 from ..vocab import PREFIXES
@@ -44,6 +46,8 @@ SERVER_TIMEOUT_STATES = {"S1TAT"}
 PROLOGUE = "".join(f"PREFIX {prefix}: <{iri}> " for prefix, iri in PREFIXES.items())
 UPLOAD_TIMEOUT_SECONDS = 600
 COUNT_DEFAULT_GRAPH = "SELECT (COUNT(*) AS ?triples) WHERE { ?s ?p ?o }"
+PROBE = "ASK { }"
+PROBE_TIMEOUT_MS = 2000
 _NOT_IN_BLANK_NODE_LABEL = re.compile(r"[^A-Za-z0-9_]")
 XSD_BOOLEAN = "http://www.w3.org/2001/XMLSchema#boolean"
 # Lexical forms of xsd:boolean (Virtuoso writes 1 and 0) and their canonical forms, which the embedded store writes.
@@ -99,7 +103,9 @@ class RemoteStore:
         except (TimeoutError, socket.timeout):
             raise QueryTimeoutError(limits.timeout_ms) from None
         except urllib.error.URLError as error:
-            raise QueryFailedError(f"the SPARQL store at {self.url} cannot be reached: {error.reason}") from None
+            raise StoreUnavailableError(f"the SPARQL store at {self.url} cannot be reached: {error.reason}") from None
+        except (ConnectionError, http.client.HTTPException) as error:
+            raise StoreUnavailableError(f"the SPARQL store at {self.url} broke off its answer: {error}") from None
 
     def _dataset(self, sparql: str, dataset: Dataset) -> tuple[tuple[str, ...], tuple[str, ...]]:
         """The graphs to name in `default-graph-uri` and `named-graph-uri`: the embedded store's dataset, explicit."""
@@ -124,6 +130,10 @@ class RemoteStore:
                 f"{self.key} has {expected}: run `natograph upload` to load the snapshot into it"
             )
 
+    def probe(self) -> None:
+        """Raise a natograph error unless the server answers a trivial query within PROBE_TIMEOUT_MS."""
+        self.query(PROBE, limits=QueryLimits(timeout_ms=PROBE_TIMEOUT_MS))
+
     def count_triples(self, graph: str | None) -> int:
         """How many triples the server holds in a named graph of the snapshot, or (None) in its default graph."""
         dataset = Dataset() if graph is None else Dataset(default_graphs=(graph,), named_graphs=())
@@ -136,7 +146,8 @@ class RemoteStore:
             if syntax.line == 1 and syntax.column is not None:
                 syntax = type(syntax)(syntax.reason, 1, max(1, syntax.column - len(PROLOGUE)))
             return syntax
-        return QueryFailedError(f"the SPARQL store at {self.url} answered {error.code}: {message[:500]}")
+        kind = StoreUnavailableError if error.code in (502, 503, 504) else QueryFailedError
+        return kind(f"the SPARQL store at {self.url} answered {error.code}: {message[:500]}")
 
 
 def read_answer(response, limits: QueryLimits, deadline: float | None) -> QueryResult:
