@@ -60,6 +60,11 @@ class Config:
     store: str = "embedded"
     store_url: str = ""
     store_data_url: str = ""
+    # The named graph holding the snapshot's default graph, for a server without a writable default graph of its
+    # own (Virtuoso): uploads go there and queries name it in default-graph-uri. Empty: the server's default graph.
+    store_default_graph: str = ""
+    # The user `natograph upload` authenticates as (its password: NATOGRAPH_STORE_PASSWORD or --password-file).
+    store_user: str = ""
 
     @classmethod
     def load(cls, **overrides) -> "Config":

@@ -238,6 +238,14 @@ class QueryFailedError(NatographError):
     http_status = 500
 
 
+class StoreUnavailableError(QueryFailedError):
+    """The remote store cannot be reached, or says it is unavailable: natograph answers 503, to be retried."""
+
+    kind = "store-unavailable"
+    http_status = 503
+    retry_after = 5
+
+
 class OutputFileError(NatographError):
     """A file natograph was asked to write cannot be written; names the file and the reason."""
 

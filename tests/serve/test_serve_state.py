@@ -47,4 +47,6 @@ def test_a_server_on_a_remote_store_reads_its_manifest_and_dumps_from_the_local_
     assert dump.status_code == 200
     assert len(list(ox.parse(dump.data, format=ox.RdfFormat.N_TRIPLES))) == snapshot.manifest["counts"]["asserted"]
     query = client.get("/sparql", query_string={"query": "ASK {}"})
-    assert query.status_code == 500 and "cannot be reached" in query.get_json()["message"]
+    # The store, not the request, is at fault, and may come back: a 503 to be retried, which /health explains.
+    assert query.status_code == 503 and "cannot be reached" in query.get_json()["message"]
+    assert client.get("/health").get_json()["status"] == "store-unavailable"

@@ -11,7 +11,7 @@ import click
 from .. import __version__
 from ..build import build, ensure_snapshot
 from ..config import Config
-from ..errors import InconsistencyError, InputFileError, NatographError
+from ..errors import ConfigError, InconsistencyError, InputFileError, NatographError
 from ..build.progress import StepTimer
 
 
@@ -271,13 +271,39 @@ def export_command(config: Config, output_format: str, selection: str, output: s
 @main.command("upload")
 @click.option("--data-url", default=None,
               help="Graph Store Protocol endpoint of the SPARQL server (default: the store_data_url setting).")
+@click.option("--user", default=None,
+              help="User to authenticate as (default: the store_user setting); the password is read from "
+                   "NATOGRAPH_STORE_PASSWORD or --password-file, never from the command line.")
+@click.option("--password-file", type=click.Path(dir_okay=False, exists=True), default=None,
+              help="File whose first line is the user's password.")
 @click.pass_obj
-def upload_command(config: Config, data_url: str | None) -> None:
-    """Load the current snapshot into a SPARQL server (store = remote), replacing its default and named graphs."""
+def upload_command(config: Config, data_url: str | None, user: str | None, password_file: str | None) -> None:
+    """Load the current snapshot into a SPARQL server (store = remote), replacing its default and named graphs.
+
+    Publishing again replaces the graphs (never adds to them); with store_url set, each graph's triples are
+    then counted on the server and compared with the snapshot's.
+    """
     from ..store.remote import upload_snapshot
 
-    uploaded = upload_snapshot(ensure_snapshot(config), data_url or config.store_data_url)
-    click.echo(f"uploaded {sum(uploaded.values())} triples in {len(uploaded)} graphs to {data_url or config.store_data_url}")
+    target = data_url or config.store_data_url
+    user = user or config.store_user or None
+    password = None
+    if password_file:
+        with open(password_file, encoding="utf-8") as file:
+            password = file.readline().rstrip("\r\n")
+    elif user:
+        password = os.environ.get("NATOGRAPH_STORE_PASSWORD")
+        if password is None:
+            raise ConfigError(f"--user {user} needs a password: set NATOGRAPH_STORE_PASSWORD or pass --password-file")
+
+    def progress(graph: str, triples: int) -> None:
+        click.echo(f"  {graph}: {triples} triples", err=True)
+
+    uploaded = upload_snapshot(ensure_snapshot(config), target, query_url=config.store_url,
+                               default_graph=config.store_default_graph or None, user=user, password=password,
+                               progress=progress)
+    verified = ", triple counts verified on the server" if config.store_url else ""
+    click.echo(f"uploaded {sum(uploaded.values())} triples in {len(uploaded)} graphs to {target}{verified}")
 
 
 @main.command("serve")

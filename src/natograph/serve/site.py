@@ -5,6 +5,8 @@ from __future__ import annotations
 from flask import Blueprint, Response, jsonify, render_template
 
 from .. import __version__
+from ..errors import NatographError
+from ..store.remote import RemoteStore
 from .description import named_graphs
 from .links import page_path
 from .state import current_state
@@ -31,9 +33,22 @@ def landing_page() -> str:
     )
 
 
+def store_status(store) -> dict:
+    """Where queries run, and whether a remote store answers now (with the reason when it does not)."""
+    if not isinstance(store, RemoteStore):
+        return {"kind": "embedded", "available": True}
+    try:
+        store.probe()
+    except NatographError as error:
+        return {"kind": "remote", "url": store.url, "available": False, "reason": str(error)}
+    return {"kind": "remote", "url": store.url, "available": True}
+
+
 @blueprint.route("/health")
 def health() -> Response:
-    """Status, snapshot and triple counts; `starting` until a query worker is ready.
+    """Status, store, snapshot and triple counts; `starting` until a query worker is ready.
+
+    `store-unavailable` while a remote store does not answer (`store.reason` says why); `ok` again once it does.
 
     `stale` is null, or (the last build failed on its inputs, so the snapshot served is older than them) its
     kind, reason, file, line, column and time; the status does not change: the snapshot still answers.
@@ -41,8 +56,10 @@ def health() -> Response:
     state = current_state()
     workers = state.executor.status()
     ready = workers.get("ready", 1) > 0
+    store = store_status(state.store)
     response = jsonify({
-        "status": "ok" if ready else "starting",
+        "status": ("ok" if store["available"] else "store-unavailable") if ready else "starting",
+        "store": store,
         "snapshot": state.snapshot_key,
         "created": state.manifest.get("created"),
         "version": __version__,

@@ -19,5 +19,5 @@ __all__ = [
 def open_store(config, snapshot: Snapshot) -> ServedStore:
     """The store the settings choose for a snapshot: embedded, or the remote SPARQL server holding its copy."""
     if config.store == "remote":
-        return open_remote_store(config.store_url, snapshot)
+        return open_remote_store(config.store_url, snapshot, config.store_default_graph)
     return EmbeddedStore(snapshot)

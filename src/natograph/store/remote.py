@@ -4,10 +4,20 @@
 `PUT ?graph=…`, N-Triples), the same graphs the embedded store has; `RemoteStore.query` then sends each
 query, with natograph's prefixes declared and parameters bound in a VALUES block as in the embedded
 store, and reads the answer back into the same result objects.
+
+Engines differ at this boundary, and the store translates: a server without a writable default graph
+(Virtuoso) holds the snapshot's default graph under a named graph (`default_graph`), named in
+`default-graph-uri` of every query over the default dataset; answers are read whatever their literal
+forms (`typed-literal`, numbers as JSON numbers, blank node labels such as `nodeID://b1`); a server's cut
+(Virtuoso's `X-SPARQL-MaxRows`) is natograph's truncation flag, and its time-out natograph's.
 """
 
 from __future__ import annotations
 
+import base64
+import http.client
+import json
+import re
 import socket
 import time
 import urllib.error
@@ -17,31 +27,50 @@ from urllib.parse import urlencode
 
 import pyoxigraph as ox
 
-from ..errors import ConfigError, QueryFailedError, QueryRefusedError, QueryTimeoutError, SnapshotError
+from ..errors import (ConfigError, QueryFailedError, QueryRefusedError, QueryTimeoutError, SnapshotError,
+                      StoreUnavailableError)
 from ..snapshot import Snapshot
-from ..sparql.text import bind_values
+from ..sparql.text import TokenKind, bind_values, names_dataset, tokenize
 from ..vocab import PREFIXES
-from .base import SERVICE_REFUSAL, Dataset, GraphResult, QueryLimits, QueryResult, collect, mentions_service, parse_error
+from .base import (SERVICE_REFUSAL, UPDATE_REFUSAL, AskResult, Dataset, GraphResult, QueryLimits, QueryResult,
+                   SelectResult, mentions_service, parse_error)
+from .embedded import is_update
 
 RESULTS_JSON = "application/sparql-results+json"
 N_TRIPLES = "application/n-triples"
-ACCEPT = f"{RESULTS_JSON}, {N_TRIPLES};q=0.9"
+# The header by which Virtuoso says that its ResultSetMaxRows cut the answer.
+SERVER_ROW_LIMIT_HEADER = "X-SPARQL-MaxRows"
+# Virtuoso's SQL state of an answer its MaxQueryExecutionTime cut short ("anytime" results).
+SERVER_TIMEOUT_STATES = {"S1TAT"}
 # On one line, so that the query's own lines keep their numbers in the server's error messages.
 PROLOGUE = "".join(f"PREFIX {prefix}: <{iri}> " for prefix, iri in PREFIXES.items())
 UPLOAD_TIMEOUT_SECONDS = 600
 COUNT_DEFAULT_GRAPH = "SELECT (COUNT(*) AS ?triples) WHERE { ?s ?p ?o }"
+PROBE = "ASK { }"
+PROBE_TIMEOUT_MS = 2000
+_NOT_IN_BLANK_NODE_LABEL = re.compile(r"[^A-Za-z0-9_]")
+XSD_BOOLEAN = "http://www.w3.org/2001/XMLSchema#boolean"
+# Lexical forms of xsd:boolean (Virtuoso writes 1 and 0) and their canonical forms, which the embedded store writes.
+_CANONICAL_BOOLEANS = {"1": "true", "0": "false", "true": "true", "false": "false"}
 
 
 @dataclass
 class RemoteStore:
-    """A snapshot's copy in a SPARQL server at `url` (its query endpoint); `snapshot` is the local original."""
+    """A snapshot's copy in a SPARQL server at `url` (its query endpoint); `snapshot` is the local original.
+
+    `default_graph`: the named graph holding the snapshot's default graph, for a server whose own default
+    graph is not what was uploaded (Virtuoso's is the union of all its graphs, its system graphs included).
+    """
 
     url: str
     snapshot: Snapshot
+    default_graph: str | None = None
     key: str = field(init=False)
+    named_graphs: tuple[str, ...] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         self.key = self.snapshot.key
+        self.named_graphs = tuple(sorted(g.value for g in self.snapshot.store.named_graphs()))
 
     def query(self, sparql, *, bindings=None, dataset=Dataset(), limits=QueryLimits(), base_iri=None) -> QueryResult:
         # The server evaluates what it is sent, and natograph cannot confine it: any text that could call
@@ -51,33 +80,48 @@ class RemoteStore:
         deadline = None if limits.timeout_ms is None else time.monotonic() + limits.timeout_ms / 1000
         if bindings:
             sparql = bind_values(sparql, bindings)
+        form = query_form(sparql, base_iri)
         # BASE on the prologue's line, so that the query's own lines keep their numbers in error messages.
         base = f"BASE <{base_iri}> " if base_iri else ""
-        parameters = [("query", base + PROLOGUE + sparql)]
-        parameters += [("default-graph-uri", iri) for iri in dataset.default_graphs or ()]
-        parameters += [("named-graph-uri", iri) for iri in dataset.named_graphs or ()]
+        parameters = [("query", base + PROLOGUE + typed_exists(sparql))]
+        default_graphs, named_graphs = self._dataset(sparql, dataset)
+        parameters += [("default-graph-uri", iri) for iri in default_graphs]
+        parameters += [("named-graph-uri", iri) for iri in named_graphs]
         request = urllib.request.Request(
             self.url, data=urlencode(parameters).encode("utf-8"), method="POST",
-            headers={"Content-Type": "application/x-www-form-urlencoded", "Accept": ACCEPT},
+            headers={"Content-Type": "application/x-www-form-urlencoded",
+                     "Accept": N_TRIPLES if form is GraphResult else RESULTS_JSON},
         )
         timeout = None if limits.timeout_ms is None else limits.timeout_ms / 1000
         try:
             with urllib.request.urlopen(request, timeout=timeout) as response:
                 return read_answer(response, limits, deadline)
-        except SyntaxError as error:
+        except (SyntaxError, ValueError, KeyError, TypeError) as error:
             raise QueryFailedError(f"the SPARQL store at {self.url} sent an answer that does not parse: {error}") from None
         except urllib.error.HTTPError as error:
             raise self._refusal(error) from None
         except (TimeoutError, socket.timeout):
             raise QueryTimeoutError(limits.timeout_ms) from None
         except urllib.error.URLError as error:
-            raise QueryFailedError(f"the SPARQL store at {self.url} cannot be reached: {error.reason}") from None
+            raise StoreUnavailableError(f"the SPARQL store at {self.url} cannot be reached: {error.reason}") from None
+        except (ConnectionError, http.client.HTTPException) as error:
+            raise StoreUnavailableError(f"the SPARQL store at {self.url} broke off its answer: {error}") from None
+
+    def _dataset(self, sparql: str, dataset: Dataset) -> tuple[tuple[str, ...], tuple[str, ...]]:
+        """The graphs to name in `default-graph-uri` and `named-graph-uri`: the embedded store's dataset, explicit."""
+        if self.default_graph is None:
+            return dataset.default_graphs or (), dataset.named_graphs or ()
+        if dataset.default_graphs is None and dataset.named_graphs is None and names_dataset(sparql):
+            # The query may name its own dataset (FROM, FROM NAMED), which the protocol's parameters would replace.
+            return (), ()
+        return (dataset.default_graphs if dataset.default_graphs is not None else (self.default_graph,),
+                dataset.named_graphs if dataset.named_graphs is not None else self.named_graphs)
 
     def check_loaded(self) -> None:
         """Raise SnapshotError unless the server's default graph has as many triples as the snapshot's."""
         expected = self.snapshot.manifest["counts"]["all"]
         try:
-            found = int(self.query(COUNT_DEFAULT_GRAPH).rows[0][0].value)
+            found = self.count_triples(None)
         except QueryFailedError as error:
             raise SnapshotError(str(error)) from None
         if found != expected:
@@ -86,6 +130,15 @@ class RemoteStore:
                 f"{self.key} has {expected}: run `natograph upload` to load the snapshot into it"
             )
 
+    def probe(self) -> None:
+        """Raise a natograph error unless the server answers a trivial query within PROBE_TIMEOUT_MS."""
+        self.query(PROBE, limits=QueryLimits(timeout_ms=PROBE_TIMEOUT_MS))
+
+    def count_triples(self, graph: str | None) -> int:
+        """How many triples the server holds in a named graph of the snapshot, or (None) in its default graph."""
+        dataset = Dataset() if graph is None else Dataset(default_graphs=(graph,), named_graphs=())
+        return int(self.query(COUNT_DEFAULT_GRAPH, dataset=dataset).rows[0][0].value)
+
     def _refusal(self, error: urllib.error.HTTPError):
         message = error.read().decode("utf-8", "replace").strip()
         if error.code == 400:
@@ -93,14 +146,20 @@ class RemoteStore:
             if syntax.line == 1 and syntax.column is not None:
                 syntax = type(syntax)(syntax.reason, 1, max(1, syntax.column - len(PROLOGUE)))
             return syntax
-        return QueryFailedError(f"the SPARQL store at {self.url} answered {error.code}: {message[:500]}")
+        kind = StoreUnavailableError if error.code in (502, 503, 504) else QueryFailedError
+        return kind(f"the SPARQL store at {self.url} answered {error.code}: {message[:500]}")
 
 
 def read_answer(response, limits: QueryLimits, deadline: float | None) -> QueryResult:
     """A SPARQL results or N-Triples response as a result object, read only as far as the row limit."""
     media_type = response.headers.get_content_type()
+    if response.headers.get("X-SQL-State") in SERVER_TIMEOUT_STATES:
+        raise QueryTimeoutError(limits.timeout_ms)
+    server_cut = response.headers.get(SERVER_ROW_LIMIT_HEADER) is not None
     if media_type == RESULTS_JSON:
-        return collect(ox.parse_query_results(response, format=ox.QueryResultsFormat.JSON), limits, deadline)
+        result = read_results_json(json.load(response), limits, deadline)
+        result.truncated = result.truncated or server_cut
+        return result
     if media_type == N_TRIPLES:
         triples, truncated = [], False
         for index, quad in enumerate(ox.parse(response, format=ox.RdfFormat.N_TRIPLES)):
@@ -110,41 +169,200 @@ def read_answer(response, limits: QueryLimits, deadline: float | None) -> QueryR
                 truncated = True
                 break
             triples.append(quad.triple)
-        return GraphResult(triples, truncated)
+        return GraphResult(triples, truncated or server_cut)
     raise QueryFailedError(f"the SPARQL store answered in {media_type}, which natograph does not read")
 
 
-def open_remote_store(url: str, snapshot: Snapshot) -> RemoteStore:
+def read_results_json(answer: dict, limits: QueryLimits, deadline: float | None) -> QueryResult:
+    """SPARQL results in JSON as a result object, whichever of the forms engines write a term in."""
+    if "boolean" in answer:
+        return AskResult(bool(answer["boolean"]))
+    variables = list(answer["head"].get("vars", []))
+    rows, truncated = [], False
+    for index, binding in enumerate(answer["results"]["bindings"]):
+        if deadline is not None and index % 256 == 0 and time.monotonic() > deadline:
+            raise QueryTimeoutError(limits.timeout_ms)
+        if limits.max_rows is not None and len(rows) >= limits.max_rows:
+            truncated = True
+            break
+        rows.append([term_from_json(binding[name]) if name in binding else None for name in variables])
+    return SelectResult(variables, rows, truncated)
+
+
+def term_from_json(value: dict):
+    """One RDF term of SPARQL JSON results: the standard's forms, and Virtuoso's `typed-literal`, JSON numbers
+    as values and `nodeID://…` blank nodes."""
+    kind, text = value["type"], value["value"]
+    text = text if isinstance(text, str) else json.dumps(text)
+    if kind == "uri":
+        return ox.NamedNode(text)
+    if kind == "bnode":
+        return ox.BlankNode(_NOT_IN_BLANK_NODE_LABEL.sub("_", text) or "b")
+    if kind in ("literal", "typed-literal"):
+        language = value.get("xml:lang") or value.get("lang")
+        if language:
+            return ox.Literal(text, language=language)
+        datatype = value.get("datatype")
+        if datatype == XSD_BOOLEAN:
+            text = _CANONICAL_BOOLEANS.get(text.strip(), text)
+        return ox.Literal(text, datatype=ox.NamedNode(datatype)) if datatype else ox.Literal(text)
+    raise ValueError(f"a term of type {kind!r}")
+
+
+def typed_exists(sparql: str) -> str:
+    """The query with each `BIND(EXISTS … AS ?v)` and `BIND(NOT EXISTS … AS ?v)` cast to xsd:boolean.
+
+    The cast changes nothing in SPARQL's semantics; it makes Virtuoso, whose EXISTS gives the integers 1 and 0,
+    answer with an xsd:boolean (whose lexical form `read_results_json` makes canonical).
+    """
+    tokens = list(tokenize(sparql))
+    insertions: list[tuple[int, str]] = []
+    for index, token in enumerate(tokens[:-2]):
+        if not (token.kind is TokenKind.WORD and token.text.upper() == "BIND" and tokens[index + 1].text == "("
+                and tokens[index + 2].kind is TokenKind.WORD and tokens[index + 2].text.upper() in ("EXISTS", "NOT")):
+            continue
+        depth = 0
+        for inner in tokens[index + 2:]:
+            if inner.kind is TokenKind.PUNCT and inner.text in "({":
+                depth += 1
+            elif inner.kind is TokenKind.PUNCT and inner.text in ")}":
+                depth -= 1
+            elif depth == 0 and inner.kind is TokenKind.WORD and inner.text.upper() == "AS":
+                insertions += [(tokens[index + 1].offset + 1, f"<{XSD_BOOLEAN}>("), (inner.offset, ") ")]
+                break
+    for offset, text in sorted(insertions, reverse=True):
+        sparql = sparql[:offset] + text + sparql[offset:]
+    return sparql
+
+
+def query_form(sparql: str, base_iri: str | None = None) -> type:
+    """Which result a query gives (SelectResult, AskResult or GraphResult), read by Oxigraph's parser.
+
+    The parser is the embedded store's, so that a malformed query is reported as there, whichever the engine.
+    """
+    try:
+        result = ox.Store().query(sparql, prefixes=PREFIXES, base_iri=base_iri)
+    except SyntaxError as exc:
+        if is_update(sparql, network_isolated=False):
+            raise QueryRefusedError(UPDATE_REFUSAL) from None
+        raise parse_error(exc) from None
+    except (OSError, RuntimeError):
+        return SelectResult
+    if isinstance(result, ox.QueryBoolean):
+        return AskResult
+    return SelectResult if isinstance(result, ox.QuerySolutions) else GraphResult
+
+
+def open_remote_store(url: str, snapshot: Snapshot, default_graph: str | None = None) -> RemoteStore:
     """A RemoteStore for the server at `url`, after checking that it holds the snapshot."""
     if not url:
         raise ConfigError("store = remote needs store_url: the SPARQL query endpoint of the server holding the graph")
-    store = RemoteStore(url, snapshot)
+    store = RemoteStore(url, snapshot, default_graph or None)
     store.check_loaded()
     return store
 
 
-def upload_snapshot(snapshot: Snapshot, data_url: str) -> dict[str, int]:
-    """Replace the server's graphs with the snapshot's (Graph Store Protocol PUTs); returns triples per graph."""
+def upload_snapshot(snapshot: Snapshot, data_url: str, *, query_url: str = "", default_graph: str | None = None,
+                    user: str | None = None, password: str | None = None, progress=None) -> dict[str, int]:
+    """Replace the server's graphs with the snapshot's (Graph Store Protocol PUTs); returns triples per graph.
+
+    `default_graph` names the graph that receives the snapshot's default graph where the server has no writable
+    default graph of its own (Virtuoso). `user` and `password` answer the server's Basic or Digest challenge.
+    With `query_url`, each graph's triples are counted on the server afterwards, and a difference is an error.
+    `progress(graph, triples)` is called after each graph is loaded.
+    """
     if not data_url:
         raise ConfigError("upload needs store_data_url: the server's Graph Store Protocol endpoint")
+    authorize = _authorizer(data_url, user, password)
     graphs: list[ox.NamedNode | ox.DefaultGraph] = [ox.DefaultGraph(), *sorted(snapshot.store.named_graphs(),
                                                                                   key=lambda g: g.value)]
     uploaded = {}
     for graph in graphs:
         triples = [quad.triple for quad in snapshot.store.quads_for_pattern(None, None, None, graph)]
-        target = "default" if isinstance(graph, ox.DefaultGraph) else urlencode({"graph": graph.value})
+        name = default_graph if isinstance(graph, ox.DefaultGraph) else graph.value
+        target = urlencode({"graph": name}) if name else "default"
         separator = "&" if "?" in data_url else "?"
         request = urllib.request.Request(
             f"{data_url}{separator}{target}", method="PUT", headers={"Content-Type": N_TRIPLES},
             data=ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES),
         )
+        label = name or "the default graph"
         try:
+            header = authorize(request) if authorize is not None else None
+            if header:
+                request.add_header("Authorization", header)
             with urllib.request.urlopen(request, timeout=UPLOAD_TIMEOUT_SECONDS):
                 pass
         except urllib.error.HTTPError as error:
-            reason = error.read().decode("utf-8", "replace").strip()[:500]
-            raise QueryFailedError(f"{data_url} refused graph {target}: {error.code} {reason}") from None
+            reason = " ".join(error.read().decode("utf-8", "replace").split())[:500]
+            raise QueryFailedError(f"{data_url} refused graph {label}: {error.code} {error.reason}"
+                                   + (f": {reason}" if reason else "")) from None
         except urllib.error.URLError as error:
             raise QueryFailedError(f"the SPARQL store at {data_url} cannot be reached: {error.reason}") from None
         uploaded["default" if isinstance(graph, ox.DefaultGraph) else graph.value] = len(triples)
+        if progress is not None:
+            progress(label, len(triples))
+    if query_url:
+        verify_upload(RemoteStore(query_url, snapshot, default_graph), uploaded)
     return uploaded
+
+
+def verify_upload(store: RemoteStore, uploaded: dict[str, int]) -> None:
+    """Raise SnapshotError naming each graph whose triple count on the server differs from the snapshot's."""
+    differences = []
+    for graph, expected in uploaded.items():
+        found = store.count_triples(None if graph == "default" else graph)
+        if found != expected:
+            label = "the default graph" if graph == "default" else graph
+            differences.append(f"{label}: {found} on the server, {expected} in the snapshot")
+    if differences:
+        raise SnapshotError(f"the SPARQL store at {store.url} does not hold what was uploaded ("
+                            + "; ".join(differences) + ")")
+
+
+def _authorizer(data_url: str, user: str | None, password: str | None):
+    """A function giving each upload request its Authorization header, after the credentials were tried.
+
+    The server's challenge is fetched, and the credentials tried, with a GET: a server refusing a PUT closes the
+    connection before reading its body, which a client answering the challenge only then sees as a broken pipe.
+    """
+    try:
+        with urllib.request.urlopen(urllib.request.Request(data_url, method="GET"), timeout=30):
+            return _no_authorization
+    except urllib.error.HTTPError as error:
+        if error.code != 401:
+            return _no_authorization
+        challenge = error.headers.get("WWW-Authenticate", "")
+    except urllib.error.URLError as error:
+        raise QueryFailedError(f"the SPARQL store at {data_url} cannot be reached: {error.reason}") from None
+    scheme, _, parameters = challenge.partition(" ")
+    if not user:
+        raise QueryFailedError(f"{data_url} asks for {scheme or 'its'} authentication: name the user (--user, "
+                               "or the store_user setting) and give its password")
+    if scheme.lower() == "basic":
+        token = base64.b64encode(f"{user}:{password or ''}".encode("utf-8")).decode("ascii")
+        authorize = lambda request: f"Basic {token}"  # noqa: E731
+    elif scheme.lower() == "digest":
+        passwords = urllib.request.HTTPPasswordMgrWithDefaultRealm()
+        passwords.add_password(None, data_url, user, password or "")
+        digest = urllib.request.HTTPDigestAuthHandler(passwords)
+        fields = urllib.request.parse_keqv_list(filter(None, urllib.request.parse_http_list(parameters)))
+        authorize = lambda request: "Digest " + digest.get_authorization(request, fields)  # noqa: E731
+    else:
+        raise QueryFailedError(f"{data_url} asks for {scheme or 'an unknown'} authentication, which natograph "
+                               "does not offer (Basic and Digest only)")
+    probe = urllib.request.Request(data_url, method="GET")
+    probe.add_header("Authorization", authorize(probe))
+    try:
+        with urllib.request.urlopen(probe, timeout=30):
+            pass
+    except urllib.error.HTTPError as error:
+        if error.code in (401, 403):
+            reason = " ".join(error.read().decode("utf-8", "replace").split())[:500]
+            raise QueryFailedError(f"{data_url} refused the credentials of user {user}: {error.code} "
+                                   f"{error.reason}" + (f": {reason}" if reason else "")) from None
+    return authorize
+
+
+def _no_authorization(request) -> None:
+    return None
