@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
+from functools import lru_cache
 
 from .executor import QueryAnswer, QueryExecutor, QueryJob
 
@@ -25,7 +26,13 @@ def is_repeatable(job: QueryJob) -> bool:
     An over-approximation needing no grammar: the engine cannot call one unless its letters are in the text,
     so a text without them is repeatable; a word that merely contains them ("KNOWN") costs a cache entry only.
     """
-    upper = job.sparql.upper()
+    return _repeatable_text(job.sparql)
+
+
+@lru_cache(maxsize=256)
+def _repeatable_text(sparql: str) -> bool:
+    # Asked twice per request (the cache, then the ETag): a repeated text is scanned once.
+    upper = sparql.upper()
     return not any(name in upper for name in NON_DETERMINISTIC_FUNCTIONS)
 
 

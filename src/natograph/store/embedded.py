@@ -16,6 +16,7 @@ from ..sparql.text import bind_values
 from ..vocab import PREFIXES
 from .base import SERVICE_REFUSAL, UPDATE_REFUSAL, Dataset, QueryLimits, QueryResult, collect, mentions_service, parse_error
 
+
 @dataclass
 class EmbeddedStore:
     """The default store: the snapshot's own Oxigraph database, opened read-only in this process.
@@ -79,8 +80,7 @@ def is_update(sparql: str, *, network_isolated: bool) -> bool:
     Outside a network namespace, only a text that can neither LOAD nor call SERVICE is run (their letters
     are absent); another is not asked about, and stays a syntax error of a query.
     """
-    upper = sparql.upper()
-    if not network_isolated and ("LOAD" in upper or "SERVICE" in upper):
+    if not network_isolated and ("LOAD" in sparql.upper() or mentions_service(sparql)):
         return False
     try:
         ox.Store().update(sparql, prefixes=PREFIXES)
