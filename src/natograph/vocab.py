@@ -11,6 +11,8 @@ ONTOLOGY_IRI = "https://w3id.org/natograph/ontology"
 GRAPH_BASE = "https://w3id.org/natograph/graph/"
 ASSERTED_GRAPH = GRAPH_BASE + "asserted"
 INFERRED_GRAPH = GRAPH_BASE + "inferred"
+# Descriptions of the statement graphs (build/statements.py): part of the default graph, unseen by the reasoner.
+PROVENANCE_GRAPH = GRAPH_BASE + "provenance"
 
 
 def file_graph_iri(relative_path: str) -> str:

@@ -23,10 +23,11 @@ from .load import InputFile, graph_input_files, load_files
 from .progress import StepTimer
 from .provenance import SourceIndex
 from .reason import infer
+from .statements import read_statements
 from ..snapshot.source_lines import write_source_lines
 from ..snapshot import (SOURCE_LINES, Snapshot, SnapshotWriter, current_key, has_leftovers, make_current, open_snapshot, read_manifest,
                        remove_leftovers, snapshot_key, snapshots_locked)
-from ..vocab import ASSERTED_GRAPH, INFERRED_GRAPH
+from ..vocab import ASSERTED_GRAPH, INFERRED_GRAPH, PROVENANCE_GRAPH
 
 
 @dataclass
@@ -85,7 +86,10 @@ def _build(config: Config, *, force: bool, timer: StepTimer) -> BuildResult:
     graph_files = graph_input_files(config)
     with timer.step("load"):
         loaded = load_files(graph_files)
-    asserted = list(dict.fromkeys(t for f in loaded for t in f.triples))
+        stated = list(dict.fromkeys(t for f in loaded for t in f.triples))
+        statements = read_statements(loaded, frozenset(stated))
+        asserted = list(dict.fromkeys((*stated, *statements.derived_sources())))
+        provenance = statements.descriptions()
     # owlrl reads literals with rdflib, which logs a traceback for each ill-typed one: the check names them.
     with timer.step("reason") as report, quiet_ill_typed_literals():
         inference = infer(asserted, reasoner=config.reasoner, progress=report)
@@ -94,10 +98,12 @@ def _build(config: Config, *, force: bool, timer: StepTimer) -> BuildResult:
             store = writer.store
             asserted_graph, inferred_graph = ox.NamedNode(ASSERTED_GRAPH), ox.NamedNode(INFERRED_GRAPH)
             store.bulk_extend(ox.Quad(*t, f.graph) for f in loaded for t in f.triples)
+            store.bulk_extend(statements.quads)
             store.bulk_extend(ox.Quad(*t, asserted_graph) for t in asserted)
             store.bulk_extend(ox.Quad(*t, inferred_graph) for t in inference.triples)
-            # The default graph holds asserted ∪ inferred once more: queries over it scan one graph, not two.
-            default_graph = (*asserted, *inference.triples)
+            store.bulk_extend(ox.Quad(*t, ox.NamedNode(PROVENANCE_GRAPH)) for t in provenance)
+            # The default graph holds asserted ∪ inferred ∪ provenance once more: queries over it scan one graph.
+            default_graph = (*asserted, *inference.triples, *provenance)
             store.bulk_extend(ox.Quad(*t, ox.DefaultGraph()) for t in default_graph)
             writer.write_default_graph(default_graph)
         with timer.step("check"):
@@ -110,7 +116,7 @@ def _build(config: Config, *, force: bool, timer: StepTimer) -> BuildResult:
             # writes into a committed snapshot.
             write_report(writer.work_dir, report)
             write_source_lines(writer.work_dir / SOURCE_LINES, sources, store, snapshot_key=key)
-        manifest = _manifest(config, key, loaded, hashes, asserted, inference, timer.timings)
+        manifest = _manifest(config, key, loaded, hashes, asserted, inference, provenance, timer.timings)
         del store  # the writer's reference must be the last: committing closes the database before moving it
         committed = writer.commit(manifest, inputs_key=lambda: inputs_key(config))
     if writer.superseded_by is not None:
@@ -134,7 +140,7 @@ def ensure_snapshot(config: Config) -> Snapshot:
     return open_snapshot(config, result.key)
 
 
-def _manifest(config, key, loaded, hashes, asserted, inference, timings) -> dict:
+def _manifest(config, key, loaded, hashes, asserted, inference, provenance, timings) -> dict:
     return {
         "key": key,
         "created": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
@@ -153,7 +159,8 @@ def _manifest(config, key, loaded, hashes, asserted, inference, timings) -> dict
         "counts": {
             "asserted": len(asserted),
             "inferred": len(inference.triples),
-            "all": len(asserted) + len(inference.triples),
+            "provenance": len(provenance),
+            "all": len(asserted) + len(inference.triples) + len(provenance),
         },
         "dropped_trivial": dict(Counter(inference.dropped).most_common()),
         "timings_seconds": {name: round(seconds, 4) for name, seconds in timings.items()},

@@ -42,10 +42,11 @@ class InputFile:
 
 @dataclass(frozen=True)
 class LoadedFile:
-    """An input file parsed into triples."""
+    """An input file parsed into triples; a TriG file's triples each with the statement graph that holds it."""
 
     source: InputFile
     triples: list[ox.Triple]
+    statements: tuple[ox.Quad, ...] = ()
 
     @property
     def graph(self) -> ox.NamedNode:
@@ -53,21 +54,26 @@ class LoadedFile:
 
 
 def graph_input_files(config: Config) -> list[InputFile]:
-    """The files whose triples make up the graph: the ontology first, then data/*.ttl by name."""
+    """The files whose triples make up the graph: the ontology first, then data's Turtle and TriG files by path."""
     if not config.ontology_path.is_file():
         raise InputFileError(config.ontology_file, "ontology file not found")
     if not config.data_path.is_dir():
         raise InputFileError(config.data_dir, "data directory not found")
     files = [InputFile(config.ontology_file, config.ontology_path)]
-    for path in sorted(config.data_path.glob("*.ttl")):
+    data_files = [*config.data_path.rglob("*.ttl"), *config.data_path.rglob("*.trig")]
+    for path in sorted(data_files, key=lambda p: p.relative_to(config.data_path).as_posix()):
         files.append(InputFile(path.relative_to(config.root).as_posix(), path))
     if len(files) == 1:
-        raise InputFileError(config.data_dir, "no *.ttl data files found")
+        raise InputFileError(config.data_dir, "no *.ttl or *.trig data files found")
     return files
 
 
 def parse_file(source: InputFile) -> LoadedFile:
-    """Parse one Turtle file; a malformed file raises InputFileError with its line and reason."""
+    """Parse one Turtle or TriG file; a malformed file raises InputFileError with its line and reason.
+
+    In a TriG file every triple is in a named graph (statements.py says what the graph's name means); a triple
+    in its default graph is refused, naming its line, for it would be a statement that nothing states.
+    """
     try:
         data = source.path.read_bytes()
     except OSError as exc:
@@ -77,14 +83,35 @@ def parse_file(source: InputFile) -> LoadedFile:
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
         raise InputFileError(source.relative_path, "not valid UTF-8", line=line) from None
+    trig = source.relative_path.endswith(".trig")
     try:
         suffix = source.blank_node_suffix
-        triples = [in_file_scope(quad.triple, suffix) for quad in ox.parse(data, format=ox.RdfFormat.TURTLE)]
+        quads = [ox.Quad(*in_file_scope(quad.triple, suffix), scoped_term(quad.graph_name, suffix))
+                 for quad in ox.parse(data, format=ox.RdfFormat.TRIG if trig else ox.RdfFormat.TURTLE)]
     except SyntaxError as exc:
         raise InputFileError(
             source.relative_path, _parser_reason(exc), line=exc.lineno, column=exc.offset
         ) from None
-    return LoadedFile(source, triples)
+    if not trig:
+        return LoadedFile(source, [quad.triple for quad in quads])
+    for quad in quads:
+        if not isinstance(quad.graph_name, ox.NamedNode):
+            raise InputFileError(source.relative_path,
+                                 f"{quad.subject} {quad.predicate} {quad.object} is outside a statement graph: "
+                                 "in a TriG file every triple is in the graph of what states it",
+                                 line=line_naming(data, quad.subject))
+    return LoadedFile(source, list(dict.fromkeys(quad.triple for quad in quads)), tuple(quads))
+
+
+def line_naming(data: bytes, term) -> int | None:
+    """The first line of a file that names `term` (an IRI, by its full or prefixed form's local part)."""
+    if not isinstance(term, ox.NamedNode):
+        return None
+    local = term.value.rsplit("/", 1)[-1].rsplit("#", 1)[-1].encode("utf-8")
+    at = data.find(term.value.encode("utf-8"))
+    if at < 0 and local:
+        at = data.find(local)
+    return data[:at].count(b"\n") + 1 if at >= 0 else None
 
 
 def in_file_scope(triple: ox.Triple, suffix: str) -> ox.Triple:
