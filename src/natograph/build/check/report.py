@@ -20,6 +20,7 @@ from .satisfiability import find_unsatisfiable
 from .shacl import load_shapes, quiet_ill_typed_literals, validate_data
 from ...snapshot import CHECK_REPORT, open_snapshot
 from ...rdf.terms import compact_triple
+from ...vocab import ASSERTED_GRAPH, NATO
 
 
 
@@ -69,7 +70,11 @@ def check_graph(config: Config, store: ox.Store, sources: SourceIndex, *, reason
     `sources` locates each asserted triple (file:line); `reasoner_messages` are the reasoner's own reports.
     """
     ontology = [lt.triple for lt in sources.located if lt.location.file == config.ontology_file]
-    data = [lt.triple for lt in sources.located if lt.location.file != config.ontology_file]
+    # Each subject's nato:source is derived from the statement graphs (build/statements.py), so no file states it.
+    derived = [q.triple for q in store.quads_for_pattern(None, ox.NamedNode(NATO.source), None,
+                                                         ox.NamedNode(ASSERTED_GRAPH))]
+    data = list(dict.fromkeys([lt.triple for lt in sources.located if lt.location.file != config.ontology_file]
+                              + derived))
     # owlrl and pySHACL read literals with rdflib, which logs a traceback for each ill-typed one: the
     # consistency check reports those (dt-not-type) with their lines instead.
     with quiet_ill_typed_literals():
