@@ -10,6 +10,7 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from .clashes import Clash, clash_rules, find_clashes
+from .coverage import provenance_findings
 from ...config import Config
 from ...errors import InconsistencyError
 from .expectations import evaluate, expectation_files, load_expectations
@@ -83,6 +84,7 @@ def check_graph(config: Config, store: ox.Store, sources: SourceIndex, *, reason
             check_satisfiability(ontology, config.reasoner),
             check_shapes(config, data, ontology, sources),
             check_entailments(config, store),
+            check_provenance(store, sources),
         ]
     return CheckReport(checks, snapshot_key if checks[0].passed else None)
 
@@ -106,6 +108,18 @@ def run_checks(config: Config) -> CheckReport:
     snapshot = open_snapshot(config, result.key)
     sources = SourceIndex.from_files(graph_input_files(config))
     return check_graph(config, snapshot.store, sources, reasoner_messages=[], snapshot_key=result.key)
+
+
+def check_provenance(store: ox.Store, sources: SourceIndex) -> CheckResult:
+    """Every statement about the world held by the statement graph of a source; each document's coverage."""
+    found = provenance_findings(store, sources)
+    if found is None:
+        return CheckResult("provenance", True, "skipped: the data has no statement graphs")
+    unstated, coverage = found
+    statements = sum(c.statements for c in coverage)
+    summary = (f"{len(unstated)} statement(s) that no source states" if unstated else
+               f"every statement has its source; {statements} statements from {len(coverage)} documents")
+    return CheckResult("provenance", not unstated, summary, [*unstated, *coverage])
 
 
 def check_consistency(store: ox.Store, reasoner_messages: list[str], sources: SourceIndex) -> CheckResult:
