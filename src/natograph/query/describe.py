@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 import pyoxigraph as ox
 
 from ..sparql import read_query
+from ..sparql.explain import StatedBy
 from ..sparql.text import bind_column
 from ..store import Dataset, QueryLimits, Store
 from ..vocab import ASSERTED_GRAPH, INFERRED_GRAPH, NATO
@@ -34,6 +35,8 @@ class Description:
     resource: ox.NamedNode
     quads: list[ox.Quad] = field(default_factory=list)
     incoming_truncated: bool = False
+    # The sources (documents with their lines, references) that state each stated triple of the description.
+    stated: dict[ox.Triple, list[StatedBy]] = field(default_factory=dict)
 
     @property
     def found(self) -> bool:
@@ -96,12 +99,24 @@ def describe_resource(store: Store, iri: str, *, max_incoming: int = MAX_INCOMIN
             quads[ox.Quad(subject, predicate, resource, graph)] = None
         budget -= len(incoming.rows)
         truncated = truncated or incoming.truncated
+    stated: dict[ox.Triple, set[StatedBy]] = {}
+    for prop, value, source, line in store.query(read_query("describe-stated-outgoing.rq"), bindings=bindings).rows:
+        stated.setdefault(ox.Triple(resource, prop, value), set()).add(_stated_by(source, line))
+    for subject, prop, source, line in store.query(read_query("describe-stated-incoming.rq"), bindings=bindings,
+                                                   limits=QueryLimits(max_rows=max_incoming)).rows:
+        stated.setdefault(ox.Triple(subject, prop, resource), set()).add(_stated_by(source, line))
     mentioned = _mentioned_iris(list(quads))
     for graph in _CLOSURE_GRAPHS:
         labels = bind_column(read_query("describe-labels.rq"), "resource", mentioned)
         for subject, label in store.query(labels, dataset=Dataset(default_graphs=(graph.value,))).rows:
             quads[ox.Quad(subject, RDFS_LABEL, label, graph)] = None
-    return Description(resource, list(quads), incoming_truncated=truncated)
+    return Description(resource, list(quads), incoming_truncated=truncated,
+                       stated={triple: sorted(found, key=lambda s: (s.source, s.line or 0))
+                               for triple, found in stated.items()})
+
+
+def _stated_by(source, line) -> StatedBy:
+    return StatedBy(source.value, int(line.value) if line is not None else None)
 
 
 def labels_of(store: Store, iris) -> dict[str, str]:

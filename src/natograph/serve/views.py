@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import Callable
+from urllib.parse import urlencode
 
 import pyoxigraph as ox
 
 from ..query.describe import Description, is_inferred
 from ..rdf.terms import compact
+from ..sparql.explain import StatedBy
 from ..vocab import NATO
 from .links import TermView, term_view
 
@@ -40,12 +42,22 @@ ExplainLink = Callable[[ox.Triple], str]
 
 
 @dataclass(frozen=True)
+class StatedByView:
+    """A source that states a value: the document's short name and line, linking to what it states there."""
+
+    text: str
+    title: str
+    href: str
+
+
+@dataclass(frozen=True)
 class ValueView:
     """One value of a property on a page, marked when the reasoner inferred it."""
 
     term: TermView
     inferred: bool = False
     explain: str | None = None
+    stated_by: tuple[StatedByView, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -194,8 +206,19 @@ def _values(quads: list[ox.Quad], description: Description, labels: dict, explai
         inferred = is_inferred(quad)
         has_blank = any(isinstance(t, ox.BlankNode) for t in (quad.subject, quad.object))
         link = explain(quad.triple) if inferred and not has_blank else None
-        views.append(ValueView(_nested_view(term, description, labels, 0), inferred, link))
+        stated = () if inferred else tuple(_stated_by_view(s, labels) for s in description.stated.get(quad.triple, ()))
+        views.append(ValueView(_nested_view(term, description, labels, 0), inferred, link, stated))
     return tuple(sorted(views, key=lambda v: (v.inferred, v.term.text.lower())))
+
+
+def _stated_by_view(stated: StatedBy, labels: dict) -> StatedByView:
+    name = stated.source.rsplit("/", 1)[-1]
+    short = name.removeprefix("source-")
+    text = f"{short}:{stated.line}" if stated.line is not None else short
+    title = labels.get(stated.source, name) + (f", line {stated.line}" if stated.line is not None else "")
+    href = f"/query/document-statements?{urlencode({'document': name})}" + (
+        f"#line-{stated.line}" if stated.line is not None else "")
+    return StatedByView(text, title, href)
 
 
 def _nested_view(term, description: Description, labels: dict, depth: int) -> TermView:

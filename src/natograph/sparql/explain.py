@@ -15,7 +15,7 @@ from ..errors import ParameterError
 from ..snapshot.source_lines import Location
 from . import rule_files
 from ..rdf.terms import compact_triple
-from ..vocab import ASSERTED_GRAPH, DATE_BOUND_PROPERTIES, INFERRED_GRAPH, PREFIXES
+from ..vocab import ASSERTED_GRAPH, DATE_BOUND_PROPERTIES, GRAPH_BASE, INFERRED_GRAPH, NATO, PREFIXES, PROVENANCE_GRAPH
 
 MAX_DEPTH = 24
 MAX_INSTANCES_PER_RULE = 16
@@ -27,6 +27,9 @@ RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 ASSERTED = ox.NamedNode(ASSERTED_GRAPH)
 INFERRED = ox.NamedNode(INFERRED_GRAPH)
 CLOSURE = [ASSERTED, INFERRED]
+PROVENANCE = ox.NamedNode(PROVENANCE_GRAPH)
+NATO_SOURCE = ox.NamedNode(str(NATO.source))
+NATO_SOURCE_LINE = ox.NamedNode(str(NATO.sourceLine))
 # Earliest/latest property → (the date property it bounds, 0 for the first day or 1 for the last).
 DATE_BOUND_SOURCES = {
     str(bound): (ox.NamedNode(str(date_property)), position)
@@ -56,6 +59,34 @@ class DerivationRule:
     query: str
 
 
+@dataclass(frozen=True)
+class StatedBy:
+    """A source that states a triple: a document with its line, or a public reference."""
+
+    source: str
+    line: int | None = None
+
+    def __str__(self) -> str:
+        name = self.source.rsplit("/", 1)[-1]
+        return f"{name} (line {self.line})" if self.line is not None else name
+
+    def to_dict(self) -> dict:
+        return {"source": self.source, "line": self.line}
+
+
+def stated_by(store: ox.Store, triple: ox.Triple) -> list[StatedBy]:
+    """The sources whose statement graphs hold `triple`, as the provenance graph describes those graphs."""
+    found = set()
+    for quad in store.quads_for_pattern(triple.subject, triple.predicate, triple.object, None):
+        graph = quad.graph_name
+        if not isinstance(graph, ox.NamedNode) or graph.value.startswith(GRAPH_BASE):
+            continue
+        for source in store.quads_for_pattern(graph, NATO_SOURCE, None, PROVENANCE):
+            lines = [int(q.object.value) for q in store.quads_for_pattern(graph, NATO_SOURCE_LINE, None, PROVENANCE)]
+            found |= {StatedBy(source.object.value, line) for line in lines or [None]}
+    return sorted(found, key=lambda s: (s.source, s.line or 0))
+
+
 @dataclass
 class Explanation:
     """Why a triple is (or is not) in the closure."""
@@ -68,6 +99,8 @@ class Explanation:
     sources: list[Location] = field(default_factory=list)
     note: str | None = None
     height: int = 0
+    # For an asserted triple: the documents (and lines) and references that state it.
+    stated_by: list[StatedBy] = field(default_factory=list)
 
     def to_dict(self) -> dict:
         return {
@@ -78,6 +111,7 @@ class Explanation:
             "description": self.description,
             "premises": [p.to_dict() for p in self.premises],
             "sources": [s.to_dict() for s in self.sources],
+            "stated_by": [s.to_dict() for s in self.stated_by],
             "note": self.note,
         }
 
@@ -85,6 +119,8 @@ class Explanation:
         """An indented tree, one triple a line, for the terminal."""
         if self.status == "asserted":
             tail = "asserted in " + (", ".join(str(s) for s in self.sources) or "the asserted graph")
+            if self.stated_by:
+                tail += "; stated by " + ", ".join(str(s) for s in self.stated_by)
         elif self.status == "inferred" and self.rule:
             tail = f"{self.rule}: {self.description}"
         else:
@@ -271,15 +307,17 @@ class Explainer:
         return self._asserted(triple) or ox.Quad(triple.subject, triple.predicate, triple.object, INFERRED) in self.store
 
     def _leaf(self, triple: ox.Triple) -> Explanation:
-        return Explanation(triple, "asserted", sources=self.source_locations(triple))
+        return Explanation(triple, "asserted", sources=self.source_locations(triple),
+                           stated_by=stated_by(self.store, triple))
 
     def source_locations(self, triple: ox.Triple) -> list[Location]:
         """The files (and lines, when the sources are known) that state an asserted triple."""
         files = []
         for quad in self.store.quads_for_pattern(triple.subject, triple.predicate, triple.object, None):
             graph = quad.graph_name
-            if isinstance(graph, ox.NamedNode) and graph not in CLOSURE:
-                files.append(graph.value.rsplit("/graph/", 1)[-1])
+            if isinstance(graph, ox.NamedNode) and graph not in CLOSURE and graph != PROVENANCE \
+                    and graph.value.startswith(GRAPH_BASE):
+                files.append(graph.value[len(GRAPH_BASE):])
         if self.sources is not None:
             located = [loc for loc in self.sources.locate(triple, self.store) if loc.file in files]
             if located:
