@@ -156,7 +156,7 @@ def test_the_build_names_the_line_of_each_clashing_triple(tmp_path):
 def test_check_of_inconsistent_inputs_reports_the_clashes_and_still_runs_the_other_checks(tmp_path):
     report = run_checks(clash_project(tmp_path, "cax-dw"))
     by_name = {c.name: c for c in report.checks}
-    assert list(by_name) == ["consistency", "unsatisfiable-classes", "shacl", "entailments"]
+    assert list(by_name) == ["consistency", "unsatisfiable-classes", "shacl", "entailments", "provenance"]
     assert report.snapshot is None and not report.conforms and report.exit_code == 1
     assert not by_name["consistency"].passed
     assert by_name["unsatisfiable-classes"].passed
@@ -168,7 +168,7 @@ def test_check_cli_json_has_one_entry_per_check_and_exits_1_on_findings(tmp_path
     assert result.exit_code == 1, result.output
     report = json.loads(result.output)
     assert report["conforms"] is False
-    assert [set(c) for c in report["checks"]] == [{"name", "passed", "summary", "findings"}] * 4
+    assert [set(c) for c in report["checks"]] == [{"name", "passed", "summary", "findings"}] * 5
     consistency = report["checks"][0]
     assert consistency["name"] == "consistency" and not consistency["passed"]
     assert consistency["findings"][0]["rule"] == "prp-irp"

@@ -7,6 +7,7 @@ from the graphs, and how statements are grouped into graphs cannot change what t
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 
@@ -15,7 +16,10 @@ import pytest
 import rdflib
 from rdflib.compare import to_isomorphic
 
+from click.testing import CliRunner
+
 from natograph.build import build
+from natograph.cli import main
 from natograph.build.check.coverage import provenance_findings
 from natograph.build.load import graph_input_files, load_files
 from natograph.build.provenance import SourceIndex
@@ -169,3 +173,29 @@ def test_the_projects_data_states_every_statement_through_a_source(project_confi
     assert unstated == []
     assert sorted(c.file_name[:3] for c in coverage) == ["000", "001", "002", "003", "004"]
     assert all(c.statements >= 10 and 0 < c.stated_lines <= c.lines for c in coverage)
+
+
+def test_check_fails_on_a_statement_no_source_states_and_names_its_line(tmp_path):
+    unsourced = PREFIXES + "\n# stated by nobody\nnatoid:kfor nato:beneficiary natoid:kosovo ;\n" \
+        "    rdfs:comment \"Our own words are not a statement about the world.\"@en .\n"
+    config = project(tmp_path, {"documents/facts.trig": as_trig(FACTS), "editorial.ttl": unsourced})
+    result = CliRunner().invoke(main, ["--root", str(config.root), "check", "--format", "json"],
+                                env={"NATOGRAPH_SNAPSHOT_DIR": config.snapshot_dir})
+    assert result.exit_code == 1, result.output
+    check = next(c for c in json.loads(result.output)["checks"] if c["name"] == "provenance")
+    assert not check["passed"]
+    unstated = [f for f in check["findings"] if f["kind"] == "unstated"]
+    assert unstated == [{"kind": "unstated", "triple": "natoid:kfor nato:beneficiary natoid:kosovo",
+                         "locations": ["data/editorial.ttl:7"]}]
+
+
+def test_check_reports_each_documents_coverage_in_text_and_json(tmp_path):
+    config = project(tmp_path, {"documents/facts.trig": as_trig(FACTS)})
+    env = {"NATOGRAPH_SNAPSHOT_DIR": config.snapshot_dir}
+    result = CliRunner().invoke(main, ["--root", str(config.root), "check", "--format", "json"], env=env)
+    assert result.exit_code == 0, result.output
+    check = next(c for c in json.loads(result.output)["checks"] if c["name"] == "provenance")
+    coverage = {f["file"]: (f["statements"], f["stated_lines"], f["lines"]) for f in check["findings"]}
+    assert coverage == {"000_a.txt": (3, 1, 12), "001_b.txt": (3, 1, 40)}
+    text = CliRunner().invoke(main, ["--root", str(config.root), "check"], env=env).output
+    assert "000_a.txt: 3 statements from 1 of 12 lines" in text

@@ -235,12 +235,20 @@ def test_asserted_versus_inferred_lists_each_fact_of_a_resource_with_its_named_g
     assert len(resources) > 100
     for resource in resources:
         expected = Counter()
+        in_files = set()
         for quad in store.quads_for_pattern(ox.NamedNode(resource), None, None, None):
             graph = quad.graph_name
-            if isinstance(graph, ox.DefaultGraph) or graph.value == GRAPH + "asserted":
+            # Statement graphs (natoid:statements-…) say who states a triple, not which file or graph it is in.
+            if isinstance(graph, ox.DefaultGraph) or not graph.value.startswith(GRAPH) \
+                    or graph.value == GRAPH + "asserted":
                 continue
-            status = "inferred" if graph.value == GRAPH + "inferred" else "asserted"
+            status = {GRAPH + "inferred": "inferred", GRAPH + "provenance": "provenance"}.get(graph.value, "asserted")
+            in_files.add(quad.triple)
             expected[(status, str(quad.predicate), str(quad.object), graph.value)] += 1
+        # A subject's nato:source is derived from the statement graphs: asserted, in no file.
+        for quad in store.quads_for_pattern(ox.NamedNode(resource), None, None, ox.NamedNode(GRAPH + "asserted")):
+            if quad.triple not in in_files:
+                expected[("asserted", str(quad.predicate), str(quad.object), GRAPH + "asserted")] += 1
         rows = run("asserted-vs-inferred", resource=resource)
         found = Counter((row["status"].value, str(row["property"]), str(row["value"]), row["graph"].value) for row in rows)
         assert found == expected, resource
@@ -270,7 +278,8 @@ def test_operations_in_place_are_those_with_the_place_or_a_place_inside_it_as_ar
 def test_asserted_versus_inferred_names_the_data_file(run):
     rows = run("asserted-vs-inferred", resource="kfor")
     asserted_graphs = {row["graph"].value for row in rows if row["status"].value == "asserted"}
-    assert "https://w3id.org/natograph/graph/data/operations.ttl" in asserted_graphs
+    assert "https://w3id.org/natograph/graph/data/documents/source-000.trig" in asserted_graphs
+    assert "https://w3id.org/natograph/graph/data/documents/source-001.trig" in asserted_graphs
     assert any(row["status"].value == "inferred" for row in rows)
 
 
@@ -280,6 +289,44 @@ def test_timeline_lists_every_operation_in_start_order_with_precision(run):
     assert names.index("isaf") < names.index("resolute-support") < names.index("nato-mission-iraq")
     rs = next(row for row in rows if row["operation"].value == ID + "resolute-support")
     assert rs["startPrecision"].value == "month"
+
+
+def test_document_statements_lists_what_each_line_of_a_document_states(run, project_store):
+    rows = run("document-statements", document="source-000")
+    assert len(rows) >= 100
+    lines = [int(row["line"].value) for row in rows]
+    assert lines == sorted(lines) and set(lines) <= set(range(1, 14))
+    stated = {(int(row["line"].value), row["subject"].value.removeprefix(ID), row["property"].value.removeprefix(NATO),
+               str(row["value"])) for row in rows}
+    assert (9, "kfor", "startDate", '"1999"^^<http://www.w3.org/2001/XMLSchema#gYear>') in stated
+    assert (11, "operation-sea-guardian", "succeeds", f"<{ID}operation-active-endeavour>") in stated
+    # Every row is a triple of the source's statement graphs, and each of those triples has a row.
+    store = project_store.snapshot.store
+    graphs = {q.subject for q in store.quads_for_pattern(None, ox.NamedNode(NATO + "source"), ox.NamedNode(ID + "source-000"),
+                                                         ox.NamedNode(GRAPH + "provenance"))}
+    held = {(q.graph_name.value, q.subject.value, q.predicate.value, str(q.object))
+            for graph in graphs for q in store.quads_for_pattern(None, None, None, graph)}
+    assert {(row["statements"].value, row["subject"].value, row["property"].value, str(row["value"]))
+            for row in rows} == held
+
+
+def test_a_reference_states_without_lines(run):
+    rows = run("document-statements", document="ref-nato-isaf")
+    assert rows and all(row.get("line") is None for row in rows)
+
+
+def test_statement_sources_name_each_document_and_line_that_states_a_fact(run, project_store):
+    rows = run("statement-sources", resource="summit-2016-warsaw", property="nato:date")
+    stated = {(row["source"].value.removeprefix(ID), int(row["line"].value) if row.get("line") else None) for row in rows}
+    assert ("source-002", 145) in stated and ("source-003", 21) in stated
+    assert {str(row["value"]) for row in rows} == {'"2016-07-08"^^<http://www.w3.org/2001/XMLSchema#date>'}
+    led = run("statement-sources", resource="kfor", property="nato:ledBy")
+    assert ("source-000", 5) in {(row["source"].value.removeprefix(ID), int(row["line"].value)) for row in led}
+    # A fact only the reasoner holds (the inverse of "Resolute Support succeeds ISAF") has no source of its own.
+    inferred = ox.Quad(ox.NamedNode(ID + "isaf"), ox.NamedNode(NATO + "succeededBy"), ox.NamedNode(ID + "resolute-support"),
+                       ox.NamedNode(GRAPH + "inferred"))
+    assert inferred in project_store.snapshot.store
+    assert run("statement-sources", resource="isaf", property="nato:succeededBy") == []
 
 
 def test_every_canned_query_has_a_test_here():

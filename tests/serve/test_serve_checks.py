@@ -39,7 +39,7 @@ def test_check_serves_the_report_saved_by_natograph_check_as_json_and_html(serve
     assert response.status_code == 200 and response.mimetype == "application/json"
     body = response.json
     assert body["snapshot"] == report.snapshot and body["conforms"] is True
-    assert [c["name"] for c in body["checks"]] == ["consistency", "unsatisfiable-classes", "shacl", "entailments"]
+    assert [c["name"] for c in body["checks"]] == ["consistency", "unsatisfiable-classes", "shacl", "entailments", "provenance"]
     etag = response.headers["ETag"]
     assert client.get("/check", headers={"If-None-Match": etag}).status_code == 304
     page = client.get("/check", headers={"Accept": "text/html"})

@@ -82,12 +82,18 @@ def test_every_inferred_triple_of_the_project_has_a_derivation(project_snapshot)
     assert unexplained == []
 
 
-def test_an_asserted_triple_is_explained_by_the_line_that_states_it(explainer):
-    lines = (REPO / "data" / "operations.ttl").read_text(encoding="utf-8").splitlines()
-    kfor_line = next(i for i, line in enumerate(lines, 1) if line.startswith("natoid:kfor "))
+def test_an_asserted_triple_is_explained_by_its_lines_and_the_documents_that_state_it(explainer):
     explanation = explainer.explain(parse_triple("natoid:kfor", "nato:ledBy", "natoid:nato"))
     assert explanation.status == "asserted" and explanation.rule is None
-    assert [str(loc) for loc in explanation.sources] == [f"data/operations.ttl:{kfor_line}"]
+    # Each place in the TriG files that states it, in the graph of a document line (or a reference).
+    text = {path: (REPO / path).read_text(encoding="utf-8") for path in {loc.file for loc in explanation.sources}}
+    for loc in explanation.sources:
+        assert loc.file.startswith("data/") and loc.file.endswith(".trig")
+        assert "natoid:kfor" in text[loc.file].splitlines()[loc.line - 1] or \
+            "nato:ledBy natoid:nato" in text[loc.file].splitlines()[loc.line - 1]
+    stated = {(s.source.rsplit("/", 1)[-1], s.line) for s in explanation.stated_by}
+    assert ("source-000", 5) in stated and any(source == "source-001" for source, _ in stated)
+    assert "stated by source-000 (line 5)" in explanation.render()
 
 
 def test_a_triple_that_is_not_entailed_says_so(explainer):
@@ -307,8 +313,8 @@ def test_cli_prints_an_indented_tree_down_to_asserted_lines(project_config, proj
     assert result.exit_code == 0, result.output
     lines = result.output.splitlines()
     assert lines[0].startswith("natoid:kfor rdf:type nato:NatoLedOperation    [cax-eqc")
-    assert any(line.startswith("    natoid:kfor nato:ledBy natoid:nato    [asserted in data/operations.ttl:")
-               for line in lines)
+    assert any(line.startswith("    natoid:kfor nato:ledBy natoid:nato    [asserted in data/documents/source-000.trig:")
+               and "stated by source-000 (line 5)" in line for line in lines)
 
 
 def test_cli_exits_1_for_a_triple_not_entailed_and_2_for_a_malformed_term(project_config, project_snapshot):
