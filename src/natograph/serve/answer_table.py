@@ -24,6 +24,8 @@ class AnswerTable:
     rows: tuple[tuple[TermView | None, ...], ...]
     total: int
     boolean: bool | None = None
+    # The id of each row on the page: the first row of each line of a document gets `line-N` (None elsewhere).
+    anchors: tuple[str | None, ...] = ()
 
     @property
     def cut(self) -> bool:
@@ -46,7 +48,20 @@ def answer_table(body: bytes, fmt: Format) -> AnswerTable:
     shown = raw_rows[:SHOWN_ROWS]
     labels = labels_of({term for row in shown for term in row if isinstance(term, ox.NamedNode)})
     rows = tuple(tuple(term_view(term, labels) if term is not None else None for term in row) for row in shown)
-    return AnswerTable(columns, rows, len(raw_rows))
+    return AnswerTable(columns, rows, len(raw_rows), anchors=line_anchors(columns, shown))
+
+
+def line_anchors(columns: tuple[str, ...], rows: list[tuple]) -> tuple[str | None, ...]:
+    """`line-N` for the first row of each value of a `line` column, so that a page can link to a document's line."""
+    if "line" not in columns:
+        return ()
+    position, seen, anchors = columns.index("line"), set(), []
+    for row in rows:
+        line = row[position]
+        anchor = f"line-{line.value}" if isinstance(line, ox.Literal) and line.value.isdigit() else None
+        anchors.append(anchor if anchor not in seen else None)
+        seen.add(anchor)
+    return tuple(anchors)
 
 
 def labels_of(iris: set[ox.NamedNode]) -> dict[str, str]:

@@ -216,7 +216,7 @@ def _stated_by_view(stated: StatedBy, labels: dict) -> StatedByView:
     short = name.removeprefix("source-")
     text = f"{short}:{stated.line}" if stated.line is not None else short
     title = labels.get(stated.source, name) + (f", line {stated.line}" if stated.line is not None else "")
-    href = f"/query/document-statements?{urlencode({'document': name})}" + (
+    href = f"/queries/document-statements?{urlencode({'document': name})}" + (
         f"#line-{stated.line}" if stated.line is not None else "")
     return StatedByView(text, title, href)
 
