@@ -32,6 +32,10 @@ from ..errors import (ConfigError, QueryFailedError, QueryRefusedError, QueryTim
 from ..snapshot import Snapshot
 from ..sparql.text import TokenKind, bind_values, names_dataset, tokenize
 from ..vocab import PREFIXES
+
+# Virtuoso answers with one header per graph of the query's dataset, and a snapshot has a statement graph
+# per line of each source document (hundreds): http.client's default limit of 100 headers would refuse it.
+http.client._MAXHEADERS = max(http.client._MAXHEADERS, 100_000)
 from .base import (SERVICE_REFUSAL, UPDATE_REFUSAL, AskResult, Dataset, GraphResult, QueryLimits, QueryResult,
                    SelectResult, mentions_service, parse_error)
 from .embedded import is_update
