@@ -128,3 +128,19 @@ def test_the_json_ld_description_is_compact_against_the_served_context(served):
     assert dataset["void:sparqlEndpoint"] == {"@id": "http://localhost/sparql"}
     assert isinstance(dataset["void:triples"], int)
     assert_reads_as(body, client.get("/void", headers={"Accept": "text/turtle"}).data)
+
+
+def test_each_source_is_a_subset_holding_its_statement_graphs_with_their_triple_count(project_config, project_store):
+    client = create_app(project_config, store=project_store, executor=InlineExecutor(project_store)).test_client()
+    description = description_store(client.get("/void", headers={"Accept": "text/turtle"}).data)
+    subset = "https://w3id.org/natograph/void#statements-source-002"
+    assert ox.NamedNode(subset) in values(description, DATASET, VOID + "subset")
+    assert values(description, subset, DCTERMS + "source") == [ox.NamedNode(NATOID + "source-002")]
+    graphs = {g.value for g in values(description, subset, VOID + "subset")}
+    stored = project_store.snapshot.store
+    described = {q.subject.value for q in stored.quads_for_pattern(
+        None, ox.NamedNode(NATO + "source"), ox.NamedNode(NATOID + "source-002"),
+        ox.NamedNode("https://w3id.org/natograph/graph/provenance"))}
+    assert graphs == described and len(graphs) > 50
+    distinct = {q.triple for graph in graphs for q in stored.quads_for_pattern(None, None, None, ox.NamedNode(graph))}
+    assert integer(description, subset, VOID + "triples") == len(distinct)

@@ -117,6 +117,7 @@ def _build(config: Config, *, force: bool, timer: StepTimer) -> BuildResult:
             write_report(writer.work_dir, report)
             write_source_lines(writer.work_dir / SOURCE_LINES, sources, store, snapshot_key=key)
         manifest = _manifest(config, key, loaded, hashes, asserted, inference, provenance, timer.timings)
+        manifest["statements"] = statements.by_source()
         del store  # the writer's reference must be the last: committing closes the database before moving it
         committed = writer.commit(manifest, inputs_key=lambda: inputs_key(config))
     if writer.superseded_by is not None:

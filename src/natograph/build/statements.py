@@ -74,6 +74,17 @@ class Statements:
         return list(dict.fromkeys(ox.Triple(quad.subject, NATO_SOURCE, source_of[quad.graph_name])
                                   for quad in self.quads))
 
+    def by_source(self) -> list[dict]:
+        """For the manifest: each source's statement graphs (in line order) and how many distinct triples they hold."""
+        source_of = {graph.iri: graph.source.value for graph in self.graphs}
+        graphs: dict[str, list[str]] = {}
+        for graph in sorted(self.graphs, key=lambda g: (g.source.value, g.line or 0)):
+            graphs.setdefault(graph.source.value, []).append(graph.iri.value)
+        triples: dict[str, set] = {source: set() for source in graphs}
+        for quad in self.quads:
+            triples[source_of[quad.graph_name]].add(quad.triple)
+        return [{"source": source, "graphs": iris, "triples": len(triples[source])} for source, iris in graphs.items()]
+
     def descriptions(self) -> list[ox.Triple]:
         """The provenance graph: one description per statement graph."""
         return [triple for graph in self.graphs for triple in graph.description()]

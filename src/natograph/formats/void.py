@@ -9,7 +9,7 @@ import pyoxigraph as ox
 from .dump import DUMP_FORMATS, GraphSelection, dump_file_name
 from . import FORMAT_IRI, Format
 from .named_graphs import PREFIXES as GRAPH_PREFIXES
-from .named_graphs import graph_description, snapshot_graphs
+from .named_graphs import PROV, graph_description, snapshot_graphs
 from ..sparql import read_query
 from ..store import Store
 from ..vocab import ASSERTED_GRAPH, INFERRED_GRAPH
@@ -153,6 +153,7 @@ def void_description(statistics: DatasetStatistics, manifest: dict, *, dataset_i
     triples += _distributions(dataset, server_url)
     triples += _access_service(dataset, server_url)
     triples += _subsets(dataset, manifest, server_url)
+    triples += _statement_subsets(dataset, manifest)
     triples += _linksets(dataset, statistics.links)
     for index, (class_iri, entities) in enumerate(statistics.classes):
         partition = ox.BlankNode(f"class-partition-{index}")
@@ -203,6 +204,28 @@ def _subsets(dataset: ox.NamedNode, manifest: dict, server_url: str) -> list[ox.
     triples = [statement(dataset, VOID + "subset", named_node(iri)) for iri in (ASSERTED_GRAPH, INFERRED_GRAPH)]
     for graph in snapshot_graphs(manifest):
         triples += graph_description(graph, server_url=server_url)
+    return triples
+
+
+def _statement_subsets(dataset: ox.NamedNode, manifest: dict) -> list[ox.Triple]:
+    """A subset per source: the statements it makes (its statement graphs, build/statements.py), with their count."""
+    triples = []
+    for entry in manifest.get("statements", []):
+        slug = entry["source"].rsplit("/", 1)[-1]
+        subset = ox.NamedNode(dataset.value.rsplit("#", 1)[0] + "#statements-" + slug)
+        source = named_node(entry["source"])
+        triples += [
+            statement(dataset, VOID + "subset", subset),
+            statement(subset, RDF + "type", named_node(VOID + "Dataset")),
+            statement(subset, DCTERMS + "title", ox.Literal(f"natograph, statements of {slug}", language="en")),
+            statement(subset, DCTERMS + "description", ox.Literal(
+                f"What {slug} states, one named graph per line of a document (or one graph for a reference); "
+                "each graph is described in the provenance graph.", language="en")),
+            statement(subset, DCTERMS + "source", source),
+            statement(subset, PROV + "wasDerivedFrom", source),
+            statement(subset, VOID + "triples", integer_literal(entry["triples"])),
+        ]
+        triples += [statement(subset, VOID + "subset", named_node(graph)) for graph in entry["graphs"]]
     return triples
 
 
