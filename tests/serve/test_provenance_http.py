@@ -7,7 +7,6 @@ so; the per-source graphs survive an N-Quads and a TriG dump.
 
 from __future__ import annotations
 
-import json
 from urllib.parse import urlencode
 
 import pyoxigraph as ox
@@ -179,3 +178,21 @@ def test_the_sources_query_counts_each_documents_statements_and_lines(server):
         assert int(row["statements"]["value"]) >= 10
         assert 0 < int(row["statedLines"]["value"]) <= int(row["lines"]["value"])
     assert "statedLines" not in rows["ref-nato-isaf"] and int(rows["ref-nato-isaf"]["statements"]["value"]) > 0
+
+
+def test_the_resource_page_shows_each_values_sources_and_why_names_the_premises_sources(server):
+    page = server.request("GET", "/id/isaf", headers={"Accept": "text/html"})
+    if page.status == 303:
+        page = server.request("GET", page.headers["Location"].removeprefix(server.url), headers={"Accept": "text/html"})
+    html = page.body.decode()
+    assert 'href="/queries/document-statements?document=source-001#line-77"' in html
+    assert 'class="stated-by"' in html
+    # The "why?" of an inferred value explains it down to the stated premises and their documents' lines.
+    answer = server.request("GET", "/explain?" + urlencode({
+        "s": "natoid:isaf", "p": "nato:succeededBy", "o": "natoid:resolute-support", "format": "json"}))
+    assert answer.status == 200
+    summary = answer.json()["summary"]
+    assert summary.startswith("inferred by prp-inv1 from natoid:resolute-support nato:succeeds natoid:isaf, stated by ")
+    assert "source-000 (line 7)" in summary and "source-001 (line 89)" in summary
+    (leaf,) = [p for p in answer.json()["premises"] if p["triple"] == "natoid:resolute-support nato:succeeds natoid:isaf"]
+    assert {"source": "https://w3id.org/natograph/id/source-000", "line": 7} in leaf["stated_by"]

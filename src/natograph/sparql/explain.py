@@ -112,6 +112,7 @@ class Explanation:
             "premises": [p.to_dict() for p in self.premises],
             "sources": [s.to_dict() for s in self.sources],
             "stated_by": [s.to_dict() for s in self.stated_by],
+            "summary": self.summary(),
             "note": self.note,
         }
 
@@ -130,6 +131,23 @@ class Explanation:
             lines.append(f"{indent}  ({self.note})")
         lines += [premise.render(indent + "  ") for premise in self.premises]
         return "\n".join(lines)
+
+    def summary(self) -> str:
+        """One line: the rules an inferred triple follows from, and the stated premises with the sources stating them."""
+        if self.status == "asserted":
+            return "stated by " + ", ".join(map(str, self.stated_by)) if self.stated_by else "asserted"
+        if self.status != "inferred" or not self.rule:
+            return self.status
+        rules = list(dict.fromkeys(node.rule for node in self._nodes() if node.rule))
+        stated = [leaf for leaf in self.leaves() if leaf.stated_by]
+        text = f"inferred by {', '.join(rules)}"
+        if stated:
+            sources = dict.fromkeys(str(s) for leaf in stated for s in leaf.stated_by)
+            text += f" from {'; '.join(compact_triple(leaf.triple) for leaf in stated)}, stated by {', '.join(sources)}"
+        return text
+
+    def _nodes(self) -> list["Explanation"]:
+        return [self, *(node for premise in self.premises for node in premise._nodes())]
 
     def leaves(self) -> list["Explanation"]:
         """The asserted triples at the bottom of the tree."""
