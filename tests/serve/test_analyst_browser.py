@@ -205,3 +205,21 @@ def test_an_example_in_the_editor_runs_with_its_parameters_bound_and_gets_the_ca
     labels = page.locator(f".yasr table tbody tr td:nth-child({header.index('label') + 1})")
     assert sorted(labels.nth(i).inner_text().split('"')[1] for i in range(labels.count())) == canned
     assert len(canned) >= 3
+
+
+def test_the_editor_names_a_slow_shape_and_its_fast_form_as_it_is_typed_before_it_runs(visit):
+    page = visit.open("/query")
+    page.wait_for_selector("#yasgui .CodeMirror")
+    page.evaluate("text => window.natographEditor.getTab().getYasqe().setValue(text)",
+                  "PREFIX nato: <https://w3id.org/natograph/ontology#>\nSELECT * WHERE { ?p nato:locatedIn+ ?r }")
+    page.wait_for_selector("#shape-hints:not([hidden])")
+    hint = page.locator("#shape-hints").inner_text()
+    assert "both unbound variables" in hint and "bind one end first" in hint
+    assert page.locator(".yasr table tbody tr").count() == 0, "the hint came before any run"
+    screenshot(visit, "editor-slow-shape-hint")
+    # Bound at one end, the shape is fast: the warning goes away as the text changes.
+    page.evaluate("text => window.natographEditor.getTab().getYasqe().setValue(text)",
+                  "PREFIX nato: <https://w3id.org/natograph/ontology#>\n"
+                  "PREFIX natoid: <https://w3id.org/natograph/id/>\nSELECT * WHERE { natoid:kabul nato:locatedIn+ ?r }")
+    page.wait_for_selector("#shape-hints[hidden]", state="attached")
+    assert visit.errors == [] and visit.outside == []

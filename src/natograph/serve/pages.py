@@ -7,6 +7,7 @@ under way in a span of years (`from`, `to`).
 from __future__ import annotations
 
 import datetime as dt
+import json
 from dataclasses import dataclass, field
 
 from flask import Blueprint, Response, render_template, request, url_for
@@ -16,6 +17,7 @@ from .. import __version__
 from . import timeline
 from ..errors import ParameterError
 from ..sparql import read_query
+from ..sparql.shapes import slow_shape_hints
 from .timeline import TimelineEntry, dated_in_years, page_count, timeline_entries, timeline_svg
 from ..vocab import PREFIXES
 from ..query.canned import CannedQuery, bind_parameters
@@ -43,6 +45,20 @@ def default_query() -> str:
     """The editor's first text: every natograph prefix declared, then an example query."""
     declarations = "".join(f"PREFIX {prefix}: <{namespace}>\n" for prefix, namespace in PREFIXES.items())
     return declarations + "\n" + EXAMPLE_BODY
+
+
+@blueprint.post("/query/shape-hints")
+def shape_hints() -> Response:
+    """The slow shapes a query text has (`query` form field), each with its fast equivalent: the editor asks as
+    the text changes, before it runs. Reads tokens only and runs nothing."""
+    text = request.form.get("query")
+    if text is None:
+        raise ParameterError("query", "is required", accepts="the SPARQL text, as a form field")
+    limit = current_state().config.max_query_bytes
+    if len(text.encode("utf-8")) > limit:
+        raise ParameterError("query", f"is longer than {limit} bytes", accepts=f"at most {limit} bytes")
+    hints = [{"shape": hint.shape, "suggestion": hint.suggestion} for hint in slow_shape_hints(text)]
+    return Response(json.dumps({"hints": hints}), content_type="application/json")
 
 
 @blueprint.get("/query")

@@ -76,6 +76,56 @@
     return tab;
   }
 
+  // Before a query runs, say which of its shapes the server evaluates slowly and how to write them fast.
+  const hintsBox = document.getElementById("shape-hints");
+  let hintsTimer = null;
+  let hintsAsked = 0;
+  function showHints(hints) {
+    hintsBox.replaceChildren();
+    hints.forEach(function (hint) {
+      const item = document.createElement("p");
+      const shape = document.createElement("strong");
+      shape.textContent = "Slow shape: " + hint.shape + ".";
+      item.append(shape, " Faster: ");
+      // The suggestion's `…` spans are SPARQL: shown as code, as text (never as HTML).
+      hint.suggestion.split("`").forEach(function (part, index) {
+        if (index % 2 === 1) {
+          const code = document.createElement("code");
+          code.textContent = part;
+          item.append(code);
+        } else {
+          item.append(part);
+        }
+      });
+      item.append(".");
+      hintsBox.append(item);
+    });
+    hintsBox.hidden = hints.length === 0;
+  }
+  function askHints(text) {
+    const asked = ++hintsAsked;
+    fetch("/query/shape-hints", {method: "POST", body: new URLSearchParams({query: text})})
+      .then(function (response) { return response.ok ? response.json() : {hints: []}; })
+      .then(function (answer) { if (asked === hintsAsked) showHints(answer.hints); })
+      .catch(function () { if (asked === hintsAsked) showHints([]); });
+  }
+  function watchTab(tab) {
+    if (!tab || tab.natographWatched) return;
+    tab.natographWatched = true;
+    tab.getYasqe().on("change", function (yasqe) {
+      clearTimeout(hintsTimer);
+      hintsTimer = setTimeout(function () { askHints(yasqe.getValue()); }, 400);
+    });
+  }
+  function watchActiveTab() {
+    const tab = yasgui.getTab();
+    watchTab(tab);
+    if (tab) askHints(tab.getYasqe().getValue());
+  }
+  yasgui.on("tabSelect", function () { setTimeout(watchActiveTab, 0); });
+  yasgui.on("tabAdd", function () { setTimeout(watchActiveTab, 0); });
+  watchActiveTab();
+
   document.getElementById("examples").addEventListener("change", function (event) {
     const chosen = examples.find(function (example) { return example.name === event.target.value; });
     if (chosen) {
