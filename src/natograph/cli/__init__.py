@@ -1,4 +1,4 @@
-"""Command line: `natograph build | serve | query | upload | check | explain | export`, thin wrappers over the library."""
+"""Command line: `natograph build | serve | query | upload | check | explain | review | export`, thin wrappers over the library."""
 
 from __future__ import annotations
 
@@ -236,6 +236,42 @@ def explain_command(ctx: click.Context, s: str, p: str, o: str, output_format: s
     explanation = explain(snapshot.store, triple, sources=saved or SourceIndex.from_files(graph_input_files(config)))
     click.echo(json.dumps(explanation.to_dict(), indent=2) if output_format == "json" else explanation.render())
     ctx.exit(1 if explanation.status == "not-entailed" else 0)
+
+
+@main.command("review")
+@click.argument("document")
+@click.option("--text", "text_file", type=click.File("r", encoding="utf-8"), default=None,
+              help="The document's text (e.g. ../shared/sources/002_….txt): each line is printed above its statements.")
+@click.pass_obj
+def review_command(config: Config, document: str, text_file) -> None:
+    """What a source DOCUMENT (source-002, or a reference) states, line by line: to read beside the document.
+
+    With --text, every line of the document is printed, each followed by the statements recorded for it, so
+    that a line stating a fact the graph lacks shows as a line with nothing under it.
+    """
+    from ..query.canned import bind_parameters, load_catalogue
+    from ..rdf.terms import compact
+    from ..store import open_store
+
+    query = load_catalogue(config.queries_path)["document-statements"]
+    snapshot = ensure_snapshot(config)
+    store = open_store(config, snapshot)
+    result = store.query(query.text, bindings=bind_parameters(query, {"document": document}, store))
+    by_line: dict[int | None, list[str]] = {}
+    for row in result.rows:
+        line, subject, _, prop, value = row[:5]
+        by_line.setdefault(int(line.value) if line is not None else None, []).append(
+            f"{compact(subject)} {compact(prop)} {compact(value)}")
+    if text_file is None:
+        for line, statements in sorted(by_line.items(), key=lambda item: item[0] or 0):
+            click.echo(f"line {line}:" if line is not None else "(no line: a public reference)")
+            click.echo("".join(f"    {statement}\n" for statement in statements), nl=False)
+        return
+    for number, text in enumerate(text_file.read().splitlines(), 1):
+        click.echo(f"{number:>4} | {text}")
+        click.echo("".join(f"         {statement}\n" for statement in by_line.pop(number, [])), nl=False)
+    for line in sorted(line for line in by_line if line is not None):
+        click.echo(f"error: statements recorded for line {line}, past the end of the text given", err=True)
 
 
 @main.command("export")
