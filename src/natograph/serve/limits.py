@@ -5,6 +5,10 @@ A client is an IPv4 address, or an IPv6 /64 network (one host usually holds a wh
 otherwise take a fresh budget with each of its addresses). Behind reverse proxies (`proxy_hops`), the
 address is the one the proxies forwarded. How many queries run at once in all is the size of the
 executor's worker pool; `FairShare` keeps one client from holding all of it.
+
+Not Flask-Limiter: it counts requests in time windows per key, which covers `RateLimiter` alone; the fair share
+(queries at once, and seconds of query processing a minute, charged after the query) has no counterpart there,
+and one module keeps both keyed the same way (the /64 grouping, the proxy hops).
 """
 
 from __future__ import annotations
