@@ -223,3 +223,24 @@ def test_the_editor_names_a_slow_shape_and_its_fast_form_as_it_is_typed_before_i
                   "PREFIX natoid: <https://w3id.org/natograph/id/>\nSELECT * WHERE { natoid:kabul nato:locatedIn+ ?r }")
     page.wait_for_selector("#shape-hints[hidden]", state="attached")
     assert visit.errors == [] and visit.outside == []
+
+
+def test_a_values_source_leads_to_the_line_of_the_document_that_states_it(visit):
+    page = visit.open("/id/isaf")
+    badge = page.locator('a.stated-by[href="/queries/document-statements?document=source-001#line-77"]').first
+    assert badge.inner_text() == "001:77"
+    screenshot(visit, "resource-isaf-sources")
+    badge.click()
+    page.wait_for_url("**/queries/document-statements?document=source-001#line-77")
+    page.wait_for_selector("#answer-table tbody tr")
+    row = page.locator("tr#line-77")
+    assert row.count() == 1 and "ISAF" in row.inner_text() or "International Security" in row.inner_text()
+    assert page.evaluate("() => document.querySelector('tr#line-77').getBoundingClientRect().top") < 900
+    screenshot(visit, "document-statements-001-line-77")
+    # An inferred value's why? ends in the statements it rests on, each with its documents and lines.
+    page = visit.open("/id/isaf")
+    page.locator("a.why").first.click()
+    page.wait_for_selector(".explanation .summary")
+    assert "stated by source-" in page.locator(".explanation .summary").inner_text()
+    screenshot(visit, "explain-with-sources")
+    assert visit.errors == [] and visit.outside == []
