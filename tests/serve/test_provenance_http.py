@@ -196,3 +196,20 @@ def test_the_resource_page_shows_each_values_sources_and_why_names_the_premises_
     assert "source-000 (line 7)" in summary and "source-001 (line 89)" in summary
     (leaf,) = [p for p in answer.json()["premises"] if p["triple"] == "natoid:resolute-support nato:succeeds natoid:isaf"]
     assert {"source": "https://w3id.org/natograph/id/source-000", "line": 7} in leaf["stated_by"]
+
+
+@pytest.mark.parametrize("extension, rdf_format", [("trig", ox.RdfFormat.TRIG), ("nq", ox.RdfFormat.N_QUADS)])
+def test_a_resources_dataset_document_carries_who_states_each_of_its_facts(server, extension, rdf_format):
+    answer = server.request("GET", f"/id/kfor.{extension}")
+    assert answer.status == 200
+    store = ox.Store()
+    store.load(answer.body, format=rdf_format)
+    text = who_states_query('natoid:kfor nato:startDate "1999"^^xsd:gYear',
+                            descriptions_in="<https://w3id.org/natograph/graph/provenance>")
+    found = {(row["source"].value.rsplit("/", 1)[-1], int(row["line"].value) if row["line"] else None)
+             for row in store.query(text)}
+    assert found == who_states(server, "kfor", "nato:startDate", '"1999"^^xsd:gYear')
+    assert {("source-000", 9)} <= found
+    # The Turtle of the same resource stays the asserted and inferred triples, one graph.
+    turtle = server.request("GET", "/id/kfor.ttl").body.decode()
+    assert "statements-source" not in turtle

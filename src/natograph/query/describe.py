@@ -10,7 +10,7 @@ from ..sparql import read_query
 from ..sparql.explain import StatedBy
 from ..sparql.text import bind_column
 from ..store import Dataset, QueryLimits, Store
-from ..vocab import ASSERTED_GRAPH, INFERRED_GRAPH, NATO
+from ..vocab import ASSERTED_GRAPH, INFERRED_GRAPH, NATO, PROVENANCE_GRAPH
 
 # Incoming links beyond this many are left out (a hub such as NATO itself is the object of thousands of triples).
 MAX_INCOMING = 1000
@@ -100,11 +100,12 @@ def describe_resource(store: Store, iri: str, *, max_incoming: int = MAX_INCOMIN
         budget -= len(incoming.rows)
         truncated = truncated or incoming.truncated
     stated: dict[ox.Triple, set[StatedBy]] = {}
-    for prop, value, source, line in store.query(read_query("describe-stated-outgoing.rq"), bindings=bindings).rows:
-        stated.setdefault(ox.Triple(resource, prop, value), set()).add(_stated_by(source, line))
-    for subject, prop, source, line in store.query(read_query("describe-stated-incoming.rq"), bindings=bindings,
-                                                   limits=QueryLimits(max_rows=max_incoming)).rows:
-        stated.setdefault(ox.Triple(subject, prop, resource), set()).add(_stated_by(source, line))
+    for prop, value, source, line, graph in store.query(read_query("describe-stated-outgoing.rq"),
+                                                        bindings=bindings).rows:
+        stated.setdefault(ox.Triple(resource, prop, value), set()).add(_stated_by(source, line, graph))
+    for subject, prop, source, line, graph in store.query(read_query("describe-stated-incoming.rq"), bindings=bindings,
+                                                          limits=QueryLimits(max_rows=max_incoming)).rows:
+        stated.setdefault(ox.Triple(subject, prop, resource), set()).add(_stated_by(source, line, graph))
     mentioned = _mentioned_iris(list(quads))
     for graph in _CLOSURE_GRAPHS:
         labels = bind_column(read_query("describe-labels.rq"), "resource", mentioned)
@@ -115,8 +116,23 @@ def describe_resource(store: Store, iri: str, *, max_incoming: int = MAX_INCOMIN
                                for triple, found in stated.items()})
 
 
-def _stated_by(source, line) -> StatedBy:
-    return StatedBy(source.value, int(line.value) if line is not None else None)
+def _stated_by(source, line, graph) -> StatedBy:
+    return StatedBy(source.value, int(line.value) if line is not None else None, graph.value)
+
+
+def statement_quads(store: Store, description: Description) -> list[ox.Quad]:
+    """The description's stated triples in the statement graphs that record them, with those graphs' descriptions
+    (in the provenance graph): what a dataset format (TriG, N-Quads) adds to a resource's document."""
+    graphs = sorted({s.graph for found in description.stated.values() for s in found if s.graph})
+    quads = sorted((ox.Quad(triple.subject, triple.predicate, triple.object, ox.NamedNode(s.graph))
+                    for triple, found in description.stated.items() for s in found if s.graph),
+                   key=lambda q: (q.graph_name.value, str(q.subject), str(q.predicate), str(q.object)))
+    if graphs:
+        provenance = ox.NamedNode(PROVENANCE_GRAPH)
+        text = bind_column(read_query("statement-graph-descriptions.rq"), "graph", [ox.NamedNode(g) for g in graphs])
+        quads += [ox.Quad(graph, prop, value, provenance)
+                  for graph, prop, value in store.query(text, dataset=Dataset(default_graphs=(PROVENANCE_GRAPH,))).rows]
+    return quads
 
 
 def labels_of(store: Store, iris) -> dict[str, str]:

@@ -17,7 +17,7 @@ import pyoxigraph as ox
 from flask import Blueprint, Response, redirect, render_template, request
 
 from .. import __version__
-from ..query.describe import ASSERTED, INFERRED, Description, describe_resource
+from ..query.describe import ASSERTED, INFERRED, Description, describe_resource, statement_quads
 from ..errors import NotFoundError, ParameterError
 from ..formats import OXIGRAPH_RDF_FORMAT, Format
 from ..formats.results import serialize_graph
@@ -126,6 +126,10 @@ def _document(description: Description, representation: Representation, *, negot
         body = _html(description)
     else:
         quads = [q for q in description.quads if graph is None or q.graph_name == GRAPH_CHOICES[graph]]
+        if graph is None and OXIGRAPH_RDF_FORMAT[representation.fmt].supports_datasets \
+                and representation.fmt is not Format.JSON_LD:
+            # A dataset format carries who states each fact: its statement graphs and their descriptions.
+            quads += statement_quads(current_state().store, description)
         body = _serialize(quads, representation.fmt, sectioned=True)
     response = Response(body, content_type=representation.content_type)
     response.headers["ETag"] = etag

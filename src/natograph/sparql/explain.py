@@ -65,6 +65,8 @@ class StatedBy:
 
     source: str
     line: int | None = None
+    # The statement graph that records it (natoid:statements-…).
+    graph: str | None = None
 
     def __str__(self) -> str:
         name = self.source.rsplit("/", 1)[-1]
@@ -83,7 +85,7 @@ def stated_by(store: ox.Store, triple: ox.Triple) -> list[StatedBy]:
             continue
         for source in store.quads_for_pattern(graph, NATO_SOURCE, None, PROVENANCE):
             lines = [int(q.object.value) for q in store.quads_for_pattern(graph, NATO_SOURCE_LINE, None, PROVENANCE)]
-            found |= {StatedBy(source.object.value, line) for line in lines or [None]}
+            found |= {StatedBy(source.object.value, line, graph.value) for line in lines or [None]}
     return sorted(found, key=lambda s: (s.source, s.line or 0))
 
 
