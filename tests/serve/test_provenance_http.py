@@ -122,6 +122,16 @@ def who_states(server, subject: str, predicate: str, obj: str) -> set[tuple[str,
     return {(row["source"].rsplit("/", 1)[-1], int(row["line"]) if "line" in row else None) for row in rows}
 
 
+def who_states_in_download(server, path: str, rdf_format: ox.RdfFormat, statement: str) -> set:
+    """The sources (and lines) of a statement, read from a dataset document downloaded from the server."""
+    answer = server.request("GET", path)
+    assert answer.status == 200
+    store = ox.Store()
+    store.load(answer.body, format=rdf_format)
+    rows = store.query(who_states_query(statement, descriptions_in="<https://w3id.org/natograph/graph/provenance>"))
+    return {(row["source"].value.rsplit("/", 1)[-1], int(row["line"].value) if row["line"] else None) for row in rows}
+
+
 def test_the_samples_cover_every_document_ten_times_over():
     documents = [document for *_, document, _ in SAMPLES]
     assert {document: documents.count(document) >= 10 for document in set(documents)} == {
@@ -159,14 +169,8 @@ def test_the_default_graph_is_still_the_union_queries_see(server):
 
 @pytest.mark.parametrize("extension, rdf_format", [("nq", ox.RdfFormat.N_QUADS), ("trig", ox.RdfFormat.TRIG)])
 def test_the_dumps_keep_the_statement_graphs_and_their_descriptions(server, extension, rdf_format):
-    answer = server.request("GET", f"/dump/natograph-all.{extension}")
-    assert answer.status == 200
-    store = ox.Store()
-    store.load(answer.body, format=rdf_format)
-    text = who_states_query('natoid:summit-2016-warsaw nato:date "2016-07-08"^^xsd:date',
-                            descriptions_in="<https://w3id.org/natograph/graph/provenance>")
-    found = {(row["source"].value.rsplit("/", 1)[-1], int(row["line"].value) if row["line"] else None)
-             for row in store.query(text)}
+    found = who_states_in_download(server, f"/dump/natograph-all.{extension}", rdf_format,
+                                   'natoid:summit-2016-warsaw nato:date "2016-07-08"^^xsd:date')
     assert found == who_states(server, "summit-2016-warsaw", "nato:date", '"2016-07-08"^^xsd:date')
 
 
@@ -200,14 +204,8 @@ def test_the_resource_page_shows_each_values_sources_and_why_names_the_premises_
 
 @pytest.mark.parametrize("extension, rdf_format", [("trig", ox.RdfFormat.TRIG), ("nq", ox.RdfFormat.N_QUADS)])
 def test_a_resources_dataset_document_carries_who_states_each_of_its_facts(server, extension, rdf_format):
-    answer = server.request("GET", f"/id/kfor.{extension}")
-    assert answer.status == 200
-    store = ox.Store()
-    store.load(answer.body, format=rdf_format)
-    text = who_states_query('natoid:kfor nato:startDate "1999"^^xsd:gYear',
-                            descriptions_in="<https://w3id.org/natograph/graph/provenance>")
-    found = {(row["source"].value.rsplit("/", 1)[-1], int(row["line"].value) if row["line"] else None)
-             for row in store.query(text)}
+    found = who_states_in_download(server, f"/id/kfor.{extension}", rdf_format,
+                                   'natoid:kfor nato:startDate "1999"^^xsd:gYear')
     assert found == who_states(server, "kfor", "nato:startDate", '"1999"^^xsd:gYear')
     assert {("source-000", 9)} <= found
     # The Turtle of the same resource stays the asserted and inferred triples, one graph.
