@@ -16,7 +16,7 @@ from typing import Iterable, NamedTuple
 import pyoxigraph as ox
 
 from .datatypes import UNTYPED_LITERAL_DATATYPES, cardinality_value, is_valid_lexical_form
-from .store import FactStore, TermTable
+from .store import ExpandedFacts, FactStore, TermTable
 from .vocabulary import (
     ALL_DIFFERENT, ALL_DISJOINT_CLASSES, ALL_DISJOINT_PROPERTIES, ASSERTION_PROPERTY, ASYMMETRIC_PROPERTY, FIRST,
     COMPLEMENT_OF, DIFFERENT_FROM, DISJOINT_WITH, DISTINCT_MEMBERS, FUNCTIONAL_PROPERTY,
@@ -105,8 +105,8 @@ def clashes_in(asserted: Iterable[ox.Triple], entailed: Iterable[tuple]) -> list
     return find_clashes(store, table.terms, stated)
 
 
-def find_clashes(closure: FactStore, terms: list, asserted: set[tuple[int, int, int]]) -> list[ReasonerClash]:
-    """Every match of a false-head rule in `closure` (facts of term ids, equal terms not merged), as records.
+def find_clashes(closure: FactStore | ExpandedFacts, terms: list, asserted: set[tuple[int, int, int]]) -> list[ReasonerClash]:
+    """Every match of a false-head rule in `closure` (facts of term ids, every name of equal terms), as records.
 
     `asserted` are the stated facts: owl:differentFrom counts only as stated (its copies to every alias would
     report one conflict again), and dt-not-type looks at stated literals.
@@ -138,8 +138,13 @@ def find_clashes(closure: FactStore, terms: list, asserted: set[tuple[int, int, 
     for x in nothing:
         report("cls-nothing2", [(x, TYPE, NOTHING)])
 
-    def common_members(c1: int, c2: int) -> list[int]:
-        return [x for x in subjects(TYPE, c1) if has(x, TYPE, c2) and x not in nothing]
+    members_of: dict[int, set[int]] = {}
+
+    def common_members(c1: int, c2: int) -> set[int]:
+        for c in (c1, c2):
+            if c not in members_of:
+                members_of[c] = set(subjects(TYPE, c))
+        return (members_of[c1] & members_of[c2]) - nothing
 
     for c1, c2 in pairs(DISJOINT_WITH):
         if c1 != c2:
@@ -240,13 +245,14 @@ def _ordered_pairs(members: Iterable[int], text) -> list[tuple[int, int]]:
 
 def _ill_typed_literals(terms: list, asserted: set[tuple[int, int, int]]) -> list[ReasonerClash]:
     """dt-not-type: one record per stated literal outside its datatype's lexical space, with the triples stating it."""
-    stating = defaultdict(list)
+    stating, valid = defaultdict(list), {}
     for s, p, o in asserted:
-        term = terms[o]
-        if isinstance(term, ox.Literal):
-            datatype = term.datatype.value
-            if datatype not in UNTYPED_LITERAL_DATATYPES and not is_valid_lexical_form(term.value, datatype):
-                stating[term].append(triple(terms[s], terms[p], term))
+        if o not in valid:
+            term = terms[o]
+            valid[o] = not isinstance(term, ox.Literal) or term.datatype.value in UNTYPED_LITERAL_DATATYPES or \
+                is_valid_lexical_form(term.value, term.datatype.value)
+        if not valid[o]:
+            stating[terms[o]].append(triple(terms[s], terms[p], terms[o]))
     rule, meaning = CLASH_KINDS["dt-not-type"]
     return [ReasonerClash(rule, meaning, (literal.value, literal.datatype.value),
                           tuple(sorted(triples, key=lambda t: tuple(map(str, t)))))

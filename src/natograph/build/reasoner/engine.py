@@ -12,7 +12,7 @@ from .datatypes import (
     DISJOINT_DATATYPES, OWL_RL_DATATYPES, SUPERTYPES, UNTYPED_LITERAL_DATATYPES,
 )
 from .schema import Terminology, saturate, schema_terms
-from .store import FactStore, TermTable
+from .store import ExpandedFacts, FactStore, TermTable
 from .vocabulary import (
     CLASS, DISJOINT_WITH, NOTHING, ONE_OF, SAME_AS, SCHEMA_PREDICATES, SCHEMA_TYPES, THING, TYPE,
 )
@@ -317,11 +317,10 @@ class Engine:
                     if a != b:
                         yield a, SAME_AS, b
 
-    def _closure_store(self) -> FactStore:
-        """The closure as the clash rules read it: the store itself, or with equal terms merged, every name spelled out."""
+    def _closure_store(self) -> FactStore | ExpandedFacts:
+        """The closure as the clash rules read it: every name of equal terms spelled out."""
         if not self.store.group:
             return self.store
-        expanded = FactStore(len(self.table))
-        for fact in self._expanded():
-            expanded.insert(*fact)
-        return expanded
+        terms = self.table.terms
+        unnamable = {i for i, term in enumerate(terms) if isinstance(term, (ox.BlankNode, ox.Literal))}
+        return ExpandedFacts(self.store, unnamable)
