@@ -13,11 +13,14 @@ import pytest
 
 from natograph.build.load import graph_input_files, load_files
 from natograph.build.reason import infer
-from natograph.build.reasoner.clashes import CLASH_KINDS
+from natograph.build.reasoner.clashes import CLASH_KINDS, find_clashes
+from natograph.build.reasoner.engine import Engine
+from natograph.build.reasoner.store import FactStore
 from natograph.config import Config
 from natograph.vocab import ASSERTED_GRAPH, INFERRED_GRAPH
 
 from .test_check import CLASHES, REASONERS, clash_project
+from .test_reasoner_differential import _random_graph
 
 REFERENCE = Path(__file__).parent / "clash_rules"
 REASONED = [ox.NamedNode(ASSERTED_GRAPH), ox.NamedNode(INFERRED_GRAPH)]
@@ -104,3 +107,18 @@ def test_neither_finds_a_clash_in_the_consistent_base(tmp_path, reasoner):
     shutil.copytree(CLASHES / "data", tmp_path / "data")
     store, records = reasoned(Config.load(root=tmp_path), reasoner)
     assert records == [] and found_by_reference(store) == set()
+
+
+def test_the_rules_read_the_merged_store_as_they_would_the_closure_with_every_name_spelled_out():
+    """The engine keeps one representative of equal terms; the rules see through it every name, as in the snapshot."""
+    merged, rules = 0, set()
+    for seed in range(200):
+        engine = Engine(_random_graph(seed))
+        engine.run()
+        expanded = FactStore(len(engine.table))
+        for fact in engine._expanded():
+            expanded.insert(*fact)
+        assert find_clashes(expanded, engine.table.terms, set(engine.asserted)) == engine.messages, seed
+        merged += bool(engine.store.group)
+        rules.update(record.rule for record in engine.messages)
+    assert merged >= 50 and {"eq-diff1", "prp-fp", "cax-dw", "prp-pdw"} <= rules, (merged, rules)
