@@ -105,7 +105,9 @@ def clashes_in(asserted: Iterable[ox.Triple], entailed: Iterable[tuple]) -> list
     return find_clashes(store, table.terms, stated)
 
 
-def find_clashes(closure: FactStore | ExpandedFacts, terms: list, asserted: set[tuple[int, int, int]]) -> list[ReasonerClash]:
+def find_clashes(
+    closure: FactStore | ExpandedFacts, terms: list, asserted: set[tuple[int, int, int]]
+) -> list[ReasonerClash]:
     """Every match of a false-head rule in `closure` (facts of term ids, every name of equal terms), as records.
 
     `asserted` are the stated facts: owl:differentFrom counts only as stated (its copies to every alias would

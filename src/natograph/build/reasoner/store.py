@@ -186,18 +186,18 @@ class ExpandedFacts:
         return p not in self.unnamable and self.store.has(find(s), find(p), find(o))
 
     def objects(self, s: int, p: int) -> set[int]:
-        if p == SAME_AS:
-            return set(self.names(self.find(s))) - {s}
-        if p in self.unnamable:
-            return set()
-        return {name for o in self.store.objects(self.find(s), self.find(p)) for name in self.names(o)}
+        return self._related(s, p, lambda s, p: self.store.objects(s, p))
 
     def subjects(self, p: int, o: int) -> set[int]:
+        return self._related(o, p, lambda o, p: self.store.subjects(p, o))
+
+    def _related(self, term: int, p: int, lookup) -> set[int]:
+        """Every name of the terms `lookup` relates to `term` by p (given their representatives)."""
         if p == SAME_AS:
-            return set(self.names(self.find(o))) - {o}
+            return set(self.names(self.find(term))) - {term}
         if p in self.unnamable:
             return set()
-        return {name for s in self.store.subjects(self.find(p), self.find(o)) for name in self.names(s)}
+        return {name for other in lookup(self.find(term), self.find(p)) for name in self.names(other)}
 
     def pairs(self, p: int) -> Iterator[tuple[int, int]]:
         if p == SAME_AS:
