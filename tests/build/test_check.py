@@ -213,3 +213,16 @@ def test_check_cli_reports_ill_typed_literals_without_printing_tracebacks(tmp_pa
     assert 'natoid:isaf nato:startDate "2001-02-30"^^xsd:date    (data/broken.ttl:7)' in result.stdout
     assert "FAIL  shacl" in result.stdout
     assert '(value "2001-02-30"^^xsd:date)    (data/broken.ttl:7; shape natosh:Dated)' in result.stdout
+
+
+def test_owlrl_s_verdict_is_kept_where_the_clash_rules_find_nothing_in_its_closure(tmp_path):
+    """owlrl (through Python's datetime) rejects "24:00:00"^^xsd:time, which XSD allows: its message is the record."""
+    shutil.copytree(CLASHES / "ontology", tmp_path / "ontology")
+    shutil.copytree(CLASHES / "data", tmp_path / "data")
+    (tmp_path / "data" / "broken.ttl").write_text(
+        "@prefix natoid: <https://w3id.org/natograph/id/> .\n@prefix nato: <https://w3id.org/natograph/ontology#> .\n"
+        '@prefix xsd: <http://www.w3.org/2001/XMLSchema#> .\n\nnatoid:kfor nato:reportedAt "24:00:00"^^xsd:time .\n')
+    assert consistency_of(Config.load(root=tmp_path)).passed
+    (clash,) = consistency_of(Config.load(root=tmp_path, reasoner="owlrl")).findings
+    assert clash.rule == "dt-not-type" and "does not match its datatype" in clash.message
+    assert _pairs(clash) == {('natoid:kfor nato:reportedAt "24:00:00"^^xsd:time', "data/broken.ttl:5")}

@@ -130,7 +130,7 @@ INCONSISTENCIES = [
     ("prp-asyp", "ex:p a owl:AsymmetricProperty . ex:a ex:p ex:b . ex:b ex:p ex:a ."),
     ("prp-pdw", "ex:p owl:propertyDisjointWith ex:q . ex:a ex:p ex:b ; ex:q ex:b ."),
     ("prp-adp", "[] a owl:AllDisjointProperties ; owl:members (ex:p ex:q ex:r) . ex:a ex:p ex:b ; ex:r ex:b ."),
-    ("prp-npa", "[] owl:sourceIndividual ex:a ; owl:assertionProperty ex:p ; owl:targetIndividual ex:b . ex:a ex:p ex:b ."),
+    ("prp-npa1", "[] owl:sourceIndividual ex:a ; owl:assertionProperty ex:p ; owl:targetIndividual ex:b . ex:a ex:p ex:b ."),
     ("cls-nothing2", "ex:a a owl:Nothing ."),
     ("cls-com", "ex:A owl:complementOf ex:B . ex:x a ex:A, ex:B ."),
     ("cls-maxc1", 'ex:R owl:maxCardinality "0"^^xsd:nonNegativeInteger ; owl:onProperty ex:p . ex:x a ex:R ; ex:p ex:y .'),

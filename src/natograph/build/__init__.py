@@ -108,7 +108,7 @@ def _build(config: Config, *, force: bool, timer: StepTimer) -> BuildResult:
             writer.write_default_graph(default_graph)
         with timer.step("check"):
             sources = SourceIndex.from_files(graph_files)
-            report = check_graph(config, store, sources, reasoner_messages=inference.messages, snapshot_key=key)
+            report = check_graph(config, store, sources, clash_records=inference.messages, snapshot_key=key)
         if report.clashes:
             raise InconsistencyError(report.clashes, report=report)
         with timer.step("source lines"):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Callable, Iterable
 
 import owlrl
@@ -14,13 +14,14 @@ from rdflib.namespace import OWL, RDF, RDFS, XSD
 
 from ..rdf.dates import day_range
 from ..errors import ConfigError
-from .reasoner import Entailment, ReasonerClash, closure as natograph_engine_closure
+from .reasoner import Entailment, ReasonerClash, clashes_in, closure as natograph_engine_closure
 from ..rdf.terms import to_oxigraph, triple_to_rdflib
 from ..vocab import DATE_BOUND_PROPERTIES
 
 Progress = Callable[[str], None]
 
-# owlrl reports clashes in English; each is translated into a record here, once, at its boundary.
+# owlrl reports clashes in English, without the triples; each is translated into a record here, once, at its
+# boundary, and kept only when the clash rules (build/reasoner/clashes.py) find none in owlrl's closure.
 OWLRL_MESSAGE_RULES = [
     (re.compile(r"^Lexical value of the literal '(?P<value>.*)' does not match its datatype \((?P<datatype>[^)]*)\)$",
                 re.S), "dt-not-type"),
@@ -88,7 +89,12 @@ def owlrl_clash(message: str) -> ReasonerClash:
 
 
 def owlrl_closure(asserted: list[ox.Triple], *, progress: Progress | None = None) -> Entailment:
-    """The OWL-RL closure computed by owlrl (the reference engine), minus the asserted triples."""
+    """The OWL-RL closure computed by owlrl (the reference engine), minus the asserted triples.
+
+    The clashes are those the clash rules of natograph's engine find in owlrl's closure, with their triples;
+    owlrl's own messages name none. Should owlrl find a clash that the rules do not, its messages are the
+    records (rule and words only), so that owlrl's verdict is never lost.
+    """
     graph = Graph()
     for triple in asserted:
         graph.add(triple_to_rdflib(triple))
@@ -99,7 +105,17 @@ def owlrl_closure(asserted: list[ox.Triple], *, progress: Progress | None = None
         messages.extend(owlrl_clash(str(text)) for text in graph.objects(node, OWLRL_ERROR_TEXT))
         graph.remove((node, None, None))
     triples = [tuple(map(to_oxigraph, t)) for t in graph if t not in asserted_set]
-    return Entailment(triples, sorted(messages))
+    clashes = clashes_in(asserted, triples) or [_stating_literal(m, asserted) for m in messages]
+    return Entailment(triples, sorted(clashes, key=ReasonerClash.sort_key))
+
+
+def _stating_literal(record: ReasonerClash, asserted: list[ox.Triple]) -> ReasonerClash:
+    """An owlrl record about an ill-typed literal, with the asserted triples that state the literal."""
+    if record.literal is None:
+        return record
+    value, datatype = record.literal
+    literal = ox.Literal(value, datatype=ox.NamedNode(datatype))
+    return replace(record, triples=tuple(t for t in asserted if t.object == literal))
 
 
 def natograph_closure(asserted: list[ox.Triple], *, progress: Progress | None = None) -> Entailment:

@@ -51,9 +51,6 @@ def code_fingerprint() -> str:
     package = resources.files("natograph")
     for relative, source in sorted(_python_sources(package, PIPELINE_SOURCES)):
         digest.update(relative.encode() + b"\0" + source.read_bytes())
-    for entry in sorted(package.joinpath("sparql", "rules").iterdir(), key=lambda e: e.name):
-        if entry.name.startswith("clash-") and entry.name.endswith(".rq"):  # the build's consistency check
-            digest.update(entry.name.encode() + b"\0" + entry.read_bytes())
     return digest.hexdigest()
 
 

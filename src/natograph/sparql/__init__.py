@@ -1,7 +1,8 @@
 """The SPARQL files natograph runs itself, by what they serve.
 
-Here: the look-ups of the pages, dumps and VoID. `rules/`: the OWL 2 RL rules as queries, `clash-*` (the
-build's consistency check) and `derive-*` (explanations). `shacl/`: the queries the SHACL compiler runs.
+Here: the look-ups of the pages, dumps and VoID. `rules/`: the OWL 2 RL rules that derive triples, as queries
+(`derive-*`, for explanations; the clash rules are the reasoner's, build/reasoner/clashes.py). `shacl/`: the
+queries the SHACL compiler runs.
 """
 
 from functools import lru_cache

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-from .clashes import Clash, clash_rules, find_clashes
+from .clashes import Clash, find_clashes
 from .coverage import provenance_findings
 from ...config import Config
 from ...errors import InconsistencyError
@@ -17,6 +17,7 @@ from .expectations import evaluate, expectation_files, load_expectations
 from ...sparql.explain import Explainer
 from ..load import graph_input_files
 from ..provenance import SourceIndex
+from ..reasoner import CLASH_RULES, ReasonerClash
 from .satisfiability import find_unsatisfiable
 from .shacl import load_shapes, quiet_ill_typed_literals, validate_data
 from ...snapshot import CHECK_REPORT, open_snapshot
@@ -64,11 +65,11 @@ class CheckReport:
         return next((c.findings for c in self.checks if c.name == "consistency"), [])
 
 
-def check_graph(config: Config, store: ox.Store, sources: SourceIndex, *, reasoner_messages: list[str],
+def check_graph(config: Config, store: ox.Store, sources: SourceIndex, *, clash_records: list[ReasonerClash],
                 snapshot_key: str) -> CheckReport:
     """Every check of a reasoned graph laid out as a snapshot (the build's, before it is committed).
 
-    `sources` locates each asserted triple (file:line); `reasoner_messages` are the reasoner's own reports.
+    `sources` locates each asserted triple (file:line); `clash_records` are the reasoner's.
     """
     ontology = [lt.triple for lt in sources.located if lt.location.file == config.ontology_file]
     # Each subject's nato:source is derived from the statement graphs (build/statements.py), so no file states it.
@@ -80,7 +81,7 @@ def check_graph(config: Config, store: ox.Store, sources: SourceIndex, *, reason
     # consistency check reports those (dt-not-type) with their lines instead.
     with quiet_ill_typed_literals():
         checks = [
-            check_consistency(store, reasoner_messages, sources),
+            check_consistency(store, clash_records, sources),
             check_satisfiability(ontology, config.reasoner),
             check_shapes(config, data, ontology, sources),
             check_entailments(config, store),
@@ -107,7 +108,8 @@ def run_checks(config: Config) -> CheckReport:
         return result.report
     snapshot = open_snapshot(config, result.key)
     sources = SourceIndex.from_files(graph_input_files(config))
-    return check_graph(config, snapshot.store, sources, reasoner_messages=[], snapshot_key=result.key)
+    # No clash records: a snapshot is committed only when its build found no clash.
+    return check_graph(config, snapshot.store, sources, clash_records=[], snapshot_key=result.key)
 
 
 def check_provenance(store: ox.Store, sources: SourceIndex) -> CheckResult:
@@ -122,11 +124,11 @@ def check_provenance(store: ox.Store, sources: SourceIndex) -> CheckResult:
     return CheckResult("provenance", not unstated, summary, [*unstated, *coverage])
 
 
-def check_consistency(store: ox.Store, reasoner_messages: list[str], sources: SourceIndex) -> CheckResult:
-    """OWL-RL clashes in the closure, each triple traced to its file and line (or to the asserted ones it follows from)."""
-    clashes = find_clashes(store, reasoner_messages=reasoner_messages, sources=sources)
+def check_consistency(store: ox.Store, clash_records: list[ReasonerClash], sources: SourceIndex) -> CheckResult:
+    """The reasoner's clashes, each triple traced to its file and line (or to the asserted ones it follows from)."""
+    clashes = find_clashes(store, clash_records, sources=sources)
     trace_inferred(clashes, store, sources)
-    rules = len({rule.name for rule in clash_rules()})
+    rules = len(CLASH_RULES)
     if not clashes:
         return CheckResult("consistency", True, f"consistent: no clash found by {rules} OWL 2 RL clash rules")
     return CheckResult("consistency", False, f"inconsistent: {len(clashes)} clash(es)", clashes)

@@ -110,4 +110,4 @@ def clashes_with_instances(ontology: list[ox.Triple], classes: list[ox.NamedNode
     store = ox.Store()
     store.extend(ox.Quad(*t, ox.NamedNode(ASSERTED_GRAPH)) for t in asserted)
     store.extend(ox.Quad(*t, ox.NamedNode(INFERRED_GRAPH)) for t in inference.triples)
-    return find_clashes(store, reasoner_messages=inference.messages)
+    return find_clashes(store, inference.messages)

@@ -12,13 +12,13 @@ from typing import Callable
 
 import pyoxigraph as ox
 
-from .clashes import ReasonerClash
+from .clashes import CLASH_RULES, ReasonerClash, clashes_in
 from .engine import Engine
 
 
 @dataclass
 class Entailment:
-    """What a reasoner concluded: the entailed triples that were not asserted, and the clashes it reports."""
+    """What a reasoner concluded: the entailed triples that were not asserted, and the clashes in the closure."""
 
     triples: list[tuple]
     messages: list[ReasonerClash]

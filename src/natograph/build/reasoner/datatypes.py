@@ -87,6 +87,28 @@ _COMPILED = {XSD + name: re.compile(pattern) for name, pattern in _PATTERNS.item
 _INTEGER = re.compile(r"[+-]?\d+")
 _DATE_RE = re.compile(_DATE + _TIME_ZONE)
 _DATE_TIME_RE = re.compile(_DATE + "T(" + _TIME + ")" + _TIME_ZONE)
+# Not OWL 2 RL datatypes, but dates of every precision in the data use them: dt-not-type checks them too.
+_YEAR = r"-?([1-9]\d{4,}|\d{4})"
+_MONTH = r"(0[1-9]|1[0-2])"
+_DAY_TIME = r"(\d+D)?(T(?=\d)(\d+H)?(\d+M)?(\d+(\.\d+)?S)?)?"
+_PARTIAL_DATES = {
+    "gYear": _YEAR + _TIME_ZONE,
+    "gYearMonth": _YEAR + "-" + _MONTH + _TIME_ZONE,
+    "gMonth": "--" + _MONTH + _TIME_ZONE,
+    "gDay": r"---(0[1-9]|[12]\d|3[01])" + _TIME_ZONE,
+    "duration": r"-?P(?=\d|T\d)(\d+Y)?(\d+M)?" + _DAY_TIME,
+    "dayTimeDuration": r"-?P(?=\d|T\d)" + _DAY_TIME,
+    "yearMonthDuration": r"-?P(?=\d)(\d+Y)?(\d+M)?",
+}
+_MONTH_DAY_RE = re.compile(r"--(\d\d)-(\d\d)" + _TIME_ZONE)
+
+
+def _valid_month_day(text: str) -> bool:
+    match = _MONTH_DAY_RE.fullmatch(text)
+    if not match:
+        return False
+    month, day = int(match.group(1)), int(match.group(2))
+    return 1 <= month <= 12 and 1 <= day <= (31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)[month - 1]
 
 
 def _valid_calendar_date(match: re.Match) -> bool:
@@ -130,6 +152,9 @@ _VALIDATORS: dict[str, Callable[[str], bool]] = {
     XSD + "dateTime": _date_like(_DATE_TIME_RE),
     XSD + "dateTimeStamp": _date_like(_DATE_TIME_RE, needs_zone=True),
     XSD + "base64Binary": _base64,
+    **{XSD + name: (lambda text, p=re.compile(pattern): p.fullmatch(text) is not None)
+       for name, pattern in _PARTIAL_DATES.items()},
+    XSD + "gMonthDay": _valid_month_day,
 }
 
 

@@ -9,10 +9,10 @@ import pyoxigraph as ox
 
 from . import clashes
 from .datatypes import (
-    DISJOINT_DATATYPES, OWL_RL_DATATYPES, SUPERTYPES, UNTYPED_LITERAL_DATATYPES, is_valid_lexical_form,
+    DISJOINT_DATATYPES, OWL_RL_DATATYPES, SUPERTYPES, UNTYPED_LITERAL_DATATYPES,
 )
 from .schema import Terminology, saturate, schema_terms
-from .store import FactStore, TermTable
+from .store import ExpandedFacts, FactStore, TermTable
 from .vocabulary import (
     CLASS, DISJOINT_WITH, NOTHING, ONE_OF, SAME_AS, SCHEMA_PREDICATES, SCHEMA_TYPES, THING, TYPE,
 )
@@ -104,7 +104,7 @@ class Engine:
             self._chain(terminology)
             if not self.schema_changed:
                 break
-        self.messages += clashes.find_violations(self.store, self._describe, self._literal_text)
+        self.messages = clashes.find_clashes(self._closure_store(), self.table.terms, set(self.asserted))
 
     def _insert_schema_fact(self, s: int, p: int, o: int) -> bool:
         if self.is_literal[p]:
@@ -124,9 +124,6 @@ class Engine:
                 datatype = term.datatype.value
                 if datatype in OWL_RL_DATATYPES and datatype not in UNTYPED_LITERAL_DATATYPES:
                     literal_types[o] = datatype
-                    if not is_valid_lexical_form(term.value, datatype):
-                        self.messages.append(clashes.ReasonerClash(
-                            "dt-not-type", f"{term} is not a valid lexical form of its datatype", (term.value, datatype)))
         for s, p, o in self.asserted:
             if p == TYPE and isinstance(terms[o], ox.NamedNode) and terms[o].value in ids:
                 used.add(terms[o].value)
@@ -285,9 +282,6 @@ class Engine:
         term = self.table.terms[term_id]
         return (term.value, term.datatype.value) if isinstance(term, ox.Literal) else None
 
-    def _describe(self, term_id: int) -> str:
-        return str(self.table.terms[term_id])
-
     def entailed(self) -> Iterator[tuple]:
         """The closure minus the asserted triples, as tuples of pyoxigraph terms (generalised RDF: a literal may be a subject).
 
@@ -295,25 +289,38 @@ class Engine:
         triples between distinct names are stated; reflexive owl:sameAs is left out.
         """
         self.progress("reading out the closure")
-        terms, store, is_literal = self.table.terms, self.store, self.is_literal
+        terms = self.table.terms
         width = len(terms)
         asserted = {(s * width + p) * width + o for s, p, o in self.asserted}
+        for s, p, o in self._expanded():
+            if (s * width + p) * width + o not in asserted:
+                yield terms[s], terms[p], terms[o]
+
+    def _expanded(self) -> Iterator[tuple[int, int, int]]:
+        """Every fact of the closure with each name of equal terms (none a blank or literal predicate), and the
+        owl:sameAs facts between distinct names."""
+        terms, store = self.table.terms, self.store
         blank = bytearray(isinstance(term, ox.BlankNode) for term in terms)
-        group = store.group
+        is_literal, group = self.is_literal, store.group
         for p, by_subject in store.sp.items():
-            names_p = [q for q in group.get(p, (p,)) if not (blank[q] or is_literal[q])]
-            for q in names_p:
-                term_q = terms[q]
+            for q in group.get(p, (p,)):
+                if blank[q] or is_literal[q]:
+                    continue
                 for s, objects in by_subject.items():
                     for s2 in group.get(s, (s,)):
-                        term_s, base = terms[s2], (s2 * width + q) * width
                         for o in objects:
                             for o2 in group.get(o, (o,)):
-                                if base + o2 not in asserted:
-                                    yield term_s, term_q, terms[o2]
-        same_as = terms[SAME_AS]
-        for group in store.group.values():
-            for a in group:
-                for b in group:
-                    if a != b and (a * width + SAME_AS) * width + b not in asserted:
-                        yield terms[a], same_as, terms[b]
+                                yield s2, q, o2
+        for names in group.values():
+            for a in names:
+                for b in names:
+                    if a != b:
+                        yield a, SAME_AS, b
+
+    def _closure_store(self) -> FactStore | ExpandedFacts:
+        """The closure as the clash rules read it: every name of equal terms spelled out."""
+        if not self.store.group:
+            return self.store
+        terms = self.table.terms
+        unnamable = {i for i, term in enumerate(terms) if isinstance(term, (ox.BlankNode, ox.Literal))}
+        return ExpandedFacts(self.store, unnamable)

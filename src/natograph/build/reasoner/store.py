@@ -6,7 +6,7 @@ from typing import Iterable, Iterator
 
 import pyoxigraph as ox
 
-from .vocabulary import BUILT_IN_IRIS, FIRST, NIL, REST
+from .vocabulary import BUILT_IN_IRIS, FIRST, NIL, REST, SAME_AS
 
 
 class TermTable:
@@ -163,3 +163,50 @@ class FactStore:
             for s, objects in by_subject.items():
                 for o in objects:
                     yield s, p, o
+
+
+class ExpandedFacts:
+    """A merged FactStore read as the closure with every name of equal terms spelled out, without copying it.
+
+    It answers as a FactStore of the expanded facts would: a fact holds for every name of its terms (no
+    blank node or literal as predicate), and owl:sameAs holds between every two distinct names of a group.
+    """
+
+    def __init__(self, store: FactStore, unnamable_predicates: set[int]):
+        self.store, self.find, self.group = store, store.find, store.group
+        self.unnamable = unnamable_predicates
+
+    def names(self, term: int) -> list[int] | tuple[int]:
+        return self.group.get(term, (term,))
+
+    def has(self, s: int, p: int, o: int) -> bool:
+        find = self.find
+        if p == SAME_AS:
+            return s != o and find(s) == find(o)
+        return p not in self.unnamable and self.store.has(find(s), find(p), find(o))
+
+    def objects(self, s: int, p: int) -> set[int]:
+        return self._related(s, p, lambda s, p: self.store.objects(s, p))
+
+    def subjects(self, p: int, o: int) -> set[int]:
+        return self._related(o, p, lambda o, p: self.store.subjects(p, o))
+
+    def _related(self, term: int, p: int, lookup) -> set[int]:
+        """Every name of the terms `lookup` relates to `term` by p (given their representatives)."""
+        if p == SAME_AS:
+            return set(self.names(self.find(term))) - {term}
+        if p in self.unnamable:
+            return set()
+        return {name for other in lookup(self.find(term), self.find(p)) for name in self.names(other)}
+
+    def pairs(self, p: int) -> Iterator[tuple[int, int]]:
+        if p == SAME_AS:
+            for names in list(self.group.values()):
+                yield from ((a, b) for a in names for b in names if a != b)
+            return
+        if p in self.unnamable:
+            return
+        for s, o in self.store.pairs(self.find(p)):
+            for s2 in self.names(s):
+                for o2 in self.names(o):
+                    yield s2, o2
