@@ -43,13 +43,13 @@ CHILD_TIMEOUT_S = 1800
 def benchmark_queries() -> dict[str, str]:
     """The five benchmark queries by name, as complete SPARQL texts every engine runs unchanged."""
     from natograph.query.canned import bind_parameters, load_catalogue
-    from natograph.sparql.text import bind_values
+    from natograph.sparql.text import text_for_display
 
     texts = {name: (BENCH / "queries" / f"{name}.rq").read_text(encoding="utf-8") for name in QUERY_FILES}
     name, parameters = CANNED
     query = load_catalogue(REPO_ROOT / "queries")[name]
     # Date parameters need no store to resolve; iri ones would.
-    texts[f"canned: {name}"] = bind_values(query.text, bind_parameters(query, parameters, None))
+    texts[f"canned: {name}"] = text_for_display(query.text, bind_parameters(query, parameters, None))
     return texts
 
 

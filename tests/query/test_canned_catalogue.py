@@ -135,7 +135,7 @@ def test_invalid_typed_values_name_the_parameter_and_what_it_accepts(tmp_path, m
 def test_dates_of_any_precision_compare_through_their_bounds(tmp_path, mini_store):
     query = parse_query_file(_write(tmp_path, "active", ACTIVE_ON))
     for day, expected in (("2010-06-01", 1), ("2014", 1), ("2014-12", 1), ("2015-01", 0), ("2000", 0)):
-        result = mini_store.query(bind_values(query.text, bind_parameters(query, {"day": day}, mini_store)))
+        result = mini_store.query(query.text, bindings=bind_parameters(query, {"day": day}, mini_store))
         assert len(result.rows) == expected, day
 
 
@@ -152,7 +152,7 @@ def test_values_are_bound_as_terms_never_as_query_text(tmp_path, mini_store):
                                                                           "type: string")))
     hostile = '" } ?s ?p ?o . FILTER("1" = "1'
     bindings = bind_parameters(query, {"order": hostile}, mini_store)
-    result = mini_store.query(bind_values(query.text, bindings))
+    result = mini_store.query(query.text, bindings=bindings)
     assert [row[3].value for row in result.rows] == [hostile]
 
 

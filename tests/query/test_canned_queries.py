@@ -6,7 +6,7 @@ import pyoxigraph as ox
 import pytest
 
 from natograph.query.canned import bind_parameters, load_catalogue
-from natograph.sparql.text import TokenKind, bind_values, tokenize, where_group_offset
+from natograph.sparql.text import TokenKind, tokenize, where_group_offset
 
 from ..conftest import REPO_ROOT
 
@@ -23,7 +23,7 @@ def run(project_store):
     def run_query(name, **params):
         query = CATALOGUE[name]
         bindings = bind_parameters(query, params, project_store)
-        result = project_store.query(bind_values(query.text, bindings))
+        result = project_store.query(query.text, bindings=bindings)
         if hasattr(result, "rows"):
             return [dict(zip(result.variables, row)) for row in result.rows]
         return result

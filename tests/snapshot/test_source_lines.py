@@ -62,7 +62,22 @@ def test_natograph_check_saves_the_line_of_every_asserted_triple_as_parsing_the_
     for triple in asserted:
         expected = parsed.locate(triple, snapshot.store)
         assert expected and all(loc.line for loc in expected), triple
-        assert saved.locate(triple) == expected, triple
+        found = saved.locate(triple)
+        if len(expected) > 1 and ox.BlankNode in (type(triple.subject), type(triple.object)):
+            # Two alike anonymous nodes: another parse tells them apart by their triples only, so it gives
+            # both lines; the build's index, made by the parse whose nodes the store holds, gives each its own.
+            assert len(found) == 1 and found[0] in expected, triple
+        else:
+            assert found == expected, triple
+    saved.close()
+
+
+def test_two_alike_anonymous_nodes_are_each_found_at_their_own_line(checked):
+    _, snapshot = checked
+    saved, _ = open_source_lines(snapshot)
+    notes = [q.triple for q in snapshot.store.quads_for_pattern(ox.NamedNode(NATOID + "op-a"), ox.NamedNode(NATO + "note"),
+                                                                None, ox.NamedNode(ASSERTED_GRAPH))]
+    assert sorted(line for note in notes for _, line in saved.locate(note)) == [8, 9]
     saved.close()
 
 

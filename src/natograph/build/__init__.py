@@ -107,7 +107,7 @@ def _build(config: Config, *, force: bool, timer: StepTimer) -> BuildResult:
             store.bulk_extend(ox.Quad(*t, ox.DefaultGraph()) for t in default_graph)
             writer.write_default_graph(default_graph)
         with timer.step("check"):
-            sources = SourceIndex.from_files(graph_files)
+            sources = SourceIndex.from_loaded(loaded)
             report = check_graph(config, store, sources, clash_records=inference.messages, snapshot_key=key)
         if report.clashes:
             raise InconsistencyError(report.clashes, report=report)

@@ -8,7 +8,7 @@ again on its own (provenance) gives the very blank nodes the build stored, and a
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -16,6 +16,7 @@ import pyoxigraph as ox
 from ..config import Config
 from ..errors import InputFileError
 from ..vocab import file_graph_iri
+from .provenance import LocatedTriple, located_parse, read_input
 
 BLANK_NODE_SUFFIX_HEX = 12
 
@@ -47,6 +48,9 @@ class LoadedFile:
     source: InputFile
     triples: list[ox.Triple]
     statements: tuple[ox.Quad, ...] = ()
+    # The same triples, each with where it is stated (provenance.SourceIndex.from_loaded), and the file's sha256.
+    located: tuple[LocatedTriple, ...] = field(default=(), repr=False)
+    sha256: str = ""
 
     @property
     def graph(self) -> ox.NamedNode:
@@ -71,36 +75,25 @@ def graph_input_files(config: Config) -> list[InputFile]:
 def parse_file(source: InputFile) -> LoadedFile:
     """Parse one Turtle or TriG file; a malformed file raises InputFileError with its line and reason.
 
-    In a TriG file every triple is in a named graph (statements.py says what the graph's name means); a triple
-    in its default graph is refused, naming its line, for it would be a statement that nothing states.
+    The one parse of the file also says where each triple is stated (provenance.located_parse), which the
+    source index of the build takes from here. In a TriG file every triple is in a named graph (statements.py
+    says what the graph's name means); a triple in its default graph is refused, naming its line, for it
+    would be a statement that nothing states.
     """
-    try:
-        data = source.path.read_bytes()
-    except OSError as exc:
-        raise InputFileError(source.relative_path, f"cannot read: {exc.strerror}") from None
-    try:
-        data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        line = data[: exc.start].count(b"\n") + 1
-        raise InputFileError(source.relative_path, "not valid UTF-8", line=line) from None
-    trig = source.relative_path.endswith(".trig")
-    try:
-        suffix = source.blank_node_suffix
-        quads = [ox.Quad(*in_file_scope(quad.triple, suffix), scoped_term(quad.graph_name, suffix))
-                 for quad in ox.parse(data, format=ox.RdfFormat.TRIG if trig else ox.RdfFormat.TURTLE)]
-    except SyntaxError as exc:
-        raise InputFileError(
-            source.relative_path, _parser_reason(exc), line=exc.lineno, column=exc.offset
-        ) from None
-    if not trig:
-        return LoadedFile(source, [quad.triple for quad in quads])
-    for quad in quads:
-        if not isinstance(quad.graph_name, ox.NamedNode):
+    data = read_input(source)
+    located = tuple(located_parse(source, data))
+    digest = hashlib.sha256(data).hexdigest()
+    if not source.relative_path.endswith(".trig"):
+        return LoadedFile(source, [lt.triple for lt in located], located=located, sha256=digest)
+    for triple, location, graph in located:
+        if not isinstance(graph, ox.NamedNode):
             raise InputFileError(source.relative_path,
-                                 f"{quad.subject} {quad.predicate} {quad.object} is outside a statement graph: "
+                                 f"{triple.subject} {triple.predicate} {triple.object} is outside a statement graph: "
                                  "in a TriG file every triple is in the graph of what states it",
-                                 line=line_naming(data, quad.subject))
-    return LoadedFile(source, list(dict.fromkeys(quad.triple for quad in quads)), tuple(quads))
+                                 line=line_naming(data, triple.subject))
+    quads = tuple(ox.Quad(*lt.triple, lt.graph) for lt in located)
+    return LoadedFile(source, list(dict.fromkeys(lt.triple for lt in located)), quads, located=located,
+                      sha256=digest)
 
 
 def line_naming(data: bytes, term) -> int | None:
@@ -130,9 +123,3 @@ def scoped_term(term, suffix: str):
 def load_files(files: list[InputFile]) -> list[LoadedFile]:
     """Parse every input file; stops at the first malformed one."""
     return [parse_file(source) for source in files]
-
-
-def _parser_reason(exc: SyntaxError) -> str:
-    message = str(exc.msg or exc)
-    # pyoxigraph prefixes the reason with the position, which InputFileError reports itself.
-    return message.split(": ", 1)[1] if message.startswith("Parser error") else message

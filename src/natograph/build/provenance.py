@@ -14,7 +14,7 @@ from ..snapshot.source_lines import Location
 from ..vocab import ASSERTED_GRAPH
 
 if TYPE_CHECKING:
-    from .load import InputFile
+    from .load import InputFile, LoadedFile
 
 # A SPARQL-style directive has no final '.', so it cannot be found by looking for one.
 _SPARQL_DIRECTIVE = re.compile(
@@ -116,32 +116,36 @@ def locate_file(source: InputFile) -> list[LocatedTriple]:
     Blank nodes are in the file's scope, as the build loads them: `_:x` of every statement of the file is
     the node the store holds; an anonymous `[]` gets a new name at each parse and is matched by its triples.
     """
-    return _locate(source, _read(source)[0])
+    return located_parse(source, read_input(source))
 
 
-def _read(source: InputFile) -> tuple[str | None, str]:
-    """The file's text (None if it is not UTF-8) and the sha256 of its bytes."""
+def read_input(source: InputFile) -> bytes:
+    """The bytes of an input file (InputFileError if it cannot be read)."""
     try:
-        data = source.path.read_bytes()
+        return source.path.read_bytes()
     except OSError as exc:
         raise InputFileError(source.relative_path, f"cannot read: {exc.strerror}") from None
-    digest = hashlib.sha256(data).hexdigest()
+
+
+def located_parse(source: InputFile, data: bytes) -> list[LocatedTriple]:
+    """The one parse of an input file's bytes: its triples in order, each with the line of its statement and its
+    TriG graph, blank nodes in the file's scope (load.py). The load step takes its triples and quads from it.
+
+    Not UTF-8 or malformed: InputFileError with the file, line, column and the parser's reason.
+    """
     try:
-        return data.decode("utf-8"), digest
-    except UnicodeDecodeError:
-        return None, digest
-
-
-def _locate(source: InputFile, text: str | None) -> list[LocatedTriple]:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise InputFileError(source.relative_path, "not valid UTF-8", line=line) from None
     rdf_format = ox.RdfFormat.TRIG if source.relative_path.endswith(".trig") else ox.RdfFormat.TURTLE
-    if text is not None:
-        located = _locate_statements(source, text, rdf_format)
-        if located is not None:
-            return located
-    # Malformed (the whole parse raises InputFileError), or the statement splitter misread the file:
-    # then each triple is traced to the file without a line.
+    located = _locate_statements(source, text, rdf_format)
+    if located is not None:
+        return located
+    # Malformed (the whole parse raises InputFileError, at the file's own lines, which the markers would shift),
+    # or the statement splitter misread the file: then each triple is traced to the file without a line.
     return [LocatedTriple(q.triple, Location(source.relative_path), q.graph_name)
-            for q in _parse_whole(source, rdf_format)]
+            for q in _parse_whole(source, data, rdf_format)]
 
 
 def _locate_statements(source: InputFile, text: str, rdf_format: ox.RdfFormat) -> list[LocatedTriple] | None:
@@ -211,18 +215,18 @@ def _locate_statements(source: InputFile, text: str, rdf_format: ox.RdfFormat) -
     return located if segment == len(segments) else None
 
 
-def _parse_whole(source: InputFile, rdf_format: ox.RdfFormat) -> list[ox.Quad]:
+def _parse_whole(source: InputFile, data: bytes, rdf_format: ox.RdfFormat) -> list[ox.Quad]:
     # Imported here so that explanations served over HTTP do not load the build's modules.
-    from .load import in_file_scope, parse_file, scoped_term
+    from .load import in_file_scope, scoped_term
 
-    if rdf_format == ox.RdfFormat.TURTLE:
-        return [ox.Quad(*t) for t in parse_file(source).triples]
     suffix = source.blank_node_suffix
     try:
         return [ox.Quad(*in_file_scope(q.triple, suffix), scoped_term(q.graph_name, suffix))
-                for q in ox.parse(path=str(source.path), format=rdf_format)]
+                for q in ox.parse(data, format=rdf_format)]
     except SyntaxError as exc:
-        reason = str(exc.msg or exc).split(": ", 1)[-1]
+        message = str(exc.msg or exc)
+        # pyoxigraph prefixes the reason with the position, which InputFileError reports itself.
+        reason = message.split(": ", 1)[1] if message.startswith("Parser error") else message
         raise InputFileError(source.relative_path, reason, line=exc.lineno, column=exc.offset) from None
 
 
@@ -269,9 +273,16 @@ class SourceIndex:
         located: list[LocatedTriple] = []
         hashes = {}
         for source in files:
-            text, hashes[source.relative_path] = _read(source)
-            located += _locate(source, text)
+            data = read_input(source)
+            hashes[source.relative_path] = hashlib.sha256(data).hexdigest()
+            located += located_parse(source, data)
         return cls(located, hashes)
+
+    @classmethod
+    def from_loaded(cls, loaded: Iterable[LoadedFile]) -> "SourceIndex":
+        """The index of files the load step parsed (their located parse): a build parses each file once."""
+        loaded = list(loaded)
+        return cls([lt for f in loaded for lt in f.located], {f.source.relative_path: f.sha256 for f in loaded})
 
     def canonical(self, triple: ox.Triple) -> ox.Triple:
         """The triple as the store keeps it."""

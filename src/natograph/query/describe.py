@@ -8,7 +8,6 @@ import pyoxigraph as ox
 
 from ..sparql import read_query
 from ..sparql.explain import StatedBy
-from ..sparql.text import bind_column
 from ..store import Dataset, QueryLimits, Store
 from ..vocab import ASSERTED_GRAPH, INFERRED_GRAPH, NATO, PROVENANCE_GRAPH
 
@@ -108,8 +107,9 @@ def describe_resource(store: Store, iri: str, *, max_incoming: int = MAX_INCOMIN
         stated.setdefault(ox.Triple(subject, prop, resource), set()).add(_stated_by(source, line, graph))
     mentioned = _mentioned_iris(list(quads))
     for graph in _CLOSURE_GRAPHS:
-        labels = bind_column(read_query("describe-labels.rq"), "resource", mentioned)
-        for subject, label in store.query(labels, dataset=Dataset(default_graphs=(graph.value,))).rows:
+        labels = store.query(read_query("describe-labels.rq"), bindings={"resource": mentioned},
+                             dataset=Dataset(default_graphs=(graph.value,)))
+        for subject, label in labels.rows:
             quads[ox.Quad(subject, RDFS_LABEL, label, graph)] = None
     return Description(resource, list(quads), incoming_truncated=truncated,
                        stated={triple: sorted(found, key=lambda s: (s.source, s.line or 0))
@@ -142,7 +142,7 @@ def labels_of(store: Store, iris) -> dict[str, str]:
     english: dict[str, str] = {}
     other: dict[str, str] = {}
     for start in range(0, len(ordered), LABEL_BATCH):
-        for resource, label in store.query(bind_column(text, "resource", ordered[start:start + LABEL_BATCH])).rows:
+        for resource, label in store.query(text, bindings={"resource": ordered[start:start + LABEL_BATCH]}).rows:
             chosen = english if label.language in (None, "en") else other
             chosen.setdefault(resource.value, label.value)
     return {**other, **english}

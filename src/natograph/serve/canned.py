@@ -13,7 +13,7 @@ from ..errors import NotFoundError, ParameterError
 from ..query.executor import QueryJob
 from ..formats import Format, ResultKind
 from ..sparql import read_query
-from ..sparql.text import bind_values
+from ..sparql.text import text_for_display
 from ..vocab import NATOID
 from .answer_table import ANSWER_FORMATS, answer_table
 from .limits import client_key
@@ -223,7 +223,7 @@ def editor_link(query: CannedQuery, bindings: dict | None = None) -> str:
 
 def editor_text(query: CannedQuery, bindings: dict) -> str:
     """The query's text with a VALUES block of these bindings opening its WHERE group (the text alone if none)."""
-    return bind_values(query.text, bindings)
+    return text_for_display(query.text, bindings)
 
 
 def _find(name: str) -> CannedQuery:

@@ -22,7 +22,7 @@ from ..errors import NotFoundError, ParameterError
 from ..formats import OXIGRAPH_RDF_FORMAT, Format
 from ..formats.results import serialize_graph
 from ..sparql import read_query
-from ..sparql.text import bind_values
+from ..sparql.text import text_for_display
 from ..store import Dataset
 from ..vocab import PREFIXES, file_graph_iri
 from .checks import explain_url
@@ -148,8 +148,8 @@ def _html(description: Description) -> str:
     if iri.startswith(resource_base() + "ontology#"):
         usage = _usage_counts().get(iri, 0)
         summary = term_summary(description, explain=explain_url, usage=usage)
-        usage_query = bind_values(read_query("instances-of.rq" if summary.is_class else "uses-of.rq"),
-                                  {"class" if summary.is_class else "property": description.resource})
+        usage_query = text_for_display(read_query("instances-of.rq" if summary.is_class else "uses-of.rq"),
+                                        {"class" if summary.is_class else "property": description.resource})
         return render_template("term.html", page=page, summary=summary, usage_query=usage_query,
                                alternates=alternates(path))
     return render_template("resource.html", page=page, alternates=alternates(path))

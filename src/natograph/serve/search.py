@@ -8,7 +8,6 @@ from dataclasses import dataclass
 import pyoxigraph as ox
 from flask import Blueprint, Response, jsonify, render_template, request
 
-from ..sparql.text import bind_column
 from ..errors import NotFoundError, ParameterError
 from ..sparql import read_query
 from ..vocab import NATO
@@ -61,7 +60,7 @@ def classes_of(resources: list[ox.NamedNode]) -> dict[str, tuple[tuple[str, str]
         return {}
     store = current_state().store
     classes: dict[str, list[tuple[str, str]]] = {}
-    for resource, cls, label in store.query(bind_column(read_query("classes-of.rq"), "resource", resources)).rows:
+    for resource, cls, label in store.query(read_query("classes-of.rq"), bindings={"resource": resources}).rows:
         local = cls.value[len(str(NATO)):]
         entry = (label.value if label is not None else local, f"/class/{local}")
         if entry not in classes.setdefault(resource.value, []):

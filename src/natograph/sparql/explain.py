@@ -290,6 +290,8 @@ class Explainer:
                 continue
             if isinstance(triple.subject, ox.Literal):
                 continue
+            # The engine's own store, not a natograph Store: each rule projects ?subject ?predicate ?object and
+            # never asks BOUND of them, the two cases where substitution and a store's VALUES differ (test_binding.py).
             solutions = self.store.query(rule.query, default_graph=CLOSURE, substitutions=bindings)
             count = sum(v.value.startswith("s") and v.value[1:].isdigit() for v in solutions.variables)
             for number, row in enumerate(solutions):

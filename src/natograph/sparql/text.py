@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import re
 from dataclasses import dataclass
 from enum import Enum
@@ -155,19 +156,29 @@ def where_group_offset(text: str) -> int:
 def bind_values(text: str, bindings: Mapping[str, object]) -> str:
     """The query with a VALUES block of the bound RDF terms opening its outermost WHERE group.
 
-    Terms are serialised by pyoxigraph (N-Triples syntax, escaped), never taken from user text, and
-    the block sits at the start of the group so FILTERs and aggregates of that group see the values.
+    A binding is one RDF term, or a list of terms for a column (one solution per term: the labels of many
+    resources in one query); the block's solutions are every combination of the bound values. Terms are
+    serialised by pyoxigraph (N-Triples syntax, escaped), never taken from user text, and the block sits at
+    the start of the group so FILTERs and aggregates of that group see the values.
+
+    Only a store calls this to run a query (see `Store.query`'s `bindings`); `text_for_display` is for showing.
     """
     if not bindings:
         return text
     names = " ".join(f"?{name}" for name in bindings)
-    values = " ".join(str(term) for term in bindings.values())
-    return _opening_where_group(text, f"VALUES ({names}) {{ ({values}) }}")
+    columns = [value if isinstance(value, (list, tuple)) else (value,) for value in bindings.values()]
+    rows = " ".join(f"({' '.join(str(term) for term in row)})" for row in itertools.product(*columns))
+    return _opening_where_group(text, f"VALUES ({names}) {{ {rows} }}")
 
 
-def bind_column(text: str, name: str, terms) -> str:
-    """The query with `VALUES ?name { t1 t2 … }` opening its outermost WHERE group: one solution per term."""
-    return _opening_where_group(text, f"VALUES ?{name} {{ {' '.join(str(term) for term in terms)} }}")
+def text_for_display(text: str, bindings: Mapping[str, object]) -> str:
+    """A query with its bindings written in as a VALUES block, for a person to read or run elsewhere.
+
+    The "open in editor" links of canned queries and terms, and the benchmark's texts for other engines:
+    the editor runs this text as a free query and gets the canned query's rows. Never used to run a bound
+    query here (stores take `bindings`).
+    """
+    return bind_values(text, bindings)
 
 
 def _opening_where_group(text: str, block: str) -> str:

@@ -81,7 +81,13 @@ SERVICE_REFUSAL = (
 
 
 class Store(Protocol):
-    """What every store offers: run one read-only SPARQL query with bound parameters and limits."""
+    """What every store offers: run one read-only SPARQL query with bound parameters and limits.
+
+    `bindings` is the one way to bind values to a query's variables (the CLI, the canned API, pages, look-ups):
+    a variable's name to an RDF term, or to a list of terms (one solution per term). Each store binds them
+    at its boundary with a VALUES block opening the query's outermost WHERE group (`sparql.text.bind_values`),
+    so a parameter must be used in that group (tests/query/test_canned_queries.py checks the catalogue).
+    """
 
     key: str
 
@@ -89,7 +95,7 @@ class Store(Protocol):
         self,
         sparql: str,
         *,
-        bindings: dict[str, object] | None = None,
+        bindings: dict[str, object | list] | None = None,
         dataset: Dataset = Dataset(),
         limits: QueryLimits = QueryLimits(),
         base_iri: str | None = None,

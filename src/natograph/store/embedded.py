@@ -49,8 +49,10 @@ class EmbeddedStore:
         if dataset.named_graphs is not None:
             options["named_graphs"] = [ox.NamedNode(iri) for iri in dataset.named_graphs]
         if bindings:
-            # Bindings come with reviewed texts only (canned queries, natograph's own); Oxigraph's substitution
-            # would need each bound variable in the SELECT clause, which the canned queries do not all have.
+            # Bindings come with reviewed texts only (canned queries, natograph's own). Not the engine's
+            # `substitutions=`: it refuses a variable the SELECT clause does not project, and most canned queries
+            # do not project their parameters (tests/query/test_binding.py shows it, and that where the engine
+            # accepts, both give the same rows); nor can it bind a column of many terms.
             sparql = bind_values(sparql, bindings)
         store = self.snapshot.store
         if self.memory is not None and not options.keys() & {"default_graph", "named_graphs"} \

@@ -2,8 +2,8 @@
 
 `natograph upload` puts the snapshot into the server with the Graph Store Protocol (`PUT ?default` and
 `PUT ?graph=…`, N-Triples), the same graphs the embedded store has; `RemoteStore.query` then sends each
-query, with natograph's prefixes declared and parameters bound in a VALUES block as in the embedded
-store, and reads the answer back into the same result objects.
+query, with natograph's prefixes declared and parameters bound in a VALUES block (a server is sent text only;
+the embedded store binds the same way, see `Store`), and reads the answer back into the same result objects.
 
 Engines differ at this boundary, and the store translates: a server without a writable default graph
 (Virtuoso) holds the snapshot's default graph under a named graph (`default_graph`), named in

@@ -90,11 +90,27 @@ def check_graph(config: Config, store: ox.Store, sources: SourceIndex, *, clash_
     return CheckReport(checks, snapshot_key if checks[0].passed else None)
 
 
+@dataclass(frozen=True)
+class SavedFinding:
+    """A finding read back from a snapshot's check report: its record and its description, as the check made them."""
+
+    record: dict
+    description: str
+
+    def describe(self) -> str:
+        return self.description
+
+    def to_dict(self) -> dict:
+        return dict(self.record)
+
+
 def run_checks(config: Config) -> CheckReport:
     """`natograph check`: build the inputs (or reuse their snapshot) and give the report the build made.
 
-    A reused snapshot's report is made again by the same checks on its graph (nothing is written into it);
-    inputs that are inconsistent get their whole report from the failed build.
+    A fresh build's report is the one it made; a reused snapshot's is the one its build saved in it (what the
+    checks read is an input of the snapshot key, so it cannot have changed); inputs that are inconsistent get
+    their whole report from the failed build. Only a snapshot of an older natograph, without a readable report,
+    is checked again here (nothing is written into it).
     """
     from .. import build  # the orchestrator runs the checks; this is its face for `natograph check`
 
@@ -106,6 +122,9 @@ def run_checks(config: Config) -> CheckReport:
         return exc.report
     if result.report is not None:
         return result.report
+    saved = read_report(config.snapshots_path / result.key)
+    if saved is not None:
+        return saved
     snapshot = open_snapshot(config, result.key)
     sources = SourceIndex.from_files(graph_input_files(config))
     # No clash records: a snapshot is committed only when its build found no clash.
@@ -198,10 +217,31 @@ def check_entailments(config: Config, store: ox.Store) -> CheckResult:
     return CheckResult("entailments", True, f"all {len(results)} expectations {where} hold")
 
 
+# The key of a saved finding's description (`describe()`), which `natograph check` prints for a reused snapshot.
+DESCRIPTION_KEY = "description"
+
+
 def write_report(directory: Path, report: CheckReport) -> None:
-    """Write the report into a snapshot's directory before it is committed, for `GET /check`."""
+    """Write the report into a snapshot's directory before it is committed, for `GET /check` and `natograph check`."""
     payload = {**report.to_dict(), "checked": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")}
+    for check, saved in zip(report.checks, payload["checks"]):
+        for finding, record in zip(check.findings, saved["findings"]):
+            record[DESCRIPTION_KEY] = finding.describe()
     (directory / CHECK_REPORT).write_text(json.dumps(payload, indent=2), encoding="utf-8")
+
+
+def read_report(directory: Path) -> CheckReport | None:
+    """The report saved in a snapshot's directory by its build; None if there is none that reads back whole
+    (a snapshot of an older natograph)."""
+    try:
+        payload = json.loads((directory / CHECK_REPORT).read_text(encoding="utf-8"))
+        checks = [CheckResult(check["name"], check["passed"], check["summary"],
+                              [SavedFinding({k: v for k, v in record.items() if k != DESCRIPTION_KEY},
+                                            record[DESCRIPTION_KEY]) for record in check["findings"]])
+                  for check in payload["checks"]]
+        return CheckReport(checks, payload["snapshot"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
 
 
 def format_text(report: CheckReport) -> str:

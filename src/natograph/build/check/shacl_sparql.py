@@ -381,6 +381,7 @@ class _Run:
         message = select.message if select.message is not None else shape.messages[0]
         findings = []
         for this in focus:
+            # SHACL pre-binds $this by substitution, in sub-queries too, where a VALUES block would not reach.
             solutions = self.store.query(select.text, prefixes=select.prefixes,
                                          substitutions={ox.Variable("this"): this})
             names = [variable.value for variable in solutions.variables]
