@@ -129,9 +129,10 @@ def statement_quads(store: Store, description: Description) -> list[ox.Quad]:
                    key=lambda q: (q.graph_name.value, str(q.subject), str(q.predicate), str(q.object)))
     if graphs:
         provenance = ox.NamedNode(PROVENANCE_GRAPH)
-        text = bind_column(read_query("statement-graph-descriptions.rq"), "graph", [ox.NamedNode(g) for g in graphs])
-        quads += [ox.Quad(graph, prop, value, provenance)
-                  for graph, prop, value in store.query(text, dataset=Dataset(default_graphs=(PROVENANCE_GRAPH,))).rows]
+        answer = store.query(read_query("statement-graph-descriptions.rq"),
+                             bindings={"graph": [ox.NamedNode(g) for g in graphs]},
+                             dataset=Dataset(default_graphs=(PROVENANCE_GRAPH,)))
+        quads += [ox.Quad(graph, prop, value, provenance) for graph, prop, value in answer.rows]
     return quads
 
 
