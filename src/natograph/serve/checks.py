@@ -41,7 +41,7 @@ def choose_representation() -> str:
 
 @blueprint.get("/check")
 def check_report() -> Response:
-    """The report `natograph check` saved for the served snapshot."""
+    """The check report the build saved with the served snapshot (`natograph check` prints the same)."""
     state = current_state()
     snapshot = state.snapshot
     representation = choose_representation()
@@ -56,7 +56,7 @@ def check_report() -> Response:
                             "`natograph build --force` writes one") from None
     except OSError as exc:
         raise SnapshotError(f"the check report of snapshot {snapshot.key} cannot be read: {exc.strerror}") from None
-    # `natograph check` may run again on the same snapshot (after checks/*.trig changed): the ETag follows the report.
+    # Written once, with the snapshot; the ETag follows its content all the same, as it costs one hash.
     etag = _etag(snapshot.key, "check", representation, hashlib.sha256(text.encode()).hexdigest()[:16])
     if is_not_modified(request, etag):
         return not_modified(etag)
@@ -81,7 +81,7 @@ def explain_triple() -> Response:
     digest = hashlib.sha256(str(triple).encode()).hexdigest()[:16]
     lines, note = open_source_lines(state.snapshot)
     try:
-        # `natograph check` may save the source lines after the server started: the ETag follows them.
+        # The lines are saved with the snapshot (none with an older natograph's): the ETag says which.
         lines_version = lines.version if lines is not None else "no-lines"
         etag = _etag(state.snapshot_key, "explain", representation, digest, lines_version)
         if is_not_modified(request, etag):
