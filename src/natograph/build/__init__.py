@@ -13,8 +13,6 @@ import pyoxigraph as ox
 
 from .. import __version__
 from .check.expectations import expectation_files
-from .check.report import check_graph, write_report
-from .check.shacl import quiet_ill_typed_literals
 from ..config import Config
 from ..errors import InconsistencyError, InputFileError
 from ..snapshot.failed_build import clear_failed_build, record_failed_build
@@ -82,6 +80,11 @@ def _build(config: Config, *, force: bool, timer: StepTimer) -> BuildResult:
     if not force and make_current(config, key):
         # A kept snapshot of these very inputs (an edit undone, or a build killed before it made it current).
         return BuildResult(key, read_manifest(config, key), reused=True)
+
+    # Imported only when a build runs: the checks load pySHACL (a tenth of a second), which every command that
+    # reuses a snapshot (`natograph query`, `serve`) would otherwise pay at start.
+    from .check.report import check_graph, write_report
+    from .check.shacl import quiet_ill_typed_literals
 
     graph_files = graph_input_files(config)
     with timer.step("load"):
