@@ -5,21 +5,25 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
+import socket
 import subprocess
 import sys
+import threading
 import time
 from dataclasses import dataclass
 import urllib.error
 import urllib.request
 from collections import Counter
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pyoxigraph as ox
 import pytest
 
 from natograph.query.canned import bind_parameters, load_catalogue
 from natograph.config import Config
-from natograph.errors import ConfigError, QueryFailedError, QuerySyntaxError, SnapshotError
+from natograph.errors import ConfigError, QueryFailedError, QuerySyntaxError, QueryTimeoutError, SnapshotError
 from click.testing import CliRunner
 
 from natograph.cli import main
@@ -126,19 +130,22 @@ MaxQueryExecutionTime = 60
 
 def start_virtuoso(location: Path) -> tuple[subprocess.Popen, str]:
     """A real Virtuoso (Debian's virtuoso-t) with a fresh database under `location`, on free local ports."""
-    binary = shutil.which("virtuoso-t")
-    if binary is None:
+    if shutil.which("virtuoso-t") is None:
         missing("Virtuoso is not installed (apt-get install virtuoso-opensource; .ci/run installs it)")
     location.mkdir(parents=True, exist_ok=True)
     http_port = free_port()
-    ini = location / "virtuoso.ini"
-    ini.write_text(VIRTUOSO_INI.format(db=location, sql_port=free_port(), http_port=http_port,
-                                       max_rows=VIRTUOSO_MAX_ROWS))
-    process = subprocess.Popen([binary, "+foreground", "+configfile", str(ini)], cwd=location,
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    (location / "virtuoso.ini").write_text(VIRTUOSO_INI.format(db=location, sql_port=free_port(), http_port=http_port,
+                                                               max_rows=VIRTUOSO_MAX_ROWS))
     base = f"http://127.0.0.1:{http_port}"
+    return run_virtuoso(location, base), base
+
+
+def run_virtuoso(location: Path, base: str) -> subprocess.Popen:
+    """Virtuoso on the database and settings under `location` (its ports are in its virtuoso.ini), once it answers."""
+    process = subprocess.Popen([shutil.which("virtuoso-t"), "+foreground", "+configfile", str(location / "virtuoso.ini")],
+                               cwd=location, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     wait_until_answering(process, base + "/sparql?query=ASK%7B%7D", "Virtuoso")
-    return process, base
+    return process
 
 
 @dataclass(frozen=True)
@@ -158,16 +165,32 @@ def stop(process: subprocess.Popen) -> None:
     process.wait(timeout=10)
 
 
-@pytest.fixture(scope="module", params=["oxigraph", "virtuoso"])
+ENGINES = ["oxigraph", "virtuoso"]
+
+
+def start_engine(name: str, location: Path) -> tuple[subprocess.Popen, Engine]:
+    """A fresh server of the engine `name`, its database under `location`."""
+    if name == "oxigraph":
+        process, base = start_oxigraph(location)
+        return process, Engine("oxigraph", base + "/query", base + "/store")
+    process, base = start_virtuoso(location)
+    return process, Engine("virtuoso", base + "/sparql", base + "/sparql-graph-crud-auth", VIRTUOSO_DEFAULT_GRAPH,
+                           VIRTUOSO_USER, VIRTUOSO_PASSWORD)
+
+
+def restart_engine(engine: Engine, location: Path) -> subprocess.Popen:
+    """The engine's server again, on its old address and database."""
+    base = engine.query_url.rsplit("/", 1)[0]
+    if engine.name == "oxigraph":
+        return restart_oxigraph(location, base)
+    return run_virtuoso(location, base)
+
+
+@pytest.fixture(scope="module", params=ENGINES)
 def engine(request, tmp_path_factory):
     """Each engine's server, started once for the module (Virtuoso takes seconds to start)."""
-    if request.param == "oxigraph":
-        process, base = start_oxigraph(tmp_path_factory.mktemp("oxigraph"))
-        yield Engine("oxigraph", base + "/query", base + "/store")
-    else:
-        process, base = start_virtuoso(tmp_path_factory.mktemp("virtuoso"))
-        yield Engine("virtuoso", base + "/sparql", base + "/sparql-graph-crud-auth", VIRTUOSO_DEFAULT_GRAPH,
-                     VIRTUOSO_USER, VIRTUOSO_PASSWORD)
+    process, started = start_engine(request.param, tmp_path_factory.mktemp(request.param))
+    yield started
     stop(process)
 
 
@@ -372,31 +395,139 @@ def test_the_endpoint_serves_canned_and_free_queries_from_the_remote_store(proje
     assert count == project_snapshot.manifest["counts"]["all"]
 
 
+def served_by(project_config, engine: Engine, **settings):
+    """A test client of natograph serving from the engine (no rate limit, no result cache)."""
+    config = project_config.replace(store="remote", store_url=engine.query_url,
+                                    store_default_graph=engine.default_graph or "", queries_per_minute=0,
+                                    result_cache_bytes=0, **settings)
+    return create_app(config).test_client()
+
+
+COUNT_EVERYTHING = {"query": "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"}
+RESULTS_JSON = {"Accept": "application/sparql-results+json"}
+
+
+@pytest.mark.parametrize("name", ENGINES)
 def test_a_stopped_server_is_a_503_with_the_reason_and_queries_succeed_once_it_is_back(
-        project_config, project_snapshot, tmp_path):
-    location = tmp_path / "oxigraph"
-    process, base = start_oxigraph(location)
+        project_config, project_snapshot, tmp_path, name):
+    location = tmp_path / name
+    process, engine = start_engine(name, location)
     try:
-        upload_snapshot(project_snapshot, base + "/store")
-        config = project_config.replace(store="remote", store_url=base + "/query", queries_per_minute=0,
-                                        result_cache_bytes=0)
-        client = create_app(config).test_client()
-        query = {"query": "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"}
-        accept = {"Accept": "application/sparql-results+json"}
-        assert client.get("/sparql", query_string=query, headers=accept).status_code == 200
+        publish(engine, project_snapshot)
+        client = served_by(project_config, engine)
+        assert client.get("/sparql", query_string=COUNT_EVERYTHING, headers=RESULTS_JSON).status_code == 200
         stop(process)
-        down = client.get("/sparql", query_string=query, headers=accept)
+        down = client.get("/sparql", query_string=COUNT_EVERYTHING, headers=RESULTS_JSON)
         assert down.status_code == 503 and "cannot be reached" in down.get_data(as_text=True)
-        assert down.headers["Retry-After"]
+        assert down.get_json()["error"] == "store-unavailable" and down.headers["Retry-After"]
         health = client.get("/health").get_json()
         assert health["status"] == "store-unavailable" and not health["store"]["available"]
         assert "cannot be reached" in health["store"]["reason"]
-        process = restart_oxigraph(location, base)
-        assert client.get("/sparql", query_string=query, headers=accept).status_code == 200
+        process = restart_engine(engine, location)
+        back = client.get("/sparql", query_string=COUNT_EVERYTHING, headers=RESULTS_JSON)
+        assert back.status_code == 200
+        assert int(back.get_json()["results"]["bindings"][0]["n"]["value"]) == project_snapshot.manifest["counts"]["all"]
         assert client.get("/health").get_json()["status"] == "ok"
     finally:
         if process.poll() is None:
             stop(process)
+
+
+@pytest.mark.parametrize("name", ENGINES)
+def test_a_frozen_server_is_a_time_out_and_queries_succeed_once_it_runs_again(
+        project_config, project_snapshot, tmp_path, name):
+    """SIGSTOP: the kernel still accepts connections for the server, which never answers them."""
+    process, engine = start_engine(name, tmp_path / name)
+    try:
+        publish(engine, project_snapshot)
+        client = served_by(project_config, engine, query_timeout_ms=1000)
+        assert client.get("/sparql", query_string=COUNT_EVERYTHING, headers=RESULTS_JSON).status_code == 200
+        process.send_signal(signal.SIGSTOP)
+        try:
+            frozen = client.get("/sparql", query_string=COUNT_EVERYTHING, headers=RESULTS_JSON)
+            assert frozen.status_code == 503
+            assert frozen.get_json()["error"] == "query-timeout"
+            assert "time limit of 1000 ms" in frozen.get_json()["message"]
+            health = client.get("/health").get_json()
+            assert health["status"] == "store-unavailable" and "time limit" in health["store"]["reason"]
+        finally:
+            process.send_signal(signal.SIGCONT)
+        assert client.get("/sparql", query_string=COUNT_EVERYTHING, headers=RESULTS_JSON).status_code == 200
+        assert client.get("/health").get_json()["status"] == "ok"
+    finally:
+        stop(process)
+
+
+class DrippingProxy:
+    """A TCP proxy on a free local port in front of a server: it passes everything on at once, and while `dripping`
+    sends the server's answers a byte at a time, `pause` seconds apart (a server far too slow for the time limit
+    that is never silent for long). `unsent` records, per answer its client broke off, the bytes not yet sent."""
+
+    def __init__(self, target_port: int, pause: float = 0.05):
+        self.target_port, self.pause = target_port, pause
+        self.dripping = False
+        self.unsent: list[int] = []
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.port = self.listener.getsockname()[1]
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self) -> None:
+        while True:
+            try:
+                client, _ = self.listener.accept()
+            except OSError:
+                return
+            server = socket.create_connection(("127.0.0.1", self.target_port))
+            threading.Thread(target=self._pass, args=(client, server, False), daemon=True).start()
+            threading.Thread(target=self._pass, args=(server, client, True), daemon=True).start()
+
+    def _pass(self, source: socket.socket, sink: socket.socket, answers: bool) -> None:
+        try:
+            while chunk := source.recv(65536):
+                if not (answers and self.dripping):
+                    sink.sendall(chunk)
+                    continue
+                for index in range(len(chunk)):
+                    try:
+                        sink.sendall(chunk[index:index + 1])
+                    except OSError:
+                        self.unsent.append(len(chunk) - index)
+                        return
+                    time.sleep(self.pause)
+        except OSError:
+            pass
+        finally:
+            for end in (source, sink):
+                end.close()
+
+    def close(self) -> None:
+        self.listener.close()
+
+
+def test_a_server_answering_slower_than_the_time_limit_is_a_time_out_and_then_served_again(
+        project_config, project_snapshot, engine, remote_store):
+    """Each byte of the answer comes well within the socket's time-out, the whole answer long after the limit."""
+    port = urlsplit(engine.query_url).port
+    proxy = DrippingProxy(port)
+    try:
+        slowed = Engine(engine.name, engine.query_url.replace(f":{port}/", f":{proxy.port}/"), engine.data_url,
+                        engine.default_graph)
+        client = served_by(project_config, slowed, query_timeout_ms=1000)
+        assert client.get("/sparql", query_string=COUNT_EVERYTHING, headers=RESULTS_JSON).status_code == 200
+        proxy.dripping = True
+        slow = client.get("/sparql", query_string=COUNT_EVERYTHING, headers=RESULTS_JSON)
+        assert slow.status_code == 503 and slow.get_json()["error"] == "query-timeout"
+        assert "time limit of 1000 ms" in slow.get_json()["message"]
+        while not proxy.unsent:
+            time.sleep(0.05)  # the proxy sees the broken-off connection at its next byte
+        assert proxy.unsent[0] > 0, "natograph waited for the whole slow answer"
+        health = client.get("/health").get_json()
+        assert health["status"] == "store-unavailable" and "time limit" in health["store"]["reason"]
+        proxy.dripping = False
+        assert client.get("/sparql", query_string=COUNT_EVERYTHING, headers=RESULTS_JSON).status_code == 200
+        assert client.get("/health").get_json()["status"] == "ok"
+    finally:
+        proxy.close()
 
 
 def restart_oxigraph(location: Path, base: str) -> subprocess.Popen:

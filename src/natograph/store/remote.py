@@ -19,11 +19,12 @@ import http.client
 import json
 import re
 import socket
+import threading
 import time
 import urllib.error
 import urllib.request
 from dataclasses import dataclass, field
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
 import pyoxigraph as ox
 
@@ -87,25 +88,60 @@ class RemoteStore:
         default_graphs, named_graphs = self._dataset(sparql, dataset)
         parameters += [("default-graph-uri", iri) for iri in default_graphs]
         parameters += [("named-graph-uri", iri) for iri in named_graphs]
-        request = urllib.request.Request(
-            self.url, data=urlencode(parameters).encode("utf-8"), method="POST",
-            headers={"Content-Type": "application/x-www-form-urlencoded",
-                     "Accept": N_TRIPLES if form is GraphResult else RESULTS_JSON},
-        )
+        body = urlencode(parameters).encode("utf-8")
+        accept = N_TRIPLES if form is GraphResult else RESULTS_JSON
+        return self._post(body, accept, limits, deadline)
+
+    def _post(self, body: bytes, accept: str, limits: QueryLimits, deadline: float | None) -> QueryResult:
+        """POST a query and read the answer, all of it within the time limit.
+
+        A socket time-out bounds each read only, and a server that sends slowly would outlast it: at the deadline
+        a timer shuts the connection down, which ends whatever read is waiting, and the query is a time-out.
+        """
+        parts = urlsplit(self.url)
+        connection_class = http.client.HTTPSConnection if parts.scheme == "https" else http.client.HTTPConnection
         timeout = None if limits.timeout_ms is None else limits.timeout_ms / 1000
+        connection = connection_class(parts.hostname, parts.port, timeout=timeout)
+        path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+        cut = threading.Event()
+        timer = None
+        if deadline is not None:
+            timer = threading.Timer(max(0.0, deadline - time.monotonic()), _shut_down, (connection, cut))
+            timer.daemon = True
+            timer.start()
         try:
-            with urllib.request.urlopen(request, timeout=timeout) as response:
-                return read_answer(response, limits, deadline)
+            connection.request("POST", path, body, {"Content-Type": "application/x-www-form-urlencoded",
+                                                    "Accept": accept})
+            response = connection.getresponse()
+            if response.status >= 400:
+                message = response.read().decode("utf-8", "replace").strip()
+                if cut.is_set():
+                    raise QueryTimeoutError(limits.timeout_ms)
+                raise self._refusal(response.status, message)
+            result = read_answer(response, limits, deadline)
+            if cut.is_set():
+                raise QueryTimeoutError(limits.timeout_ms)
+            return result
+        except QueryFailedError:
+            if cut.is_set():  # a cut answer can look like another fault (no headers, a wrong media type)
+                raise QueryTimeoutError(limits.timeout_ms) from None
+            raise
         except (SyntaxError, ValueError, KeyError, TypeError) as error:
+            if cut.is_set():
+                raise QueryTimeoutError(limits.timeout_ms) from None
             raise QueryFailedError(f"the SPARQL store at {self.url} sent an answer that does not parse: {error}") from None
-        except urllib.error.HTTPError as error:
-            raise self._refusal(error) from None
         except (TimeoutError, socket.timeout):
             raise QueryTimeoutError(limits.timeout_ms) from None
-        except urllib.error.URLError as error:
-            raise StoreUnavailableError(f"the SPARQL store at {self.url} cannot be reached: {error.reason}") from None
-        except (ConnectionError, http.client.HTTPException) as error:
+        except (ConnectionRefusedError, socket.gaierror) as error:
+            raise StoreUnavailableError(f"the SPARQL store at {self.url} cannot be reached: {error}") from None
+        except (OSError, http.client.HTTPException) as error:
+            if cut.is_set():
+                raise QueryTimeoutError(limits.timeout_ms) from None
             raise StoreUnavailableError(f"the SPARQL store at {self.url} broke off its answer: {error}") from None
+        finally:
+            if timer is not None:
+                timer.cancel()
+            connection.close()
 
     def _dataset(self, sparql: str, dataset: Dataset) -> tuple[tuple[str, ...], tuple[str, ...]]:
         """The graphs to name in `default-graph-uri` and `named-graph-uri`: the embedded store's dataset, explicit."""
@@ -139,15 +175,25 @@ class RemoteStore:
         dataset = Dataset() if graph is None else Dataset(default_graphs=(graph,), named_graphs=())
         return int(self.query(COUNT_DEFAULT_GRAPH, dataset=dataset).rows[0][0].value)
 
-    def _refusal(self, error: urllib.error.HTTPError):
-        message = error.read().decode("utf-8", "replace").strip()
-        if error.code == 400:
+    def _refusal(self, status: int, message: str):
+        if status == 400:
             syntax = parse_error(SyntaxError(message))
             if syntax.line == 1 and syntax.column is not None:
                 syntax = type(syntax)(syntax.reason, 1, max(1, syntax.column - len(PROLOGUE)))
             return syntax
-        kind = StoreUnavailableError if error.code in (502, 503, 504) else QueryFailedError
-        return kind(f"the SPARQL store at {self.url} answered {error.code}: {message[:500]}")
+        kind = StoreUnavailableError if status in (502, 503, 504) else QueryFailedError
+        return kind(f"the SPARQL store at {self.url} answered {status}: {message[:500]}")
+
+
+def _shut_down(connection: http.client.HTTPConnection, cut: threading.Event) -> None:
+    """End the connection's pending and future reads (the query's time is up)."""
+    cut.set()
+    sock = connection.sock
+    if sock is not None:
+        try:
+            sock.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
 
 
 def read_answer(response, limits: QueryLimits, deadline: float | None) -> QueryResult:
