@@ -27,7 +27,8 @@ from natograph.errors import ConfigError, QueryFailedError, QuerySyntaxError, Qu
 from click.testing import CliRunner
 
 from natograph.cli import main
-from natograph.store.remote import RemoteStore, open_remote_store, typed_exists, upload_snapshot, verify_upload
+from natograph.store.remote import (XSD_BOOLEAN, RemoteStore, open_remote_store, typed_booleans, upload_snapshot,
+                                    verify_upload)
 from natograph.serve import create_app
 from natograph.store import Dataset, GraphResult, QueryLimits, SelectResult, open_store
 from natograph.vocab import ASSERTED_GRAPH
@@ -355,11 +356,55 @@ def test_a_cut_by_the_server_is_reported_as_truncation(engine, project_snapshot,
         assert len(everything.rows) == total and not everything.truncated
 
 
-def test_exists_is_cast_to_a_boolean_and_nothing_else_changes():
+# Boolean expressions of every kind, each projected (SELECT, BIND, GROUP BY, a subquery, an aggregate), beside
+# expressions that are not boolean although they contain one: Virtuoso gives 1 and 0 for the first kind.
+BOOLEAN_EXPRESSIONS = [
+    "?year < 2000", "?year + 1 >= 2000", "?label = ?label", "?op != ?op", "STR(?label) > 'M'", "?op IN (natoid:kfor)",
+    "?op NOT IN (natoid:kfor)", "BOUND(?end)", "!BOUND(?end)", "isIRI(?op)", "isURI(?op)", "isBlank(?op)",
+    "isLiteral(?label)", "isNumeric(?year)", "REGEX(?label, '^O')", "sameTerm(?op, natoid:kfor)",
+    "langMatches(LANG(?label), 'en')", "CONTAINS(?label, 'a')", "STRSTARTS(?label, 'O')", "STRENDS(?label, 'r')",
+    "EXISTS { ?op nato:ledBy ?leader }", "NOT EXISTS { ?op nato:ledBy ?leader }", "BOUND(?end) && ?year > 1990",
+    "BOUND(?end) || ?year > 1990", "(?year < 2000)", "true", "false", "'true'^^xsd:boolean", "xsd:boolean(?year)",
+    "IF(BOUND(?end), ?year < 2000, false)", "COALESCE(?unbound < 1, ?year < 2000)",
+]
+NOT_BOOLEAN_EXPRESSIONS = ["IF(BOUND(?end), 1, 0)", "STR(?year > 2000)", "COALESCE(?end, 0)",
+                           "-?year"]
+BOOLEAN_ROWS = "?op a nato:Operation ; rdfs:label ?label . OPTIONAL { ?op nato:endDate ?end } " \
+               "BIND(YEAR(NOW()) - YEAR(NOW()) + 1999 + STRLEN(?label) AS ?year)"
+
+
+@pytest.mark.parametrize("expression", BOOLEAN_EXPRESSIONS + NOT_BOOLEAN_EXPRESSIONS)
+def test_boolean_expressions_answer_as_on_the_embedded_store(project_store, remote_store, expression):
+    texts = [f"SELECT ?op ({expression} AS ?v) WHERE {{ {BOOLEAN_ROWS} }}",
+             f"SELECT ?op ?v WHERE {{ {BOOLEAN_ROWS} BIND({expression} AS ?v) }}",
+             f"SELECT ?op ?v WHERE {{ {{ SELECT ?op ({expression} AS ?v) WHERE {{ {BOOLEAN_ROWS} }} }} }}"]
+    for text in texts:
+        embedded = answers(project_store.query(text))
+        assert answers(remote_store.query(text)) == embedded, text
+    assert len({row[-1] for row in answers(project_store.query(texts[0]))}) >= 1
+
+
+def test_a_group_key_or_an_aggregate_of_a_boolean_answers_as_on_the_embedded_store(project_store, remote_store):
+    # Virtuoso groups wrongly by an expression holding IF, BOUND or EXISTS (a bug of its own, not of typing):
+    # the keys here are comparisons and logic only.
+    for text in [f"SELECT (MAX(?year < 2000) AS ?any) (SAMPLE(DISTINCT true) AS ?t) WHERE {{ {BOOLEAN_ROWS} }}",
+                 f"SELECT ?v (COUNT(*) AS ?n) WHERE {{ {BOOLEAN_ROWS} }} GROUP BY (?year < 2030 AS ?v)",
+                 f"SELECT ?v (COUNT(*) AS ?n) WHERE {{ {BOOLEAN_ROWS} }} GROUP BY (?year < 2030 && ?year > 2015 AS ?v)"]:
+        embedded = answers(project_store.query(text))
+        assert answers(remote_store.query(text)) == embedded, text
+        assert len(embedded) == 2 or "MAX" in text
+
+
+def test_only_boolean_expressions_are_cast_and_nothing_else_changes():
+    boolean = f"<{XSD_BOOLEAN}>"
     text = "SELECT * WHERE { ?s ?p ?o BIND(NOT EXISTS { ?o ?q ?r } AS ?leaf) BIND(STR(?o) AS ?text) }  # BIND(EXISTS"
-    assert typed_exists(text) == (
-        "SELECT * WHERE { ?s ?p ?o BIND(<http://www.w3.org/2001/XMLSchema#boolean>(NOT EXISTS { ?o ?q ?r } ) "
+    assert typed_booleans(text) == (
+        f"SELECT * WHERE {{ ?s ?p ?o BIND({boolean}(NOT EXISTS {{ ?o ?q ?r }} ) "
         "AS ?leaf) BIND(STR(?o) AS ?text) }  # BIND(EXISTS")
+    for expression in BOOLEAN_EXPRESSIONS:
+        assert typed_booleans(f"SELECT ({expression} AS ?v) {{}}") == f"SELECT ({boolean}({expression} ) AS ?v) {{}}"
+    for expression in NOT_BOOLEAN_EXPRESSIONS:
+        assert typed_booleans(f"SELECT ({expression} AS ?v) {{}}") == f"SELECT ({expression} AS ?v) {{}}"
 
 
 def test_a_server_without_the_snapshot_is_refused_naming_the_upload(project_snapshot, tmp_path):

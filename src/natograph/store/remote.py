@@ -31,7 +31,7 @@ import pyoxigraph as ox
 from ..errors import (ConfigError, QueryFailedError, QueryRefusedError, QueryTimeoutError, SnapshotError,
                       StoreUnavailableError)
 from ..snapshot import Snapshot
-from ..sparql.text import TokenKind, bind_values, names_dataset, tokenize
+from ..sparql.text import Token, TokenKind, bind_values, names_dataset, tokenize
 from ..vocab import PREFIXES
 from .base import (SERVICE_REFUSAL, UPDATE_REFUSAL, AskResult, Dataset, GraphResult, QueryLimits, QueryResult,
                    SelectResult, mentions_service, parse_error)
@@ -84,7 +84,7 @@ class RemoteStore:
         form = query_form(sparql, base_iri)
         # BASE on the prologue's line, so that the query's own lines keep their numbers in error messages.
         base = f"BASE <{base_iri}> " if base_iri else ""
-        parameters = [("query", base + PROLOGUE + typed_exists(sparql))]
+        parameters = [("query", base + PROLOGUE + typed_booleans(sparql))]
         default_graphs, named_graphs = self._dataset(sparql, dataset)
         parameters += [("default-graph-uri", iri) for iri in default_graphs]
         parameters += [("named-graph-uri", iri) for iri in named_graphs]
@@ -255,30 +255,117 @@ def term_from_json(value: dict):
     raise ValueError(f"a term of type {kind!r}")
 
 
-def typed_exists(sparql: str) -> str:
-    """The query with each `BIND(EXISTS … AS ?v)` and `BIND(NOT EXISTS … AS ?v)` cast to xsd:boolean.
+# Functions whose value is an xsd:boolean (SPARQL 1.1, 17.4), as the tokenizer reads their names.
+BOOLEAN_FUNCTIONS = {"BOUND", "ISIRI", "ISURI", "ISBLANK", "ISLITERAL", "ISNUMERIC", "REGEX", "SAMETERM",
+                     "LANGMATCHES", "CONTAINS", "STRSTARTS", "STRENDS", "XSD:BOOLEAN", f"<{XSD_BOOLEAN}>"}
+_RELATIONAL_OR_LOGICAL = {"=", "<", ">", "&", "|"}
+_ARITHMETIC = {"+", "-", "*", "/"}
 
-    The cast changes nothing in SPARQL's semantics; it makes Virtuoso, whose EXISTS gives the integers 1 and 0,
-    answer with an xsd:boolean (whose lexical form `read_results_json` makes canonical).
+
+def typed_booleans(sparql: str) -> str:
+    """The query with each projected or bound expression of boolean type cast to xsd:boolean.
+
+    Virtuoso gives the integers 1 and 0 for every boolean expression in a SELECT or BIND (comparisons, `&&`,
+    `||`, `!`, IN, EXISTS, BOUND, isIRI, REGEX, CONTAINS…, even the constant `true`), but an xsd:boolean for a
+    cast. The cast changes nothing in SPARQL's semantics; `read_results_json` makes its lexical form canonical.
+    Each `( expression AS ?v )` is read: of BIND, of a SELECT clause, of GROUP BY, at any depth.
     """
     tokens = list(tokenize(sparql))
     insertions: list[tuple[int, str]] = []
     for index, token in enumerate(tokens[:-2]):
-        if not (token.kind is TokenKind.WORD and token.text.upper() == "BIND" and tokens[index + 1].text == "("
-                and tokens[index + 2].kind is TokenKind.WORD and tokens[index + 2].text.upper() in ("EXISTS", "NOT")):
+        if not (token.kind is TokenKind.WORD and token.text.upper() == "AS" and tokens[index + 1].kind is
+                TokenKind.VARIABLE and tokens[index + 2].text == ")"):
             continue
-        depth = 0
-        for inner in tokens[index + 2:]:
-            if inner.kind is TokenKind.PUNCT and inner.text in "({":
-                depth += 1
-            elif inner.kind is TokenKind.PUNCT and inner.text in ")}":
-                depth -= 1
-            elif depth == 0 and inner.kind is TokenKind.WORD and inner.text.upper() == "AS":
-                insertions += [(tokens[index + 1].offset + 1, f"<{XSD_BOOLEAN}>("), (inner.offset, ") ")]
-                break
+        opening = _opening_parenthesis(tokens, index)
+        if opening is not None and opening < index - 1 and is_boolean_expression(tokens[opening + 1:index]):
+            insertions += [(tokens[opening].offset + 1, f"<{XSD_BOOLEAN}>("), (token.offset, ") ")]
     for offset, text in sorted(insertions, reverse=True):
         sparql = sparql[:offset] + text + sparql[offset:]
     return sparql
+
+
+def _opening_parenthesis(tokens: list[Token], before: int) -> int | None:
+    """The index of the unclosed `(` nearest before tokens[before]."""
+    depth = 0
+    for index in range(before - 1, -1, -1):
+        text = tokens[index].text if tokens[index].kind is TokenKind.PUNCT else ""
+        if text in (")", "}", "]"):
+            depth += 1
+        elif text in ("(", "{", "["):
+            if depth == 0:
+                return index if text == "(" else None
+            depth -= 1
+    return None
+
+
+def _top_level(tokens: list[Token]) -> list[tuple[int, Token]]:
+    """The tokens outside any bracket, with their indexes."""
+    depth, top = 0, []
+    for index, token in enumerate(tokens):
+        text = token.text if token.kind is TokenKind.PUNCT else ""
+        if text in (")", "}", "]"):
+            depth -= 1
+        elif depth == 0:
+            top.append((index, token))
+        if text in ("(", "{", "["):
+            depth += 1
+    return top
+
+
+def _arguments(tokens: list[Token]) -> list[list[Token]]:
+    """The comma-separated arguments of a call's parenthesised list (its tokens without the parentheses)."""
+    arguments, current, depth = [], [], 0
+    for token in tokens:
+        text = token.text if token.kind is TokenKind.PUNCT else ""
+        if text == "," and depth == 0:
+            arguments.append(current)
+            current = []
+            continue
+        if text in ("(", "{", "["):
+            depth += 1
+        elif text in (")", "}", "]"):
+            depth -= 1
+        current.append(token)
+    return [*arguments, current] if current else arguments
+
+
+def is_boolean_expression(tokens: list[Token]) -> bool:
+    """Whether an expression (its tokens) is of type xsd:boolean, by the grammar's operator precedence."""
+    if not tokens:
+        return False
+    top = _top_level(tokens)
+    texts = [token.text.upper() for _, token in top if token.kind in (TokenKind.PUNCT, TokenKind.WORD)]
+    if any(text in _RELATIONAL_OR_LOGICAL or text == "IN" for text in texts):
+        return True  # `||`, `&&`, comparisons and IN bind less tightly than anything else
+    if any(text in _ARITHMETIC for text in texts[1:]) or (texts and texts[0] in ("+", "-")):
+        return False
+    first = tokens[0]
+    if first.kind is TokenKind.PUNCT and first.text == "!":
+        return True
+    if first.kind is TokenKind.PUNCT and first.text == "(" and len(top) == 1:
+        return is_boolean_expression(tokens[1:-1])
+    word = first.text.upper()
+    if len(tokens) == 1:
+        return first.kind is TokenKind.WORD and word in ("TRUE", "FALSE")
+    if first.kind is TokenKind.STRING:
+        return len(tokens) == 4 and tokens[1].text == tokens[2].text == "^" and tokens[3].text.upper() in (
+            "XSD:BOOLEAN", f"<{XSD_BOOLEAN}>")
+    if word in ("EXISTS", "NOT") and len(top) <= 3:
+        return True
+    if len(top) != 2 or tokens[1].text != "(":
+        return False
+    if word in BOOLEAN_FUNCTIONS:
+        return True
+    arguments = _arguments(tokens[2:-1])
+    if word == "IF" and len(arguments) == 3:
+        return is_boolean_expression(arguments[1]) and is_boolean_expression(arguments[2])
+    if word == "COALESCE":
+        return bool(arguments) and all(is_boolean_expression(argument) for argument in arguments)
+    if word in ("SAMPLE", "MIN", "MAX") and len(arguments) == 1:
+        argument = arguments[0]
+        distinct = bool(argument) and argument[0].kind is TokenKind.WORD and argument[0].text.upper() == "DISTINCT"
+        return is_boolean_expression(argument[1:] if distinct else argument)
+    return False
 
 
 def query_form(sparql: str, base_iri: str | None = None) -> type:
