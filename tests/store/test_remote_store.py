@@ -356,6 +356,44 @@ def test_a_cut_by_the_server_is_reported_as_truncation(engine, project_snapshot,
         assert len(everything.rows) == total and not everything.truncated
 
 
+@pytest.mark.parametrize("text", ["CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }",
+                                  "CONSTRUCT { ?s ?p ?o . ?s nato:copyOf ?o } WHERE { ?s ?p ?o }",
+                                  "DESCRIBE ?s WHERE { ?s ?p ?o }"])
+def test_a_graph_cut_silently_by_the_server_is_reported_as_truncation(engine, project_store, remote_store, text):
+    everything = remote_store.query(text)
+    embedded = project_store.query(text)
+    assert len(embedded.triples) > VIRTUOSO_MAX_ROWS
+    if engine.name == "virtuoso":
+        # Virtuoso cuts a CONSTRUCT at its limit (give or take one triple). Its DESCRIBE (its own description,
+        # larger than Oxigraph's) would be cut at as many resources: an answer reaching the limit may be cut, and
+        # is flagged so, even one that was whole (as Virtuoso flags a SELECT of exactly its limit).
+        assert remote_store.server_max_rows == VIRTUOSO_MAX_ROWS
+        assert len(everything.triples) >= VIRTUOSO_MAX_ROWS and everything.truncated
+        if text.startswith("CONSTRUCT"):
+            assert len(everything.triples) <= VIRTUOSO_MAX_ROWS + 1 < len(embedded.triples)
+    else:
+        assert remote_store.server_max_rows is None
+        assert answers(everything) == answers(embedded) and not everything.truncated
+
+
+def test_a_graph_below_the_servers_limit_is_whole_and_not_truncated(remote_store, project_store):
+    text = "CONSTRUCT { ?op a nato:Operation ; rdfs:label ?label } WHERE { ?op a nato:Operation ; rdfs:label ?label }"
+    below = remote_store.query(text)
+    assert answers(below) == answers(project_store.query(text)) and not below.truncated
+
+
+def test_the_endpoint_says_a_graph_cut_by_the_server_is_truncated(project_config, engine, remote_store):
+    client = served_by(project_config, engine)
+    answer = client.get("/sparql", query_string={"query": "CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }"},
+                        headers={"Accept": "application/n-triples"})
+    assert answer.status_code == 200
+    lines = [line for line in answer.get_data(as_text=True).splitlines() if line.strip()]
+    if engine.name == "virtuoso":
+        assert answer.headers["Natograph-Truncated"] == "true" and VIRTUOSO_MAX_ROWS <= len(lines) <= VIRTUOSO_MAX_ROWS + 1
+    else:
+        assert "Natograph-Truncated" not in answer.headers or answer.headers["Natograph-Truncated"] != "true"
+
+
 # Boolean expressions of every kind, each projected (SELECT, BIND, GROUP BY, a subquery, an aggregate), beside
 # expressions that are not boolean although they contain one: Virtuoso gives 1 and 0 for the first kind.
 BOOLEAN_EXPRESSIONS = [

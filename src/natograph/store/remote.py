@@ -48,6 +48,10 @@ PROLOGUE = "".join(f"PREFIX {prefix}: <{iri}> " for prefix, iri in PREFIXES.item
 UPLOAD_TIMEOUT_SECONDS = 600
 COUNT_DEFAULT_GRAPH = "SELECT (COUNT(*) AS ?triples) WHERE { ?s ?p ?o }"
 PROBE = "ASK { }"
+# 10^6 solutions binding nothing (a few bytes each), of which the first ROW_LIMIT_PROBE_ROWS are asked for.
+ROW_LIMIT_PROBE_ROWS = 100_000
+ROW_LIMIT_PROBE = ("SELECT ?nothing WHERE { " + " ".join(f"VALUES ?{name} {{ 0 1 2 3 4 5 6 7 8 9 }}" for name in "abcdef")
+                   + f" }} LIMIT {ROW_LIMIT_PROBE_ROWS}")
 PROBE_TIMEOUT_MS = 2000
 _NOT_IN_BLANK_NODE_LABEL = re.compile(r"[^A-Za-z0-9_]")
 XSD_BOOLEAN = "http://www.w3.org/2001/XMLSchema#boolean"
@@ -61,11 +65,14 @@ class RemoteStore:
 
     `default_graph`: the named graph holding the snapshot's default graph, for a server whose own default
     graph is not what was uploaded (Virtuoso's is the union of all its graphs, its system graphs included).
+    `server_max_rows`: the server's own cut of every answer (Virtuoso's ResultSetMaxRows), learned by
+    `learn_row_limit`: an answer that reaches it is reported as truncated, whatever the server says.
     """
 
     url: str
     snapshot: Snapshot
     default_graph: str | None = None
+    server_max_rows: int | None = None
     key: str = field(init=False)
     named_graphs: tuple[str, ...] = field(init=False, repr=False)
 
@@ -118,7 +125,7 @@ class RemoteStore:
                 if cut.is_set():
                     raise QueryTimeoutError(limits.timeout_ms)
                 raise self._refusal(response.status, message)
-            result = read_answer(response, limits, deadline)
+            result = read_answer(response, limits, deadline, self.server_max_rows)
             if cut.is_set():
                 raise QueryTimeoutError(limits.timeout_ms)
             return result
@@ -166,6 +173,17 @@ class RemoteStore:
                 f"{self.key} has {expected}: run `natograph upload` to load the snapshot into it"
             )
 
+    def learn_row_limit(self) -> int | None:
+        """Learn the server's row limit from the header by which it says it cut an answer (Virtuoso's
+        X-SPARQL-MaxRows), asking for ROW_LIMIT_PROBE_ROWS rows of nothing; None when it cut none of them.
+
+        Virtuoso says so for SELECT answers only: it cuts a CONSTRUCT or DESCRIBE at the same number of triples
+        without a word, which natograph can then see by the number alone.
+        """
+        result = self.query(ROW_LIMIT_PROBE, limits=QueryLimits(timeout_ms=PROBE_TIMEOUT_MS * 5))
+        self.server_max_rows = len(result.rows) if result.truncated else None
+        return self.server_max_rows
+
     def probe(self) -> None:
         """Raise a natograph error unless the server answers a trivial query within PROBE_TIMEOUT_MS."""
         self.query(PROBE, limits=QueryLimits(timeout_ms=PROBE_TIMEOUT_MS))
@@ -196,15 +214,21 @@ def _shut_down(connection: http.client.HTTPConnection, cut: threading.Event) -> 
             pass
 
 
-def read_answer(response, limits: QueryLimits, deadline: float | None) -> QueryResult:
-    """A SPARQL results or N-Triples response as a result object, read only as far as the row limit."""
+def read_answer(response, limits: QueryLimits, deadline: float | None, server_max_rows: int | None = None) -> QueryResult:
+    """A SPARQL results or N-Triples response as a result object, read only as far as the row limit.
+
+    An answer with as many rows or triples as the server's own limit (`server_max_rows`) may have been cut
+    there, and is reported as truncated.
+    """
     media_type = response.headers.get_content_type()
     if response.headers.get("X-SQL-State") in SERVER_TIMEOUT_STATES:
         raise QueryTimeoutError(limits.timeout_ms)
     server_cut = response.headers.get(SERVER_ROW_LIMIT_HEADER) is not None
     if media_type == RESULTS_JSON:
         result = read_results_json(json.load(response), limits, deadline)
-        result.truncated = result.truncated or server_cut
+        reached = server_max_rows is not None and isinstance(result, SelectResult) and \
+            len(result.rows) >= server_max_rows
+        result.truncated = result.truncated or server_cut or reached
         return result
     if media_type == N_TRIPLES:
         triples, truncated = [], False
@@ -215,7 +239,8 @@ def read_answer(response, limits: QueryLimits, deadline: float | None) -> QueryR
                 truncated = True
                 break
             triples.append(quad.triple)
-        return GraphResult(triples, truncated or server_cut)
+        reached = server_max_rows is not None and len(triples) >= server_max_rows
+        return GraphResult(triples, truncated or server_cut or reached)
     raise QueryFailedError(f"the SPARQL store answered in {media_type}, which natograph does not read")
 
 
@@ -387,11 +412,12 @@ def query_form(sparql: str, base_iri: str | None = None) -> type:
 
 
 def open_remote_store(url: str, snapshot: Snapshot, default_graph: str | None = None) -> RemoteStore:
-    """A RemoteStore for the server at `url`, after checking that it holds the snapshot."""
+    """A RemoteStore for the server at `url`, after checking that it holds the snapshot and learning its row limit."""
     if not url:
         raise ConfigError("store = remote needs store_url: the SPARQL query endpoint of the server holding the graph")
     store = RemoteStore(url, snapshot, default_graph or None)
     store.check_loaded()
+    store.learn_row_limit()
     return store
 
 
