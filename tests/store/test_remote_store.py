@@ -4,6 +4,7 @@ families (Oxigraph server, from the test extra, and OpenLink Virtuoso, from Debi
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import signal
 import socket
@@ -31,7 +32,7 @@ from natograph.store.remote import (XSD_BOOLEAN, RemoteStore, open_remote_store,
                                     verify_upload)
 from natograph.serve import create_app
 from natograph.store import Dataset, GraphResult, QueryLimits, SelectResult, open_store
-from natograph.vocab import ASSERTED_GRAPH
+from natograph.vocab import ASSERTED_GRAPH, INFERRED_GRAPH
 
 from ..conftest import REPO_ROOT
 from ..serving import free_port
@@ -626,3 +627,107 @@ def test_the_store_setting_is_checked(project_snapshot):
         Config.load(store="elsewhere")
     with pytest.raises(ConfigError, match="store_url"):
         open_store(Config.load(store="remote"), project_snapshot)
+
+
+# What users read through the endpoint, served once from the embedded store and once from each engine.
+
+@pytest.fixture(scope="module")
+def embedded_client(project_config):
+    return create_app(project_config.replace(queries_per_minute=0, result_cache_bytes=0)).test_client()
+
+
+@pytest.fixture(scope="module")
+def remote_client(project_config, engine, remote_store):
+    return served_by(project_config, engine)
+
+
+_BLANK_NODE_LABEL = re.compile(r"_:[A-Za-z0-9_.-]+")
+
+
+def statements(body: bytes) -> Counter:
+    """An N-Triples or N-Quads document as a multiset of its lines, blank node labels aside."""
+    return Counter(_BLANK_NODE_LABEL.sub("_:blank", line.strip()) for line in body.decode("utf-8").splitlines()
+                   if line.strip() and not line.startswith("#"))
+
+
+def sample_resources(project_store, count: int = 12) -> list[str]:
+    """Every so many of the graph's resources under /id/, spread over the whole list."""
+    rows = project_store.query('SELECT DISTINCT ?s WHERE { ?s ?p ?o FILTER(STRSTARTS(STR(?s), '
+                               '"https://w3id.org/natograph/id/")) } ORDER BY ?s').rows
+    names = [row[0].value.rsplit("/", 1)[1] for row in rows]
+    return names[::max(1, len(names) // count)][:count]
+
+
+def test_resource_pages_are_the_same_from_the_remote_store(project_store, embedded_client, remote_client):
+    names = sample_resources(project_store)
+    assert len(names) >= 10
+    for name in names:
+        for extension in ("nt", "nq"):
+            embedded = embedded_client.get(f"/id/{name}.{extension}")
+            remote = remote_client.get(f"/id/{name}.{extension}")
+            assert embedded.status_code == remote.status_code == 200, name
+            assert statements(remote.data) == statements(embedded.data), f"{name}.{extension}"
+            assert statements(embedded.data)
+        page = remote_client.get(f"/id/{name}.html")
+        assert page.status_code == 200 and page.get_data(as_text=True) == embedded_client.get(f"/id/{name}.html").get_data(
+            as_text=True), f"{name}.html"
+
+
+def test_the_dumps_hold_what_the_remote_store_holds(project_snapshot, remote_client, remote_store):
+    from natograph.formats import Format
+    from natograph.formats.dump import GraphSelection, dump_file_name
+    graphs = {GraphSelection.ASSERTED: ASSERTED_GRAPH, GraphSelection.INFERRED: INFERRED_GRAPH, GraphSelection.ALL: None}
+    for selection, graph in graphs.items():
+        dump = remote_client.get(f"/dump/{dump_file_name(selection, Format.N_TRIPLES)}")
+        assert dump.status_code == 200
+        triples = sum(statements(dump.data).values())
+        assert triples == remote_store.count_triples(graph) == project_snapshot.manifest["counts"][selection.value]
+
+
+FREE_QUERIES = {
+    "select": "SELECT ?op ?label (COUNT(?partner) AS ?partners) WHERE { ?op a nato:Operation ; rdfs:label ?label "
+              "OPTIONAL { ?op nato:ledBy ?partner } } GROUP BY ?op ?label",
+    "ask": "ASK { ?op a nato:Operation ; nato:ledBy ?leader }",
+    "construct": "CONSTRUCT { ?op rdfs:label ?label ; nato:ledBy ?leader } WHERE { ?op a nato:Operation ; "
+                 "rdfs:label ?label OPTIONAL { ?op nato:ledBy ?leader } }",
+}
+
+
+def _rows(body: bytes, media_type: str) -> Counter:
+    """A results or RDF document of any of the endpoint's formats as a multiset of rows of N-Triples terms."""
+    media_type = media_type.split(";")[0].strip()
+    results = {"application/sparql-results+json": ox.QueryResultsFormat.JSON,
+               "application/sparql-results+xml": ox.QueryResultsFormat.XML,
+               "text/tab-separated-values": ox.QueryResultsFormat.TSV}
+    if media_type in results:
+        answer = ox.parse_query_results(body, format=results[media_type])
+        if isinstance(answer, ox.QueryBoolean):
+            return Counter([bool(answer)])
+        return Counter(tuple(_term(term) for term in row) for row in answer)
+    if media_type == "text/csv":
+        return Counter(body.decode("utf-8").splitlines())
+    rdf = ox.RdfFormat.from_media_type(media_type)
+    if rdf is None:
+        raise AssertionError(f"a format the test does not read: {media_type}")
+    return Counter((_term(q.subject), _term(q.predicate), _term(q.object)) for q in ox.parse(body, format=rdf))
+
+
+@pytest.mark.parametrize("form", FREE_QUERIES)
+def test_free_queries_answer_the_same_in_every_format(embedded_client, remote_client, form):
+    from natograph.formats import FORMATS_BY_KIND, ResultKind
+    kind = ResultKind.GRAPH if form == "construct" else ResultKind.SOLUTIONS
+    compared = 0
+    for fmt in FORMATS_BY_KIND[kind]:
+        query = {"query": FREE_QUERIES[form]}
+        embedded = embedded_client.get("/sparql", query_string=query, headers={"Accept": fmt.media_type})
+        remote = remote_client.get("/sparql", query_string=query, headers={"Accept": fmt.media_type})
+        if embedded.status_code == 406:  # a format not offered for this kind of answer (CSV of an ASK)
+            assert remote.status_code == 406
+            continue
+        assert embedded.status_code == remote.status_code == 200, fmt.media_type
+        assert remote.mimetype == embedded.mimetype == fmt.media_type
+        expected = _rows(embedded.data, embedded.mimetype)
+        assert _rows(remote.data, remote.mimetype) == expected, fmt.media_type
+        assert expected
+        compared += 1
+    assert compared >= (2 if form == "ask" else 4)

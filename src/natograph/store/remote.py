@@ -157,8 +157,12 @@ class RemoteStore:
         if dataset.default_graphs is None and dataset.named_graphs is None and names_dataset(sparql):
             # The query may name its own dataset (FROM, FROM NAMED), which the protocol's parameters would replace.
             return (), ()
-        return (dataset.default_graphs if dataset.default_graphs is not None else (self.default_graph,),
-                dataset.named_graphs if dataset.named_graphs is not None else self.named_graphs)
+        named_graphs = dataset.named_graphs if dataset.named_graphs is not None else self.named_graphs
+        if not any(t.kind is TokenKind.WORD and t.text.upper() == "GRAPH" for t in tokenize(sparql)):
+            # Named graphs change nothing for a query without the GRAPH keyword, except Virtuoso's DESCRIBE, which
+            # describes from them too (the asserted triples again in a description of the inferred graph).
+            named_graphs = ()
+        return dataset.default_graphs if dataset.default_graphs is not None else (self.default_graph,), named_graphs
 
     def check_loaded(self) -> None:
         """Raise SnapshotError unless the server's default graph has as many triples as the snapshot's."""
