@@ -28,8 +28,8 @@ from natograph.errors import ConfigError, QueryFailedError, QuerySyntaxError, Qu
 from click.testing import CliRunner
 
 from natograph.cli import main
-from natograph.store.remote import (XSD_BOOLEAN, RemoteStore, open_remote_store, typed_booleans, upload_snapshot,
-                                    verify_upload)
+from natograph.store.remote import (XSD_BOOLEAN, RemoteStore, open_remote_store, typed_booleans, upload_chunks,
+                                    upload_snapshot, verify_upload)
 from natograph.serve import create_app
 from natograph.store import Dataset, GraphResult, QueryLimits, SelectResult, open_store
 from natograph.vocab import ASSERTED_GRAPH, INFERRED_GRAPH
@@ -306,6 +306,42 @@ def test_publishing_again_replaces_the_graphs_and_verifies_each_count(engine, pr
         assert remote_store.count_triples(None if graph == "default" else graph) == triples
 
 
+def test_publishing_in_chunks_keeps_blank_nodes_whole_replaces_and_reports_progress(
+        engine, project_snapshot, project_store, remote_store):
+    seen: list[tuple[str, int, int]] = []
+    uploaded = publish(engine, project_snapshot, chunk_triples=300, progress=lambda *step: seen.append(step))
+    default_label = engine.default_graph or "the default graph"
+    steps = [(sent, total) for graph, sent, total in seen if graph == default_label]
+    total = project_snapshot.manifest["counts"]["all"]
+    assert len(steps) > total // 300 and steps[-1] == (total, total)
+    assert all(sent <= total for sent, _ in steps) and [sent for sent, _ in steps] == sorted(sent for sent, _ in steps)
+    assert uploaded["default"] == total == remote_store.count_triples(None)
+    for text in ["SELECT (COUNT(DISTINCT ?b) AS ?n) WHERE { ?s ?p ?b FILTER(isBlank(?b)) }",
+                 "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?b . ?b ?q ?o FILTER(isBlank(?b)) }",
+                 "SELECT (COUNT(*) AS ?n) WHERE { ?b ?q ?o . ?b ?r ?x FILTER(isBlank(?b) && ?q != ?r) }"]:
+        embedded = answers(project_store.query(text))
+        assert answers(remote_store.query(text)) == embedded, text
+        assert embedded != Counter({('"0"^^<http://www.w3.org/2001/XMLSchema#integer>',): 1})
+
+
+def test_chunks_hold_every_triple_once_and_each_blank_nodes_in_one(project_snapshot):
+    triples = [quad.triple for quad in project_snapshot.store.quads_for_pattern(None, None, None, ox.DefaultGraph())]
+    chunks = upload_chunks(triples, 50)
+    assert sorted(map(str, (t for chunk in chunks for t in chunk))) == sorted(map(str, triples))
+    where: dict = {}
+    for index, chunk in enumerate(chunks):
+        for triple in chunk:
+            for term in (triple.subject, triple.object):
+                if isinstance(term, ox.BlankNode):
+                    assert where.setdefault(term, index) == index, f"{term} in chunks {where[term]} and {index}"
+    assert where and len(chunks) > len(triples) // 50 and all(chunks)
+    assert all(len(chunk) <= 50 or any(isinstance(t.subject, ox.BlankNode) or isinstance(t.object, ox.BlankNode)
+                                       for t in chunk) for chunk in chunks)
+    assert upload_chunks([], 50) == [[]]
+    with pytest.raises(ConfigError, match="at least 1 triple"):
+        upload_snapshot(project_snapshot, "http://127.0.0.1:1/store", chunk_triples=0)
+
+
 def test_a_count_differing_after_the_upload_names_the_graph(engine, project_snapshot, remote_store):
     with pytest.raises(SnapshotError, match=r"the default graph: \d+ on the server, 1 in the snapshot"):
         verify_upload(remote_store, {"default": 1})
@@ -331,7 +367,7 @@ def test_wrong_credentials_are_refused_naming_the_user(engine, project_snapshot,
 
 def test_publish_from_the_command_line_reads_the_password_from_a_file_or_the_environment(
         engine, project_config, project_snapshot, remote_store, tmp_path):
-    arguments = ["--root", str(project_config.root), "upload", "--data-url", engine.data_url]
+    arguments = ["--root", str(project_config.root), "upload", "--data-url", engine.data_url, "--chunk-triples", "1000"]
     environment = {"NATOGRAPH_SNAPSHOT_DIR": str(project_config.snapshot_dir), "NATOGRAPH_STORE_URL": engine.query_url,
                    "NATOGRAPH_STORE_DEFAULT_GRAPH": engine.default_graph or "", "NATOGRAPH_STORE_PASSWORD": None}
     if engine.user:
@@ -344,6 +380,9 @@ def test_publish_from_the_command_line_reads_the_password_from_a_file_or_the_env
     assert result.exit_code == 0, result.output
     total = sum(project_snapshot.manifest["counts"][graph] for graph in ("all",))
     assert "triple counts verified on the server" in result.output
+    default_label = engine.default_graph or "the default graph"
+    assert f"  {default_label}: 1,000 of {total:,} triples" in result.output
+    assert f"  {default_label}: {total:,} of {total:,} triples" in result.output
     assert remote_store.count_triples(None) == total
 
 

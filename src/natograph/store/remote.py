@@ -425,17 +425,26 @@ def open_remote_store(url: str, snapshot: Snapshot, default_graph: str | None = 
     return store
 
 
-def upload_snapshot(snapshot: Snapshot, data_url: str, *, query_url: str = "", default_graph: str | None = None,
-                    user: str | None = None, password: str | None = None, progress=None) -> dict[str, int]:
-    """Replace the server's graphs with the snapshot's (Graph Store Protocol PUTs); returns triples per graph.
+UPLOAD_CHUNK_TRIPLES = 50_000
 
+
+def upload_snapshot(snapshot: Snapshot, data_url: str, *, query_url: str = "", default_graph: str | None = None,
+                    user: str | None = None, password: str | None = None, progress=None,
+                    chunk_triples: int = UPLOAD_CHUNK_TRIPLES) -> dict[str, int]:
+    """Replace the server's graphs with the snapshot's (Graph Store Protocol); returns triples per graph.
+
+    Each graph goes in requests of about `chunk_triples` triples: a PUT of the first, which replaces what the
+    graph held (so publishing again never duplicates), then a POST of each other, which adds to it; a blank
+    node's triples all go in one request (its label means one node within one request only).
     `default_graph` names the graph that receives the snapshot's default graph where the server has no writable
     default graph of its own (Virtuoso). `user` and `password` answer the server's Basic or Digest challenge.
     With `query_url`, each graph's triples are counted on the server afterwards, and a difference is an error.
-    `progress(graph, triples)` is called after each graph is loaded.
+    `progress(graph, sent, total)` is called after each request.
     """
     if not data_url:
         raise ConfigError("upload needs store_data_url: the server's Graph Store Protocol endpoint")
+    if chunk_triples < 1:
+        raise ConfigError(f"the upload's chunk size must be at least 1 triple, not {chunk_triples}")
     authorize = _authorizer(data_url, user, password)
     graphs: list[ox.NamedNode | ox.DefaultGraph] = [ox.DefaultGraph(), *sorted(snapshot.store.named_graphs(),
                                                                                   key=lambda g: g.value)]
@@ -445,29 +454,75 @@ def upload_snapshot(snapshot: Snapshot, data_url: str, *, query_url: str = "", d
         name = default_graph if isinstance(graph, ox.DefaultGraph) else graph.value
         target = urlencode({"graph": name}) if name else "default"
         separator = "&" if "?" in data_url else "?"
-        request = urllib.request.Request(
-            f"{data_url}{separator}{target}", method="PUT", headers={"Content-Type": N_TRIPLES},
-            data=ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES),
-        )
         label = name or "the default graph"
-        try:
-            header = authorize(request) if authorize is not None else None
-            if header:
-                request.add_header("Authorization", header)
-            with urllib.request.urlopen(request, timeout=UPLOAD_TIMEOUT_SECONDS):
-                pass
-        except urllib.error.HTTPError as error:
-            reason = " ".join(error.read().decode("utf-8", "replace").split())[:500]
-            raise QueryFailedError(f"{data_url} refused graph {label}: {error.code} {error.reason}"
-                                   + (f": {reason}" if reason else "")) from None
-        except urllib.error.URLError as error:
-            raise QueryFailedError(f"the SPARQL store at {data_url} cannot be reached: {error.reason}") from None
+        sent = 0
+        for index, chunk in enumerate(upload_chunks(triples, chunk_triples)):
+            request = urllib.request.Request(
+                f"{data_url}{separator}{target}", method="PUT" if index == 0 else "POST",
+                headers={"Content-Type": N_TRIPLES}, data=ox.serialize(chunk, format=ox.RdfFormat.N_TRIPLES),
+            )
+            _send_upload(request, authorize, data_url, label)
+            sent += len(chunk)
+            if progress is not None:
+                progress(label, sent, len(triples))
         uploaded["default" if isinstance(graph, ox.DefaultGraph) else graph.value] = len(triples)
-        if progress is not None:
-            progress(label, len(triples))
     if query_url:
         verify_upload(RemoteStore(query_url, snapshot, default_graph), uploaded)
     return uploaded
+
+
+def upload_chunks(triples: list[ox.Triple], size: int) -> list[list[ox.Triple]]:
+    """The triples in requests of about `size` (at least one, empty for no triple), a blank node's all in one.
+
+    Blank nodes linked by a triple are one node group; a group larger than `size` is one request of its own.
+    """
+    parent: dict[ox.BlankNode, ox.BlankNode] = {}
+
+    def root(node: ox.BlankNode) -> ox.BlankNode:
+        while parent.setdefault(node, node) != node:
+            parent[node] = parent[parent[node]]
+            node = parent[node]
+        return node
+
+    for triple in triples:
+        blanks = [term for term in (triple.subject, triple.object) if isinstance(term, ox.BlankNode)]
+        for blank in blanks[1:]:
+            parent[root(blank)] = root(blanks[0])
+        for blank in blanks[:1]:
+            root(blank)
+    groups: dict[ox.BlankNode, list[ox.Triple]] = {}
+    units: list[list[ox.Triple]] = []
+    for triple in triples:
+        blank = next((term for term in (triple.subject, triple.object) if isinstance(term, ox.BlankNode)), None)
+        if blank is None:
+            units.append([triple])
+            continue
+        group = groups.get(root(blank))
+        if group is None:
+            group = groups[root(blank)] = []
+            units.append(group)
+        group.append(triple)
+    chunks: list[list[ox.Triple]] = [[]]
+    for unit in units:
+        if chunks[-1] and len(chunks[-1]) + len(unit) > size:
+            chunks.append([])
+        chunks[-1].extend(unit)
+    return chunks
+
+
+def _send_upload(request: urllib.request.Request, authorize, data_url: str, label: str) -> None:
+    try:
+        header = authorize(request) if authorize is not None else None
+        if header:
+            request.add_header("Authorization", header)
+        with urllib.request.urlopen(request, timeout=UPLOAD_TIMEOUT_SECONDS):
+            pass
+    except urllib.error.HTTPError as error:
+        reason = " ".join(error.read().decode("utf-8", "replace").split())[:500]
+        raise QueryFailedError(f"{data_url} refused graph {label}: {error.code} {error.reason}"
+                               + (f": {reason}" if reason else "")) from None
+    except urllib.error.URLError as error:
+        raise QueryFailedError(f"the SPARQL store at {data_url} cannot be reached: {error.reason}") from None
 
 
 def verify_upload(store: RemoteStore, uploaded: dict[str, int]) -> None:
