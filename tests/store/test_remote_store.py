@@ -556,6 +556,14 @@ def test_a_stopped_server_is_a_503_with_the_reason_and_queries_succeed_once_it_i
             stop(process)
 
 
+def freeze(process: subprocess.Popen) -> None:
+    """SIGSTOP, and wait until every thread of the process is stopped (the signal takes effect asynchronously)."""
+    process.send_signal(signal.SIGSTOP)
+    tasks = Path(f"/proc/{process.pid}/task")
+    while not all((task / "stat").read_text().rsplit(")", 1)[1].split()[0] in "tT" for task in tasks.iterdir()):
+        time.sleep(0.01)
+
+
 @pytest.mark.parametrize("name", ENGINES)
 def test_a_frozen_server_is_a_time_out_and_queries_succeed_once_it_runs_again(
         project_config, project_snapshot, tmp_path, name):
@@ -565,7 +573,7 @@ def test_a_frozen_server_is_a_time_out_and_queries_succeed_once_it_runs_again(
         publish(engine, project_snapshot)
         client = served_by(project_config, engine, query_timeout_ms=1000)
         assert client.get("/sparql", query_string=COUNT_EVERYTHING, headers=RESULTS_JSON).status_code == 200
-        process.send_signal(signal.SIGSTOP)
+        freeze(process)
         try:
             frozen = client.get("/sparql", query_string=COUNT_EVERYTHING, headers=RESULTS_JSON)
             assert frozen.status_code == 503
@@ -590,6 +598,7 @@ class DrippingProxy:
         self.target_port, self.pause = target_port, pause
         self.dripping = False
         self.unsent: list[int] = []
+        self.accepted: list[socket.socket] = []
         self.listener = socket.create_server(("127.0.0.1", 0))
         self.port = self.listener.getsockname()[1]
         threading.Thread(target=self._accept, daemon=True).start()
@@ -601,6 +610,7 @@ class DrippingProxy:
             except OSError:
                 return
             server = socket.create_connection(("127.0.0.1", self.target_port))
+            self.accepted.append(client)
             threading.Thread(target=self._pass, args=(client, server, False), daemon=True).start()
             threading.Thread(target=self._pass, args=(server, client, True), daemon=True).start()
 
@@ -623,8 +633,31 @@ class DrippingProxy:
             for end in (source, sink):
                 end.close()
 
+    def hang_up(self) -> None:
+        """Close every connection accepted so far, as a server closes idle keep-alive connections."""
+        for client in self.accepted:
+            try:
+                client.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+
     def close(self) -> None:
         self.listener.close()
+
+
+def test_a_kept_connection_the_server_closed_is_replaced(project_snapshot, engine, remote_store):
+    port = urlsplit(engine.query_url).port
+    proxy = DrippingProxy(port)
+    try:
+        store = RemoteStore(engine.query_url.replace(f":{port}/", f":{proxy.port}/"), project_snapshot,
+                            engine.default_graph)
+        first = store.query(COUNT_EVERYTHING["query"])
+        assert store.query(COUNT_EVERYTHING["query"]).rows == first.rows and len(proxy.accepted) == 1
+        proxy.hang_up()
+        time.sleep(0.1)  # the hang-up reaches natograph's side of the connection
+        assert store.query(COUNT_EVERYTHING["query"]).rows == first.rows and len(proxy.accepted) == 2
+    finally:
+        proxy.close()
 
 
 def test_a_server_answering_slower_than_the_time_limit_is_a_time_out_and_then_served_again(

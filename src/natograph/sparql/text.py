@@ -173,8 +173,3 @@ def bind_column(text: str, name: str, terms) -> str:
 def _opening_where_group(text: str, block: str) -> str:
     offset = where_group_offset(text)
     return f"{text[:offset]} {block}{text[offset:]}"
-
-
-def names_dataset(text: str) -> bool:
-    """Whether a query has FROM or FROM NAMED clauses: the keyword outside strings, IRIs and comments."""
-    return any(t.kind is TokenKind.WORD and t.text.upper() == "FROM" for t in tokenize(text))

@@ -15,7 +15,9 @@ forms (`typed-literal`, numbers as JSON numbers, blank node labels such as `node
 from __future__ import annotations
 
 import base64
+import heapq
 import http.client
+import itertools
 import json
 import re
 import socket
@@ -31,7 +33,7 @@ import pyoxigraph as ox
 from ..errors import (ConfigError, QueryFailedError, QueryRefusedError, QueryTimeoutError, SnapshotError,
                       StoreUnavailableError)
 from ..snapshot import Snapshot
-from ..sparql.text import Token, TokenKind, bind_values, names_dataset, tokenize
+from ..sparql.text import Token, TokenKind, bind_values, tokenize
 from ..vocab import PREFIXES
 from .base import (SERVICE_REFUSAL, UPDATE_REFUSAL, AskResult, Dataset, GraphResult, QueryLimits, QueryResult,
                    SelectResult, mentions_service, parse_error)
@@ -79,6 +81,9 @@ class RemoteStore:
     def __post_init__(self) -> None:
         self.key = self.snapshot.key
         self.named_graphs = tuple(sorted(g.value for g in self.snapshot.store.named_graphs()))
+        parts = urlsplit(self.url)
+        self._path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+        self._connections = threading.local()
 
     def query(self, sparql, *, bindings=None, dataset=Dataset(), limits=QueryLimits(), base_iri=None) -> QueryResult:
         # The server evaluates what it is sent, and natograph cannot confine it: any text that could call
@@ -89,10 +94,11 @@ class RemoteStore:
         if bindings:
             sparql = bind_values(sparql, bindings)
         form = query_form(sparql, base_iri)
+        tokens = list(tokenize(sparql))
         # BASE on the prologue's line, so that the query's own lines keep their numbers in error messages.
         base = f"BASE <{base_iri}> " if base_iri else ""
-        parameters = [("query", base + PROLOGUE + typed_booleans(sparql))]
-        default_graphs, named_graphs = self._dataset(sparql, dataset)
+        parameters = [("query", base + PROLOGUE + typed_booleans(sparql, tokens))]
+        default_graphs, named_graphs = self._dataset(tokens, dataset)
         parameters += [("default-graph-uri", iri) for iri in default_graphs]
         parameters += [("named-graph-uri", iri) for iri in named_graphs]
         body = urlencode(parameters).encode("utf-8")
@@ -103,31 +109,39 @@ class RemoteStore:
         """POST a query and read the answer, all of it within the time limit.
 
         A socket time-out bounds each read only, and a server that sends slowly would outlast it: at the deadline
-        a timer shuts the connection down, which ends whatever read is waiting, and the query is a time-out.
+        the watchdog shuts the connection down, which ends whatever read is waiting, and the query is a time-out.
+        Each thread keeps its connection to the server open between queries; one the server has closed since
+        is replaced once, before anything of the answer was read.
         """
-        parts = urlsplit(self.url)
-        connection_class = http.client.HTTPSConnection if parts.scheme == "https" else http.client.HTTPConnection
         timeout = None if limits.timeout_ms is None else limits.timeout_ms / 1000
-        connection = connection_class(parts.hostname, parts.port, timeout=timeout)
-        path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
         cut = threading.Event()
-        timer = None
-        if deadline is not None:
-            timer = threading.Timer(max(0.0, deadline - time.monotonic()), _shut_down, (connection, cut))
-            timer.daemon = True
-            timer.start()
+        in_use: list[http.client.HTTPConnection | None] = [None]
+        watched = None if deadline is None else WATCHDOG.watch(deadline, in_use, cut)
+        keep = False
         try:
-            connection.request("POST", path, body, {"Content-Type": "application/x-www-form-urlencoded",
-                                                    "Accept": accept})
-            response = connection.getresponse()
+            for _ in range(2):
+                connection, reused = self._connection(timeout)
+                in_use[0] = connection
+                try:
+                    connection.request("POST", self._path, body, {"Content-Type": "application/x-www-form-urlencoded",
+                                                                  "Accept": accept})
+                    response = connection.getresponse()
+                    break
+                except (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError,
+                        ConnectionAbortedError):
+                    self._drop_connection()
+                    if not reused or cut.is_set():
+                        raise
             if response.status >= 400:
                 message = response.read().decode("utf-8", "replace").strip()
                 if cut.is_set():
                     raise QueryTimeoutError(limits.timeout_ms)
+                keep = not response.will_close
                 raise self._refusal(response.status, message)
             result = read_answer(response, limits, deadline, self.server_max_rows)
             if cut.is_set():
                 raise QueryTimeoutError(limits.timeout_ms)
+            keep = response.isclosed() and not response.will_close
             return result
         except QueryFailedError:
             if cut.is_set():  # a cut answer can look like another fault (no headers, a wrong media type)
@@ -146,19 +160,45 @@ class RemoteStore:
                 raise QueryTimeoutError(limits.timeout_ms) from None
             raise StoreUnavailableError(f"the SPARQL store at {self.url} broke off its answer: {error}") from None
         finally:
-            if timer is not None:
-                timer.cancel()
+            if watched is not None:
+                WATCHDOG.forget(watched)
+            if not keep or cut.is_set():
+                self._drop_connection()
+
+    def _connection(self, timeout: float | None) -> tuple[http.client.HTTPConnection, bool]:
+        """This thread's connection to the server, and whether it served a query before."""
+        connection = getattr(self._connections, "connection", None)
+        if connection is not None:
+            connection.timeout = timeout
+            if connection.sock is not None:
+                connection.sock.settimeout(timeout)
+            return connection, True
+        parts = urlsplit(self.url)
+        connection_class = http.client.HTTPSConnection if parts.scheme == "https" else http.client.HTTPConnection
+        connection = connection_class(parts.hostname, parts.port, timeout=timeout)
+        self._connections.connection = connection
+        return connection, False
+
+    def _drop_connection(self) -> None:
+        connection = getattr(self._connections, "connection", None)
+        self._connections.connection = None
+        if connection is not None:
             connection.close()
 
-    def _dataset(self, sparql: str, dataset: Dataset) -> tuple[tuple[str, ...], tuple[str, ...]]:
-        """The graphs to name in `default-graph-uri` and `named-graph-uri`: the embedded store's dataset, explicit."""
+    def _dataset(self, tokens: list[Token], dataset: Dataset) -> tuple[tuple[str, ...], tuple[str, ...]]:
+        """The graphs to name in `default-graph-uri` and `named-graph-uri`: the embedded store's dataset, explicit.
+
+        The query's keywords are read from its tokens (strings, IRIs and comments delimited as the grammar does):
+        pyoxigraph does not expose the dataset its parser reads.
+        """
         if self.default_graph is None:
             return dataset.default_graphs or (), dataset.named_graphs or ()
-        if dataset.default_graphs is None and dataset.named_graphs is None and names_dataset(sparql):
-            # The query may name its own dataset (FROM, FROM NAMED), which the protocol's parameters would replace.
+        keywords = {t.text.upper() for t in tokens if t.kind is TokenKind.WORD}
+        if dataset.default_graphs is None and dataset.named_graphs is None and "FROM" in keywords:
+            # The query names its own dataset (FROM, FROM NAMED), which the protocol's parameters would replace.
             return (), ()
         named_graphs = dataset.named_graphs if dataset.named_graphs is not None else self.named_graphs
-        if not any(t.kind is TokenKind.WORD and t.text.upper() == "GRAPH" for t in tokenize(sparql)):
+        if "GRAPH" not in keywords:
             # Named graphs change nothing for a query without the GRAPH keyword, except Virtuoso's DESCRIBE, which
             # describes from them too (the asserted triples again in a description of the inferred graph).
             named_graphs = ()
@@ -207,10 +247,58 @@ class RemoteStore:
         return kind(f"the SPARQL store at {self.url} answered {status}: {message[:500]}")
 
 
-def _shut_down(connection: http.client.HTTPConnection, cut: threading.Event) -> None:
-    """End the connection's pending and future reads (the query's time is up)."""
+class Watchdog:
+    """One thread for every query's deadline: at a deadline it shuts the query's connection down (see `_post`).
+
+    A thread of its own per query (threading.Timer) cost about as much as the engine's answer to a small query.
+    """
+
+    def __init__(self) -> None:
+        self._condition = threading.Condition()
+        self._deadlines: list[list] = []  # a heap of [deadline, order, connection in use, cut, watched]
+        self._order = itertools.count()
+        self._thread: threading.Thread | None = None
+
+    def watch(self, deadline: float, in_use: list, cut: threading.Event) -> list:
+        """Shut the connection in `in_use[0]` down at `deadline` (monotonic seconds), setting `cut`."""
+        entry = [deadline, next(self._order), in_use, cut, True]
+        with self._condition:
+            heapq.heappush(self._deadlines, entry)
+            if self._thread is None or not self._thread.is_alive():  # not started, or this is a forked child
+                self._thread = threading.Thread(target=self._run, name="natograph-remote-deadlines", daemon=True)
+                self._thread.start()
+            if self._deadlines[0] is entry:
+                self._condition.notify()
+        return entry
+
+    def forget(self, entry: list) -> None:
+        """The query is over: its deadline no longer applies."""
+        with self._condition:
+            entry[4] = False
+
+    def _run(self) -> None:
+        with self._condition:
+            while True:
+                while self._deadlines and not self._deadlines[0][4]:
+                    heapq.heappop(self._deadlines)
+                if not self._deadlines:
+                    self._condition.wait()
+                    continue
+                remaining = self._deadlines[0][0] - time.monotonic()
+                if remaining > 0:
+                    self._condition.wait(remaining)
+                    continue
+                _, _, in_use, cut, _ = heapq.heappop(self._deadlines)
+                _shut_down(in_use, cut)
+
+
+WATCHDOG = Watchdog()
+
+
+def _shut_down(in_use: list, cut: threading.Event) -> None:
+    """End the pending and future reads of the connection in use (the query's time is up)."""
     cut.set()
-    sock = connection.sock
+    sock = in_use[0].sock if in_use[0] is not None else None
     if sock is not None:
         try:
             sock.shutdown(socket.SHUT_RDWR)
@@ -291,7 +379,7 @@ _RELATIONAL_OR_LOGICAL = {"=", "<", ">", "&", "|"}
 _ARITHMETIC = {"+", "-", "*", "/"}
 
 
-def typed_booleans(sparql: str) -> str:
+def typed_booleans(sparql: str, tokens: list[Token] | None = None) -> str:
     """The query with each projected or bound expression of boolean type cast to xsd:boolean.
 
     Virtuoso gives the integers 1 and 0 for every boolean expression in a SELECT or BIND (comparisons, `&&`,
@@ -299,7 +387,7 @@ def typed_booleans(sparql: str) -> str:
     cast. The cast changes nothing in SPARQL's semantics; `read_results_json` makes its lexical form canonical.
     Each `( expression AS ?v )` is read: of BIND, of a SELECT clause, of GROUP BY, at any depth.
     """
-    tokens = list(tokenize(sparql))
+    tokens = list(tokenize(sparql)) if tokens is None else tokens
     insertions: list[tuple[int, str]] = []
     for index, token in enumerate(tokens[:-2]):
         if not (token.kind is TokenKind.WORD and token.text.upper() == "AS" and tokens[index + 1].kind is
