@@ -248,7 +248,8 @@ class RemoteStore:
 
 
 class Watchdog:
-    """One thread for every query's deadline: at a deadline it shuts the query's connection down (see `_post`).
+    """One thread for every query's deadline: at a deadline (within WATCHDOG_TICK_SECONDS) it shuts the query's
+    connection down (see `_post`).
 
     A thread of its own per query (threading.Timer) cost about as much as the engine's answer to a small query.
     """
@@ -263,11 +264,12 @@ class Watchdog:
         """Shut the connection in `in_use[0]` down at `deadline` (monotonic seconds), setting `cut`."""
         entry = [deadline, next(self._order), in_use, cut, True]
         with self._condition:
+            idle = not self._deadlines
             heapq.heappush(self._deadlines, entry)
             if self._thread is None or not self._thread.is_alive():  # not started, or this is a forked child
                 self._thread = threading.Thread(target=self._run, name="natograph-remote-deadlines", daemon=True)
                 self._thread.start()
-            if self._deadlines[0] is entry:
+            elif idle:
                 self._condition.notify()
         return entry
 
@@ -286,12 +288,15 @@ class Watchdog:
                     continue
                 remaining = self._deadlines[0][0] - time.monotonic()
                 if remaining > 0:
-                    self._condition.wait(remaining)
+                    # Woken by a new deadline only when it had none (each wake-up takes the GIL from the queries):
+                    # a later query's earlier deadline is seen within a tick.
+                    self._condition.wait(min(remaining, WATCHDOG_TICK_SECONDS))
                     continue
                 _, _, in_use, cut, _ = heapq.heappop(self._deadlines)
                 _shut_down(in_use, cut)
 
 
+WATCHDOG_TICK_SECONDS = 0.05
 WATCHDOG = Watchdog()
 
 
