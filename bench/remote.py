@@ -13,11 +13,11 @@ skipped when it is not installed), with a fresh database on 127.0.0.1:
 3. the same query goes, in the same rounds, to natograph's `/sparql` and to the engine's own endpoint
    directly, with the text natograph sends (its prefixes declared) and the same dataset (Virtuoso:
    `default-graph-uri` naming the published default graph), both as GET with keep-alive connections:
-   - latency: one client, requests one after another for `seconds`, the median;
-   - throughput: `clients` concurrent clients for `seconds`, requests per second.
+   - latency: one client sending it through natograph and directly in turn, one request at a time, for
+     `seconds`: each pair's ratio compares the two under the same load of the (shared) machine;
+   - throughput: `clients` concurrent clients for `seconds`, requests per second, one target after the other.
 
-Ratios are medians of the per-round ratios (rounds interleave the targets, so that each ratio compares
-them under the same load on the machine). The answers of both targets are compared once before timing.
+The answers of both targets are compared once before timing.
 """
 
 from __future__ import annotations
@@ -147,32 +147,50 @@ def publish(project: BenchProject, engine: Engine, log) -> float:
     return time.perf_counter() - started
 
 
-def sequential(url: str, seconds: float, accept: str = JSON_RESULTS) -> dict:
-    """One client's requests one after another on a keep-alive connection: median latency and count."""
-    parts = urlsplit(url)
-    path = parts.path + ("?" + parts.query if parts.query else "")
-    connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=60)
-    latencies, errors = [], 0
+def alternating(through: str, direct: str, seconds: float, groups: dict[str, int]) -> dict:
+    """One client sending the query through natograph and directly in turn, one request at a time, for `seconds`
+    (each on its own keep-alive connection): the median latency of each, the median of the pairs' ratios, and
+    the CPU milliseconds per request natograph's process group and the engine's process used meanwhile."""
+    connections = {name: _connection(url) for name, url in (("natograph", through), ("direct", direct))}
+    paths = {"natograph": _path(through), "direct": _path(direct)}
+    latencies: dict[str, list[float]] = {"natograph": [], "direct": []}
+    errors = 0
+    before = {name: cpu_seconds(group) for name, group in groups.items()}
     stop_at = time.perf_counter() + seconds
     try:
-        while time.perf_counter() < stop_at or not latencies:
-            started = time.perf_counter()
-            try:
-                connection.request("GET", path, headers={"Accept": accept})
-                response = connection.getresponse()
-                response.read()
-            except (OSError, http.client.HTTPException):
-                errors += 1
-                connection.close()
-                if errors > 100:
-                    raise
-                continue
-            if response.status >= 400:
-                errors += 1
-            latencies.append(time.perf_counter() - started)
+        while time.perf_counter() < stop_at or not latencies["direct"]:
+            for name in ("natograph", "direct"):
+                started = time.perf_counter()
+                response = _get_on(connections[name], paths[name])
+                latencies[name].append(time.perf_counter() - started)
+                errors += response >= 400
     finally:
-        connection.close()
-    return {"p50_ms": statistics.median(latencies) * 1000, "requests": len(latencies), "errors": errors}
+        for connection in connections.values():
+            connection.close()
+    pairs = len(latencies["direct"])
+    used = {name: (cpu_seconds(group) - before[name]) * 1000 for name, group in groups.items()}
+    return {"natograph_p50_ms": statistics.median(latencies["natograph"]) * 1000,
+            "direct_p50_ms": statistics.median(latencies["direct"]) * 1000,
+            "ratio": statistics.median(a / b for a, b in zip(latencies["natograph"], latencies["direct"])),
+            "natograph_cpu_ms": used["natograph"] / pairs, "engine_cpu_ms": used["engine"] / (2 * pairs),
+            "requests": 2 * pairs, "errors": errors}
+
+
+def _connection(url: str) -> http.client.HTTPConnection:
+    parts = urlsplit(url)
+    return http.client.HTTPConnection(parts.hostname, parts.port, timeout=60)
+
+
+def _path(url: str) -> str:
+    parts = urlsplit(url)
+    return parts.path + ("?" + parts.query if parts.query else "")
+
+
+def _get_on(connection: http.client.HTTPConnection, path: str) -> int:
+    connection.request("GET", path, headers={"Accept": JSON_RESULTS})
+    response = connection.getresponse()
+    response.read()
+    return response.status
 
 
 def cpu_seconds(group: int) -> float:
@@ -189,15 +207,6 @@ def cpu_seconds(group: int) -> float:
         if int(fields[2]) == group:  # pgrp; utime and stime follow at 11 and 12
             total += int(fields[11]) + int(fields[12])
     return total / os.sysconf("SC_CLK_TCK")
-
-
-def timed_sequential(url: str, seconds: float, groups: dict[str, int]) -> dict:
-    """`sequential`, with the CPU milliseconds per request each process group (natograph, engine) used meanwhile."""
-    before = {name: cpu_seconds(group) for name, group in groups.items()}
-    run = sequential(url, seconds)
-    for name, group in groups.items():
-        run[f"{name}_cpu_ms"] = (cpu_seconds(group) - before[name]) * 1000 / run["requests"]
-    return run
 
 
 def answer_rows(url: str) -> list:
@@ -243,16 +252,16 @@ def measure_remote(sizes: list[str], rounds: int, seconds: float, clients: int, 
                     if answer_rows(through) != answer_rows(direct):
                         raise RuntimeError(f"{name} answers differently through natograph and directly on {engine.name}")
                     targets[name] = {"natograph": through, "direct": direct}
-                samples = {(name, target, kind): [] for name in texts for target in ("natograph", "direct")
-                           for kind in ("latency", "throughput")}
+                samples = {(name, kind): [] for name in texts for kind in ("latency", "natograph", "direct")}
+                groups = {"engine": engine.server.process.pid, "natograph": natograph.process.pid}
                 for round_number in range(rounds):
                     for name, urls in targets.items():
+                        print(f"  remote: {size}, {engine.name}, {name}, round {round_number + 1} of {rounds} …",
+                              file=log, flush=True)
+                        samples[(name, "latency")].append(
+                            alternating(urls["natograph"], urls["direct"], seconds, groups))
                         for target, url in urls.items():
-                            print(f"  remote: {size}, {engine.name}, {name}, {target}, round {round_number + 1} of "
-                                  f"{rounds} …", file=log, flush=True)
-                            groups = {"engine": engine.server.process.pid, "natograph": natograph.process.pid}
-                            samples[(name, target, "latency")].append(timed_sequential(url, seconds, groups))
-                            samples[(name, target, "throughput")].append(
+                            samples[(name, target)].append(
                                 _with_clients(clients, lambda: run_python_load(url, seconds, JSON_RESULTS)))
                 for name in texts:
                     rows.append(_row(size, engine.name, name, samples, clients, upload_s))
@@ -275,25 +284,25 @@ def _with_clients(clients: int, run):
 
 
 def _row(size: str, engine: str, name: str, samples: dict, clients: int, upload_s: float) -> dict:
-    latency = {t: samples[(name, t, "latency")] for t in ("natograph", "direct")}
-    load = {t: samples[(name, t, "throughput")] for t in ("natograph", "direct")}
-    latency_ratios = [a["p50_ms"] / b["p50_ms"] for a, b in zip(latency["natograph"], latency["direct"])]
+    latency = samples[(name, "latency")]
+    load = {t: samples[(name, t)] for t in ("natograph", "direct")}
     throughput_ratios = [a["requests_per_second"] / b["requests_per_second"]
                          for a, b in zip(load["natograph"], load["direct"]) if b["requests_per_second"]]
     return {
         "benchmark": "remote", "size": size, "engine": engine, "measure": name, "status": "ok", "clients": clients,
         "upload_s": upload_s,
-        "natograph_p50_ms": statistics.median(r["p50_ms"] for r in latency["natograph"]),
-        "direct_p50_ms": statistics.median(r["p50_ms"] for r in latency["direct"]),
-        "latency_ratio": statistics.median(latency_ratios), "latency_ratios": latency_ratios,
+        "natograph_p50_ms": statistics.median(r["natograph_p50_ms"] for r in latency),
+        "direct_p50_ms": statistics.median(r["direct_p50_ms"] for r in latency),
+        "latency_ratio": statistics.median(r["ratio"] for r in latency),
+        "latency_ratios": [r["ratio"] for r in latency],
         "natograph_rps": statistics.median(r["requests_per_second"] for r in load["natograph"]),
         "direct_rps": statistics.median(r["requests_per_second"] for r in load["direct"]),
         "throughput_ratio": statistics.median(throughput_ratios), "throughput_ratios": throughput_ratios,
-        "engine_cpu_ms": statistics.median(r["engine_cpu_ms"] for r in latency["direct"]),
-        "natograph_cpu_ms": statistics.median(r["natograph_cpu_ms"] for r in latency["natograph"]),
-        "engine_cpu_ms_through": statistics.median(r["engine_cpu_ms"] for r in latency["natograph"]),
-        "errors": sum(r["errors"] for runs in (*latency.values(), *load.values()) for r in runs),
-        "requests": sum(r["requests"] for runs in (*latency.values(), *load.values()) for r in runs),
+        "engine_cpu_ms": statistics.median(r["engine_cpu_ms"] for r in latency),
+        "natograph_cpu_ms": statistics.median(r["natograph_cpu_ms"] for r in latency),
+        "errors": sum(r["errors"] for r in latency) + sum(r["errors"] for runs in load.values() for r in runs),
+        "requests": sum(r["requests"] for r in latency) + sum(r["requests"] for runs in load.values() for r in runs),
+        "latency_samples": latency, "throughput_samples": load,
     }
 
 
@@ -315,11 +324,12 @@ def remote_table(rows: list[dict]) -> str:
             f"{row['throughput_ratio']:.0%} ({min(thr):.0%}–{max(thr):.0%}) | {row['engine_cpu_ms']:.2f} ms; "
             f"{row['natograph_cpu_ms']:.2f} ms | {row['errors']} / {row['requests']:,} |")
     clients = rows[0].get("clients", "?") if rows else "?"
-    return "\n".join(lines + ["", f"Latency: one client, requests one after another; throughput: {clients} concurrent "
-                                  "clients (Python load generator); medians of the rounds, ratios medians of "
-                                  "per-round ratios. CPU: user and system time of the engine's process (queried "
-                                  "directly) and of natograph's (its whole process group) per request of the "
-                                  "one-client runs."])
+    return "\n".join(lines + ["", f"Latency: one client, through natograph and directly in turn, one request at a "
+                                  "time; the overhead is the median of each round's median pair ratio (range: the "
+                                  f"rounds'). Throughput: {clients} concurrent clients (Python load generator), each "
+                                  "target in turn; the median of the per-round ratios. CPU: user and system time "
+                                  "per request, of the engine's process and of natograph's process group, during "
+                                  "the one-client runs."])
 
 
 def remote_goals(rows: list[dict]) -> str:
@@ -341,3 +351,5 @@ if __name__ == "__main__":
                            int(arguments[3] or 4))
     print(remote_table(found))
     print(remote_goals(found))
+    (BENCH / "out").mkdir(exist_ok=True)
+    (BENCH / "out" / f"remote-{time.strftime('%Y%m%d-%H%M%S')}.json").write_text(json.dumps(found, indent=2))
