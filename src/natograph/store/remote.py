@@ -15,6 +15,7 @@ forms (`typed-literal`, numbers as JSON numbers, blank node labels such as `node
 from __future__ import annotations
 
 import base64
+import functools
 import heapq
 import http.client
 import itertools
@@ -93,17 +94,13 @@ class RemoteStore:
         deadline = None if limits.timeout_ms is None else time.monotonic() + limits.timeout_ms / 1000
         if bindings:
             sparql = bind_values(sparql, bindings)
-        form = query_form(sparql, base_iri)
-        tokens = list(tokenize(sparql))
-        # BASE on the prologue's line, so that the query's own lines keep their numbers in error messages.
-        base = f"BASE <{base_iri}> " if base_iri else ""
-        parameters = [("query", base + PROLOGUE + typed_booleans(sparql, tokens))]
-        default_graphs, named_graphs = self._dataset(tokens, dataset)
-        parameters += [("default-graph-uri", iri) for iri in default_graphs]
-        parameters += [("named-graph-uri", iri) for iri in named_graphs]
-        body = urlencode(parameters).encode("utf-8")
-        accept = N_TRIPLES if form is GraphResult else RESULTS_JSON
+        body, accept = self._request(sparql, base_iri, dataset)
         return self._post(body, accept, limits, deadline)
+
+    def _request(self, sparql: str, base_iri: str | None, dataset: Dataset) -> tuple[bytes, str]:
+        """The body and Accept header of the request asking the server for a query (remembered per short text)."""
+        prepare = _prepared_request if len(sparql) <= REMEMBERED_QUERY_CHARS else _prepared_request.__wrapped__
+        return prepare(sparql, base_iri, dataset, self.default_graph, self.named_graphs)
 
     def _post(self, body: bytes, accept: str, limits: QueryLimits, deadline: float | None) -> QueryResult:
         """POST a query and read the answer, all of it within the time limit.
@@ -184,25 +181,6 @@ class RemoteStore:
         self._connections.connection = None
         if connection is not None:
             connection.close()
-
-    def _dataset(self, tokens: list[Token], dataset: Dataset) -> tuple[tuple[str, ...], tuple[str, ...]]:
-        """The graphs to name in `default-graph-uri` and `named-graph-uri`: the embedded store's dataset, explicit.
-
-        The query's keywords are read from its tokens (strings, IRIs and comments delimited as the grammar does):
-        pyoxigraph does not expose the dataset its parser reads.
-        """
-        if self.default_graph is None:
-            return dataset.default_graphs or (), dataset.named_graphs or ()
-        keywords = {t.text.upper() for t in tokens if t.kind is TokenKind.WORD}
-        if dataset.default_graphs is None and dataset.named_graphs is None and "FROM" in keywords:
-            # The query names its own dataset (FROM, FROM NAMED), which the protocol's parameters would replace.
-            return (), ()
-        named_graphs = dataset.named_graphs if dataset.named_graphs is not None else self.named_graphs
-        if "GRAPH" not in keywords:
-            # Named graphs change nothing for a query without the GRAPH keyword, except Virtuoso's DESCRIBE, which
-            # describes from them too (the asserted triples again in a description of the inferred graph).
-            named_graphs = ()
-        return dataset.default_graphs if dataset.default_graphs is not None else (self.default_graph,), named_graphs
 
     def check_loaded(self) -> None:
         """Raise SnapshotError unless the server's default graph has as many triples as the snapshot's."""
@@ -309,6 +287,50 @@ def _shut_down(in_use: list, cut: threading.Event) -> None:
             sock.shutdown(socket.SHUT_RDWR)
         except OSError:
             pass
+
+
+# Requests of texts up to this long are remembered (at most 1024 of them): repeated texts (canned queries,
+# pages, a user's query run again) skip the parse, the tokenizer and the encoding.
+REMEMBERED_QUERY_CHARS = 8192
+
+
+@functools.lru_cache(maxsize=1024)
+def _prepared_request(sparql: str, base_iri: str | None, dataset: Dataset, default_graph: str | None,
+                      named_graphs: tuple[str, ...]) -> tuple[bytes, str]:
+    """The body and Accept header of a query's request: the form read by Oxigraph's parser (a malformed query is
+    refused here), booleans typed, natograph's prefixes declared, the dataset explicit."""
+    form = query_form(sparql, base_iri)
+    tokens = list(tokenize(sparql))
+    # BASE on the prologue's line, so that the query's own lines keep their numbers in error messages.
+    base = f"BASE <{base_iri}> " if base_iri else ""
+    parameters = [("query", base + PROLOGUE + typed_booleans(sparql, tokens))]
+    default_graphs, named_graphs = explicit_dataset(tokens, dataset, default_graph, named_graphs)
+    parameters += [("default-graph-uri", iri) for iri in default_graphs]
+    parameters += [("named-graph-uri", iri) for iri in named_graphs]
+    return urlencode(parameters).encode("utf-8"), N_TRIPLES if form is GraphResult else RESULTS_JSON
+
+
+def explicit_dataset(tokens: list[Token], dataset: Dataset, default_graph: str | None,
+                     named_graphs: tuple[str, ...]) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The graphs to name in `default-graph-uri` and `named-graph-uri`: the embedded store's dataset, explicit.
+
+    `default_graph` is the named graph holding the snapshot's default graph on a server without one of its own
+    (None: the server's), `named_graphs` the snapshot's. The query's keywords are read from its tokens (strings,
+    IRIs and comments delimited as the grammar does): pyoxigraph does not expose the dataset its parser reads.
+    """
+    if default_graph is None:
+        return dataset.default_graphs or (), dataset.named_graphs or ()
+    keywords = {t.text.upper() for t in tokens if t.kind is TokenKind.WORD}
+    if dataset.default_graphs is None and dataset.named_graphs is None and "FROM" in keywords:
+        # The query names its own dataset (FROM, FROM NAMED), which the protocol's parameters would replace.
+        return (), ()
+    if dataset.named_graphs is not None:
+        named_graphs = dataset.named_graphs
+    if "GRAPH" not in keywords:
+        # Named graphs change nothing for a query without the GRAPH keyword, except Virtuoso's DESCRIBE, which
+        # describes from them too (the asserted triples again in a description of the inferred graph).
+        named_graphs = ()
+    return dataset.default_graphs if dataset.default_graphs is not None else (default_graph,), named_graphs
 
 
 def read_answer(response, limits: QueryLimits, deadline: float | None, server_max_rows: int | None = None) -> QueryResult:
