@@ -13,7 +13,9 @@
 - checks: `natograph check` step by step and `natograph explain`, vs pySHACL on the same data (checks.py);
 - web: resource pages, VoID and the dumps, vs pyoxigraph's serialisers for the dumps (web.py);
 - shapes: the query idioms of bench/shapes/*.rq on natograph's store vs pyoxigraph and rdflib, each
-  stopped at a time limit, with growth exponents and the answers compared (shapes.py).
+  stopped at a time limit, with growth exponents and the answers compared (shapes.py);
+- remote: natograph serving from Oxigraph server and from Virtuoso (store = remote), against the same
+  engine queried directly: latency and throughput of an uncached aggregate and a lookup (remote.py).
 
 On first use it creates its own virtual environment (.natograph/bench-venv) with natograph and
 the peers of bench/requirements.txt, then re-runs itself there. Each build measurement is one child
@@ -181,7 +183,9 @@ def format_table(rows: list[dict]) -> str:
     return "\n".join(lines)
 
 
-BENCHMARKS = ("build", "start", "query", "http", "checks", "web", "shapes")
+BENCHMARKS = ("build", "start", "query", "http", "checks", "web", "shapes", "remote")
+# The remote benchmark (about 16 minutes, and Virtuoso installed) runs when asked for.
+DEFAULT_BENCHMARKS = BENCHMARKS[:-1]
 
 
 def run_build(args, *, quick: bool) -> list[dict]:
@@ -208,7 +212,8 @@ def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(description="natograph benchmarks: build, start, query, HTTP, checks, web and shapes, "
                                                  "against the peers.")
     parser.add_argument("--quick", action="store_true", help="small sizes, one run each: a few minutes")
-    parser.add_argument("--benchmarks", default=",".join(BENCHMARKS), help="comma-separated, among " + ",".join(BENCHMARKS))
+    parser.add_argument("--benchmarks", default=",".join(DEFAULT_BENCHMARKS),
+                        help="comma-separated, among " + ",".join(BENCHMARKS) + " (default: all but remote)")
     parser.add_argument("--sizes", default=None, help="build benchmark sizes, among 1k,10k,100k,1M,100k+fp")
     parser.add_argument("--engines", default=",".join(ENGINES), help="build benchmark engines")
     parser.add_argument("--runs", type=int, default=3, help="runs per measurement (the median is reported)")
@@ -218,6 +223,9 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--http-rounds", type=int, default=5,
                         help="interleaved rounds of the HTTP runs (ratios are medians of per-round ratios)")
     parser.add_argument("--query-runs", type=int, default=7, help="timed runs of each query per engine")
+    parser.add_argument("--remote-sizes", default=None,
+                        help="remote benchmark sizes (default 10k,100k): natograph on Oxigraph server and Virtuoso")
+    parser.add_argument("--remote-clients", type=int, default=4, help="concurrent clients of the remote throughput runs")
     parser.add_argument("--shape-limit-s", type=float, default=10,
                         help="time limit of one shape on one engine (the shapes benchmark)")
     parser.add_argument("--shape-sizes", default=None, help="shapes benchmark sizes (default 1k,10k,100k)")
@@ -240,6 +248,7 @@ def main(argv: list[str]) -> int:
     from shapes import measure_shapes, shapes_table
     from report import checks_table, goals, http_table, query_table, start_table, web_table
     from query import measure_queries
+    from remote import measure_remote, remote_goals, remote_table
     from start import measure_start
     from throughput import measure_http
     from web import measure_web
@@ -267,6 +276,10 @@ def main(argv: list[str]) -> int:
     if "shapes" in chosen:
         shape_sizes = args.shape_sizes.split(",") if args.shape_sizes else ["1k", "10k"] if quick else ["1k", "10k", "100k"]
         results["shapes"] = measure_shapes(shape_sizes, args.shape_limit_s)
+    if "remote" in chosen:
+        remote_sizes = args.remote_sizes.split(",") if args.remote_sizes else ["10k"] if quick else ["10k", "100k"]
+        results["remote"] = measure_remote(remote_sizes, 1 if quick else args.http_rounds,
+                                           3 if quick else args.http_seconds, args.remote_clients)
     elapsed = time.perf_counter() - started
     header = (f"natograph benchmarks, {dt.date.today().isoformat()}, {platform.machine()} with {os.cpu_count()} cores, "
               f"Python {platform.python_version()}; medians of {runs} run(s); the run took {elapsed / 60:.1f} min")
@@ -287,6 +300,9 @@ def main(argv: list[str]) -> int:
         sizes = list(dict.fromkeys(r["size"] for r in results["shapes"]))
         sections += ["## Query shapes (issue 15)", shapes_table(results["shapes"], *sizes[-2:]) if len(sizes) > 1
                      else shapes_table(results["shapes"], sizes[0], sizes[0])]
+    if results["remote"]:
+        sections += ["## Remote stores: natograph on an external engine against the engine directly (issue 16)",
+                     remote_table(results["remote"]), remote_goals(results["remote"])]
     if results["start"] or results["query"] or results["http"]:
         sections += ["## Goals (issue 7)", goals(results["start"], results["query"], results["http"])]
     print("\n\n".join(sections))

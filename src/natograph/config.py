@@ -65,6 +65,8 @@ class Config:
     store_default_graph: str = ""
     # The user `natograph upload` authenticates as (its password: NATOGRAPH_STORE_PASSWORD or --password-file).
     store_user: str = ""
+    # How many triples `natograph upload` sends a request (a blank node's triples stay in one).
+    store_upload_chunk_triples: int = 50_000
 
     @classmethod
     def load(cls, **overrides) -> "Config":

@@ -4,29 +4,35 @@ families (Oxigraph server, from the test extra, and OpenLink Virtuoso, from Debi
 from __future__ import annotations
 
 import os
+import re
 import shutil
+import signal
+import socket
 import subprocess
 import sys
+import threading
 import time
 from dataclasses import dataclass
 import urllib.error
 import urllib.request
 from collections import Counter
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pyoxigraph as ox
 import pytest
 
 from natograph.query.canned import bind_parameters, load_catalogue
 from natograph.config import Config
-from natograph.errors import ConfigError, QueryFailedError, QuerySyntaxError, SnapshotError
+from natograph.errors import ConfigError, QueryFailedError, QuerySyntaxError, QueryTimeoutError, SnapshotError
 from click.testing import CliRunner
 
 from natograph.cli import main
-from natograph.store.remote import RemoteStore, open_remote_store, typed_exists, upload_snapshot, verify_upload
+from natograph.store.remote import (XSD_BOOLEAN, RemoteStore, open_remote_store, typed_booleans, upload_chunks,
+                                    upload_snapshot, verify_upload)
 from natograph.serve import create_app
 from natograph.store import Dataset, GraphResult, QueryLimits, SelectResult, open_store
-from natograph.vocab import ASSERTED_GRAPH
+from natograph.vocab import ASSERTED_GRAPH, INFERRED_GRAPH
 
 from ..conftest import REPO_ROOT
 from ..serving import free_port
@@ -126,19 +132,22 @@ MaxQueryExecutionTime = 60
 
 def start_virtuoso(location: Path) -> tuple[subprocess.Popen, str]:
     """A real Virtuoso (Debian's virtuoso-t) with a fresh database under `location`, on free local ports."""
-    binary = shutil.which("virtuoso-t")
-    if binary is None:
+    if shutil.which("virtuoso-t") is None:
         missing("Virtuoso is not installed (apt-get install virtuoso-opensource; .ci/run installs it)")
     location.mkdir(parents=True, exist_ok=True)
     http_port = free_port()
-    ini = location / "virtuoso.ini"
-    ini.write_text(VIRTUOSO_INI.format(db=location, sql_port=free_port(), http_port=http_port,
-                                       max_rows=VIRTUOSO_MAX_ROWS))
-    process = subprocess.Popen([binary, "+foreground", "+configfile", str(ini)], cwd=location,
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    (location / "virtuoso.ini").write_text(VIRTUOSO_INI.format(db=location, sql_port=free_port(), http_port=http_port,
+                                                               max_rows=VIRTUOSO_MAX_ROWS))
     base = f"http://127.0.0.1:{http_port}"
+    return run_virtuoso(location, base), base
+
+
+def run_virtuoso(location: Path, base: str) -> subprocess.Popen:
+    """Virtuoso on the database and settings under `location` (its ports are in its virtuoso.ini), once it answers."""
+    process = subprocess.Popen([shutil.which("virtuoso-t"), "+foreground", "+configfile", str(location / "virtuoso.ini")],
+                               cwd=location, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     wait_until_answering(process, base + "/sparql?query=ASK%7B%7D", "Virtuoso")
-    return process, base
+    return process
 
 
 @dataclass(frozen=True)
@@ -158,16 +167,32 @@ def stop(process: subprocess.Popen) -> None:
     process.wait(timeout=10)
 
 
-@pytest.fixture(scope="module", params=["oxigraph", "virtuoso"])
+ENGINES = ["oxigraph", "virtuoso"]
+
+
+def start_engine(name: str, location: Path) -> tuple[subprocess.Popen, Engine]:
+    """A fresh server of the engine `name`, its database under `location`."""
+    if name == "oxigraph":
+        process, base = start_oxigraph(location)
+        return process, Engine("oxigraph", base + "/query", base + "/store")
+    process, base = start_virtuoso(location)
+    return process, Engine("virtuoso", base + "/sparql", base + "/sparql-graph-crud-auth", VIRTUOSO_DEFAULT_GRAPH,
+                           VIRTUOSO_USER, VIRTUOSO_PASSWORD)
+
+
+def restart_engine(engine: Engine, location: Path) -> subprocess.Popen:
+    """The engine's server again, on its old address and database."""
+    base = engine.query_url.rsplit("/", 1)[0]
+    if engine.name == "oxigraph":
+        return restart_oxigraph(location, base)
+    return run_virtuoso(location, base)
+
+
+@pytest.fixture(scope="module", params=ENGINES)
 def engine(request, tmp_path_factory):
     """Each engine's server, started once for the module (Virtuoso takes seconds to start)."""
-    if request.param == "oxigraph":
-        process, base = start_oxigraph(tmp_path_factory.mktemp("oxigraph"))
-        yield Engine("oxigraph", base + "/query", base + "/store")
-    else:
-        process, base = start_virtuoso(tmp_path_factory.mktemp("virtuoso"))
-        yield Engine("virtuoso", base + "/sparql", base + "/sparql-graph-crud-auth", VIRTUOSO_DEFAULT_GRAPH,
-                     VIRTUOSO_USER, VIRTUOSO_PASSWORD)
+    process, started = start_engine(request.param, tmp_path_factory.mktemp(request.param))
+    yield started
     stop(process)
 
 
@@ -223,6 +248,40 @@ def test_the_dataset_parameters_choose_the_same_graphs(project_store, remote_sto
     assert answers(remote_store.query(text)) != answers(embedded)
 
 
+# Texts where a reading of the letters and the grammar could disagree about a dataset clause (FROM, FROM NAMED):
+# the word in strings, comments, IRIs, names and variables, real clauses in either case, and nested subqueries.
+# Over Virtuoso a wrong verdict either way changes the answer: the dataset named twice is a union there, and
+# no dataset at all is every graph of the server, its system graphs included.
+DATASET_CLAUSE_TEXTS = [
+    'SELECT (COUNT(*) AS ?n) WHERE { ?s a ?class FILTER(?class != <http://example.org/FROM>) }',
+    'SELECT (COUNT(*) AS ?n) WHERE { ?s a ?class FILTER(isIRI(?class) && STR(?class) != "FROM <%s>") }' % ASSERTED_GRAPH,
+    "SELECT (COUNT(*) AS ?n) WHERE { ?s a ?class FILTER(isIRI(?class) && STR(?class) != \"\"\"a\nFROM\nb\"\"\") }",
+    "SELECT (COUNT(*) AS ?n) # FROM <%s>\nWHERE { ?s a ?class }" % ASSERTED_GRAPH,
+    "SELECT (COUNT(?from) AS ?n) WHERE { ?from a ?class }",
+    "PREFIX from: <https://w3id.org/natograph/ontology#> SELECT (COUNT(*) AS ?n) WHERE { ?s a from:Operation }",
+    "SELECT ?n WHERE { { SELECT (COUNT(*) AS ?n) WHERE { ?s a ?class FILTER(isIRI(?s) && !CONTAINS(STR(?s), 'FROM')) } } }",
+    "SELECT (COUNT(*) AS ?n) FROM <%s> WHERE { ?s a ?class }" % ASSERTED_GRAPH,
+    "select (count(*) as ?n) from<%s>where{?s a ?class}" % ASSERTED_GRAPH,
+    "SELECT ?n FROM <%s> WHERE { { SELECT (COUNT(*) AS ?n) WHERE { ?s a ?class } } }" % ASSERTED_GRAPH,
+    "SELECT ?g (COUNT(*) AS ?n) FROM NAMED <%s> WHERE { GRAPH ?g { ?s a ?class } } GROUP BY ?g" % ASSERTED_GRAPH,
+    "SELECT (COUNT(*) AS ?n) FROM NAMED <%s> WHERE { ?s a ?class }" % ASSERTED_GRAPH,
+    "ASK FROM <%s> { ?s a nato:Operation FILTER NOT EXISTS { ?s a nato:Operation } }" % ASSERTED_GRAPH,
+    "CONSTRUCT { ?s a nato:Operation } FROM <%s> WHERE { ?s a nato:Operation }" % ASSERTED_GRAPH,
+]
+
+
+@pytest.mark.parametrize("text", DATASET_CLAUSE_TEXTS)
+def test_a_dataset_clause_is_kept_and_its_letters_elsewhere_are_not_one(project_store, remote_store, text):
+    assert answers(remote_store.query(text)) == answers(project_store.query(text))
+
+
+def test_the_dataset_clause_texts_tell_the_graphs_apart(project_store):
+    """The texts above can fail: the default graph, a named graph alone and no graph give different counts."""
+    counts = {answers(project_store.query(text)).most_common(1)[0][0] for text in DATASET_CLAUSE_TEXTS[7:9]
+              + DATASET_CLAUSE_TEXTS[:1] + DATASET_CLAUSE_TEXTS[11:12]}
+    assert len(counts) == 3
+
+
 def test_graph_results_and_the_row_limit(project_store, remote_store):
     text = "CONSTRUCT { ?op a nato:Operation } WHERE { ?op a nato:Operation }"
     assert answers(remote_store.query(text)) == answers(project_store.query(text))
@@ -245,6 +304,42 @@ def test_publishing_again_replaces_the_graphs_and_verifies_each_count(engine, pr
     assert uploaded["default"] == project_snapshot.manifest["counts"]["all"]
     for graph, triples in uploaded.items():
         assert remote_store.count_triples(None if graph == "default" else graph) == triples
+
+
+def test_publishing_in_chunks_keeps_blank_nodes_whole_replaces_and_reports_progress(
+        engine, project_snapshot, project_store, remote_store):
+    seen: list[tuple[str, int, int]] = []
+    uploaded = publish(engine, project_snapshot, chunk_triples=300, progress=lambda *step: seen.append(step))
+    default_label = engine.default_graph or "the default graph"
+    steps = [(sent, total) for graph, sent, total in seen if graph == default_label]
+    total = project_snapshot.manifest["counts"]["all"]
+    assert len(steps) > total // 300 and steps[-1] == (total, total)
+    assert all(sent <= total for sent, _ in steps) and [sent for sent, _ in steps] == sorted(sent for sent, _ in steps)
+    assert uploaded["default"] == total == remote_store.count_triples(None)
+    for text in ["SELECT (COUNT(DISTINCT ?b) AS ?n) WHERE { ?s ?p ?b FILTER(isBlank(?b)) }",
+                 "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?b . ?b ?q ?o FILTER(isBlank(?b)) }",
+                 "SELECT (COUNT(*) AS ?n) WHERE { ?b ?q ?o . ?b ?r ?x FILTER(isBlank(?b) && ?q != ?r) }"]:
+        embedded = answers(project_store.query(text))
+        assert answers(remote_store.query(text)) == embedded, text
+        assert embedded != Counter({('"0"^^<http://www.w3.org/2001/XMLSchema#integer>',): 1})
+
+
+def test_chunks_hold_every_triple_once_and_each_blank_nodes_in_one(project_snapshot):
+    triples = [quad.triple for quad in project_snapshot.store.quads_for_pattern(None, None, None, ox.DefaultGraph())]
+    chunks = upload_chunks(triples, 50)
+    assert sorted(map(str, (t for chunk in chunks for t in chunk))) == sorted(map(str, triples))
+    where: dict = {}
+    for index, chunk in enumerate(chunks):
+        for triple in chunk:
+            for term in (triple.subject, triple.object):
+                if isinstance(term, ox.BlankNode):
+                    assert where.setdefault(term, index) == index, f"{term} in chunks {where[term]} and {index}"
+    assert where and len(chunks) > len(triples) // 50 and all(chunks)
+    assert all(len(chunk) <= 50 or any(isinstance(t.subject, ox.BlankNode) or isinstance(t.object, ox.BlankNode)
+                                       for t in chunk) for chunk in chunks)
+    assert upload_chunks([], 50) == [[]]
+    with pytest.raises(ConfigError, match="at least 1 triple"):
+        upload_snapshot(project_snapshot, "http://127.0.0.1:1/store", chunk_triples=0)
 
 
 def test_a_count_differing_after_the_upload_names_the_graph(engine, project_snapshot, remote_store):
@@ -272,7 +367,7 @@ def test_wrong_credentials_are_refused_naming_the_user(engine, project_snapshot,
 
 def test_publish_from_the_command_line_reads_the_password_from_a_file_or_the_environment(
         engine, project_config, project_snapshot, remote_store, tmp_path):
-    arguments = ["--root", str(project_config.root), "upload", "--data-url", engine.data_url]
+    arguments = ["--root", str(project_config.root), "upload", "--data-url", engine.data_url, "--chunk-triples", "1000"]
     environment = {"NATOGRAPH_SNAPSHOT_DIR": str(project_config.snapshot_dir), "NATOGRAPH_STORE_URL": engine.query_url,
                    "NATOGRAPH_STORE_DEFAULT_GRAPH": engine.default_graph or "", "NATOGRAPH_STORE_PASSWORD": None}
     if engine.user:
@@ -285,6 +380,9 @@ def test_publish_from_the_command_line_reads_the_password_from_a_file_or_the_env
     assert result.exit_code == 0, result.output
     total = sum(project_snapshot.manifest["counts"][graph] for graph in ("all",))
     assert "triple counts verified on the server" in result.output
+    default_label = engine.default_graph or "the default graph"
+    assert f"  {default_label}: 1,000 of {total:,} triples" in result.output
+    assert f"  {default_label}: {total:,} of {total:,} triples" in result.output
     assert remote_store.count_triples(None) == total
 
 
@@ -298,11 +396,93 @@ def test_a_cut_by_the_server_is_reported_as_truncation(engine, project_snapshot,
         assert len(everything.rows) == total and not everything.truncated
 
 
-def test_exists_is_cast_to_a_boolean_and_nothing_else_changes():
+@pytest.mark.parametrize("text", ["CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }",
+                                  "CONSTRUCT { ?s ?p ?o . ?s nato:copyOf ?o } WHERE { ?s ?p ?o }",
+                                  "DESCRIBE ?s WHERE { ?s ?p ?o }"])
+def test_a_graph_cut_silently_by_the_server_is_reported_as_truncation(engine, project_store, remote_store, text):
+    everything = remote_store.query(text)
+    embedded = project_store.query(text)
+    assert len(embedded.triples) > VIRTUOSO_MAX_ROWS
+    if engine.name == "virtuoso":
+        # Virtuoso cuts a CONSTRUCT at its limit (give or take one triple). Its DESCRIBE (its own description,
+        # larger than Oxigraph's) would be cut at as many resources: an answer reaching the limit may be cut, and
+        # is flagged so, even one that was whole (as Virtuoso flags a SELECT of exactly its limit).
+        assert remote_store.server_max_rows == VIRTUOSO_MAX_ROWS
+        assert len(everything.triples) >= VIRTUOSO_MAX_ROWS and everything.truncated
+        if text.startswith("CONSTRUCT"):
+            assert len(everything.triples) <= VIRTUOSO_MAX_ROWS + 1 < len(embedded.triples)
+    else:
+        assert remote_store.server_max_rows is None
+        assert answers(everything) == answers(embedded) and not everything.truncated
+
+
+def test_a_graph_below_the_servers_limit_is_whole_and_not_truncated(remote_store, project_store):
+    text = "CONSTRUCT { ?op a nato:Operation ; rdfs:label ?label } WHERE { ?op a nato:Operation ; rdfs:label ?label }"
+    below = remote_store.query(text)
+    assert answers(below) == answers(project_store.query(text)) and not below.truncated
+
+
+def test_the_endpoint_says_a_graph_cut_by_the_server_is_truncated(project_config, engine, remote_store):
+    client = served_by(project_config, engine)
+    answer = client.get("/sparql", query_string={"query": "CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }"},
+                        headers={"Accept": "application/n-triples"})
+    assert answer.status_code == 200
+    lines = [line for line in answer.get_data(as_text=True).splitlines() if line.strip()]
+    if engine.name == "virtuoso":
+        assert answer.headers["Natograph-Truncated"] == "true" and VIRTUOSO_MAX_ROWS <= len(lines) <= VIRTUOSO_MAX_ROWS + 1
+    else:
+        assert "Natograph-Truncated" not in answer.headers or answer.headers["Natograph-Truncated"] != "true"
+
+
+# Boolean expressions of every kind, each projected (SELECT, BIND, GROUP BY, a subquery, an aggregate), beside
+# expressions that are not boolean although they contain one: Virtuoso gives 1 and 0 for the first kind.
+BOOLEAN_EXPRESSIONS = [
+    "?year < 2000", "?year + 1 >= 2000", "?label = ?label", "?op != ?op", "STR(?label) > 'M'", "?op IN (natoid:kfor)",
+    "?op NOT IN (natoid:kfor)", "BOUND(?end)", "!BOUND(?end)", "isIRI(?op)", "isURI(?op)", "isBlank(?op)",
+    "isLiteral(?label)", "isNumeric(?year)", "REGEX(?label, '^O')", "sameTerm(?op, natoid:kfor)",
+    "langMatches(LANG(?label), 'en')", "CONTAINS(?label, 'a')", "STRSTARTS(?label, 'O')", "STRENDS(?label, 'r')",
+    "EXISTS { ?op nato:ledBy ?leader }", "NOT EXISTS { ?op nato:ledBy ?leader }", "BOUND(?end) && ?year > 1990",
+    "BOUND(?end) || ?year > 1990", "(?year < 2000)", "true", "false", "'true'^^xsd:boolean", "xsd:boolean(?year)",
+    "IF(BOUND(?end), ?year < 2000, false)", "COALESCE(?unbound < 1, ?year < 2000)",
+]
+NOT_BOOLEAN_EXPRESSIONS = ["IF(BOUND(?end), 1, 0)", "STR(?year > 2000)", "COALESCE(?end, 0)",
+                           "-?year"]
+BOOLEAN_ROWS = "?op a nato:Operation ; rdfs:label ?label . OPTIONAL { ?op nato:endDate ?end } " \
+               "BIND(YEAR(NOW()) - YEAR(NOW()) + 1999 + STRLEN(?label) AS ?year)"
+
+
+@pytest.mark.parametrize("expression", BOOLEAN_EXPRESSIONS + NOT_BOOLEAN_EXPRESSIONS)
+def test_boolean_expressions_answer_as_on_the_embedded_store(project_store, remote_store, expression):
+    texts = [f"SELECT ?op ({expression} AS ?v) WHERE {{ {BOOLEAN_ROWS} }}",
+             f"SELECT ?op ?v WHERE {{ {BOOLEAN_ROWS} BIND({expression} AS ?v) }}",
+             f"SELECT ?op ?v WHERE {{ {{ SELECT ?op ({expression} AS ?v) WHERE {{ {BOOLEAN_ROWS} }} }} }}"]
+    for text in texts:
+        embedded = answers(project_store.query(text))
+        assert answers(remote_store.query(text)) == embedded, text
+    assert len({row[-1] for row in answers(project_store.query(texts[0]))}) >= 1
+
+
+def test_a_group_key_or_an_aggregate_of_a_boolean_answers_as_on_the_embedded_store(project_store, remote_store):
+    # Virtuoso groups wrongly by an expression holding IF, BOUND or EXISTS (a bug of its own, not of typing):
+    # the keys here are comparisons and logic only.
+    for text in [f"SELECT (MAX(?year < 2000) AS ?any) (SAMPLE(DISTINCT true) AS ?t) WHERE {{ {BOOLEAN_ROWS} }}",
+                 f"SELECT ?v (COUNT(*) AS ?n) WHERE {{ {BOOLEAN_ROWS} }} GROUP BY (?year < 2030 AS ?v)",
+                 f"SELECT ?v (COUNT(*) AS ?n) WHERE {{ {BOOLEAN_ROWS} }} GROUP BY (?year < 2030 && ?year > 2015 AS ?v)"]:
+        embedded = answers(project_store.query(text))
+        assert answers(remote_store.query(text)) == embedded, text
+        assert len(embedded) == 2 or "MAX" in text
+
+
+def test_only_boolean_expressions_are_cast_and_nothing_else_changes():
+    boolean = f"<{XSD_BOOLEAN}>"
     text = "SELECT * WHERE { ?s ?p ?o BIND(NOT EXISTS { ?o ?q ?r } AS ?leaf) BIND(STR(?o) AS ?text) }  # BIND(EXISTS"
-    assert typed_exists(text) == (
-        "SELECT * WHERE { ?s ?p ?o BIND(<http://www.w3.org/2001/XMLSchema#boolean>(NOT EXISTS { ?o ?q ?r } ) "
+    assert typed_booleans(text) == (
+        f"SELECT * WHERE {{ ?s ?p ?o BIND({boolean}(NOT EXISTS {{ ?o ?q ?r }} ) "
         "AS ?leaf) BIND(STR(?o) AS ?text) }  # BIND(EXISTS")
+    for expression in BOOLEAN_EXPRESSIONS:
+        assert typed_booleans(f"SELECT ({expression} AS ?v) {{}}") == f"SELECT ({boolean}({expression} ) AS ?v) {{}}"
+    for expression in NOT_BOOLEAN_EXPRESSIONS:
+        assert typed_booleans(f"SELECT ({expression} AS ?v) {{}}") == f"SELECT ({expression} AS ?v) {{}}"
 
 
 def test_a_server_without_the_snapshot_is_refused_naming_the_upload(project_snapshot, tmp_path):
@@ -338,31 +518,172 @@ def test_the_endpoint_serves_canned_and_free_queries_from_the_remote_store(proje
     assert count == project_snapshot.manifest["counts"]["all"]
 
 
+def served_by(project_config, engine: Engine, **settings):
+    """A test client of natograph serving from the engine (no rate limit, no result cache)."""
+    config = project_config.replace(store="remote", store_url=engine.query_url,
+                                    store_default_graph=engine.default_graph or "", queries_per_minute=0,
+                                    result_cache_bytes=0, **settings)
+    return create_app(config).test_client()
+
+
+COUNT_EVERYTHING = {"query": "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"}
+RESULTS_JSON = {"Accept": "application/sparql-results+json"}
+
+
+@pytest.mark.parametrize("name", ENGINES)
 def test_a_stopped_server_is_a_503_with_the_reason_and_queries_succeed_once_it_is_back(
-        project_config, project_snapshot, tmp_path):
-    location = tmp_path / "oxigraph"
-    process, base = start_oxigraph(location)
+        project_config, project_snapshot, tmp_path, name):
+    location = tmp_path / name
+    process, engine = start_engine(name, location)
     try:
-        upload_snapshot(project_snapshot, base + "/store")
-        config = project_config.replace(store="remote", store_url=base + "/query", queries_per_minute=0,
-                                        result_cache_bytes=0)
-        client = create_app(config).test_client()
-        query = {"query": "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"}
-        accept = {"Accept": "application/sparql-results+json"}
-        assert client.get("/sparql", query_string=query, headers=accept).status_code == 200
+        publish(engine, project_snapshot)
+        client = served_by(project_config, engine)
+        assert client.get("/sparql", query_string=COUNT_EVERYTHING, headers=RESULTS_JSON).status_code == 200
         stop(process)
-        down = client.get("/sparql", query_string=query, headers=accept)
+        down = client.get("/sparql", query_string=COUNT_EVERYTHING, headers=RESULTS_JSON)
         assert down.status_code == 503 and "cannot be reached" in down.get_data(as_text=True)
-        assert down.headers["Retry-After"]
+        assert down.get_json()["error"] == "store-unavailable" and down.headers["Retry-After"]
         health = client.get("/health").get_json()
         assert health["status"] == "store-unavailable" and not health["store"]["available"]
         assert "cannot be reached" in health["store"]["reason"]
-        process = restart_oxigraph(location, base)
-        assert client.get("/sparql", query_string=query, headers=accept).status_code == 200
+        process = restart_engine(engine, location)
+        back = client.get("/sparql", query_string=COUNT_EVERYTHING, headers=RESULTS_JSON)
+        assert back.status_code == 200
+        assert int(back.get_json()["results"]["bindings"][0]["n"]["value"]) == project_snapshot.manifest["counts"]["all"]
         assert client.get("/health").get_json()["status"] == "ok"
     finally:
         if process.poll() is None:
             stop(process)
+
+
+def freeze(process: subprocess.Popen) -> None:
+    """SIGSTOP, and wait until every thread of the process is stopped (the signal takes effect asynchronously)."""
+    process.send_signal(signal.SIGSTOP)
+    tasks = Path(f"/proc/{process.pid}/task")
+    while not all((task / "stat").read_text().rsplit(")", 1)[1].split()[0] in "tT" for task in tasks.iterdir()):
+        time.sleep(0.01)
+
+
+@pytest.mark.parametrize("name", ENGINES)
+def test_a_frozen_server_is_a_time_out_and_queries_succeed_once_it_runs_again(
+        project_config, project_snapshot, tmp_path, name):
+    """SIGSTOP: the kernel still accepts connections for the server, which never answers them."""
+    process, engine = start_engine(name, tmp_path / name)
+    try:
+        publish(engine, project_snapshot)
+        client = served_by(project_config, engine, query_timeout_ms=1000)
+        assert client.get("/sparql", query_string=COUNT_EVERYTHING, headers=RESULTS_JSON).status_code == 200
+        freeze(process)
+        try:
+            frozen = client.get("/sparql", query_string=COUNT_EVERYTHING, headers=RESULTS_JSON)
+            assert frozen.status_code == 503
+            assert frozen.get_json()["error"] == "query-timeout"
+            assert "time limit of 1000 ms" in frozen.get_json()["message"]
+            health = client.get("/health").get_json()
+            assert health["status"] == "store-unavailable" and "time limit" in health["store"]["reason"]
+        finally:
+            process.send_signal(signal.SIGCONT)
+        assert client.get("/sparql", query_string=COUNT_EVERYTHING, headers=RESULTS_JSON).status_code == 200
+        assert client.get("/health").get_json()["status"] == "ok"
+    finally:
+        stop(process)
+
+
+class DrippingProxy:
+    """A TCP proxy on a free local port in front of a server: it passes everything on at once, and while `dripping`
+    sends the server's answers a byte at a time, `pause` seconds apart (a server far too slow for the time limit
+    that is never silent for long). `unsent` records, per answer its client broke off, the bytes not yet sent."""
+
+    def __init__(self, target_port: int, pause: float = 0.05):
+        self.target_port, self.pause = target_port, pause
+        self.dripping = False
+        self.unsent: list[int] = []
+        self.accepted: list[socket.socket] = []
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.port = self.listener.getsockname()[1]
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self) -> None:
+        while True:
+            try:
+                client, _ = self.listener.accept()
+            except OSError:
+                return
+            server = socket.create_connection(("127.0.0.1", self.target_port))
+            self.accepted.append(client)
+            threading.Thread(target=self._pass, args=(client, server, False), daemon=True).start()
+            threading.Thread(target=self._pass, args=(server, client, True), daemon=True).start()
+
+    def _pass(self, source: socket.socket, sink: socket.socket, answers: bool) -> None:
+        try:
+            while chunk := source.recv(65536):
+                if not (answers and self.dripping):
+                    sink.sendall(chunk)
+                    continue
+                for index in range(len(chunk)):
+                    try:
+                        sink.sendall(chunk[index:index + 1])
+                    except OSError:
+                        self.unsent.append(len(chunk) - index)
+                        return
+                    time.sleep(self.pause)
+        except OSError:
+            pass
+        finally:
+            for end in (source, sink):
+                end.close()
+
+    def hang_up(self) -> None:
+        """Close every connection accepted so far, as a server closes idle keep-alive connections."""
+        for client in self.accepted:
+            try:
+                client.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+
+    def close(self) -> None:
+        self.listener.close()
+
+
+def test_a_kept_connection_the_server_closed_is_replaced(project_snapshot, engine, remote_store):
+    port = urlsplit(engine.query_url).port
+    proxy = DrippingProxy(port)
+    try:
+        store = RemoteStore(engine.query_url.replace(f":{port}/", f":{proxy.port}/"), project_snapshot,
+                            engine.default_graph)
+        first = store.query(COUNT_EVERYTHING["query"])
+        assert store.query(COUNT_EVERYTHING["query"]).rows == first.rows and len(proxy.accepted) == 1
+        proxy.hang_up()
+        time.sleep(0.1)  # the hang-up reaches natograph's side of the connection
+        assert store.query(COUNT_EVERYTHING["query"]).rows == first.rows and len(proxy.accepted) == 2
+    finally:
+        proxy.close()
+
+
+def test_a_server_answering_slower_than_the_time_limit_is_a_time_out_and_then_served_again(
+        project_config, project_snapshot, engine, remote_store):
+    """Each byte of the answer comes well within the socket's time-out, the whole answer long after the limit."""
+    port = urlsplit(engine.query_url).port
+    proxy = DrippingProxy(port)
+    try:
+        slowed = Engine(engine.name, engine.query_url.replace(f":{port}/", f":{proxy.port}/"), engine.data_url,
+                        engine.default_graph)
+        client = served_by(project_config, slowed, query_timeout_ms=1000)
+        assert client.get("/sparql", query_string=COUNT_EVERYTHING, headers=RESULTS_JSON).status_code == 200
+        proxy.dripping = True
+        slow = client.get("/sparql", query_string=COUNT_EVERYTHING, headers=RESULTS_JSON)
+        assert slow.status_code == 503 and slow.get_json()["error"] == "query-timeout"
+        assert "time limit of 1000 ms" in slow.get_json()["message"]
+        while not proxy.unsent:
+            time.sleep(0.05)  # the proxy sees the broken-off connection at its next byte
+        assert proxy.unsent[0] > 0, "natograph waited for the whole slow answer"
+        health = client.get("/health").get_json()
+        assert health["status"] == "store-unavailable" and "time limit" in health["store"]["reason"]
+        proxy.dripping = False
+        assert client.get("/sparql", query_string=COUNT_EVERYTHING, headers=RESULTS_JSON).status_code == 200
+        assert client.get("/health").get_json()["status"] == "ok"
+    finally:
+        proxy.close()
 
 
 def restart_oxigraph(location: Path, base: str) -> subprocess.Popen:
@@ -378,3 +699,107 @@ def test_the_store_setting_is_checked(project_snapshot):
         Config.load(store="elsewhere")
     with pytest.raises(ConfigError, match="store_url"):
         open_store(Config.load(store="remote"), project_snapshot)
+
+
+# What users read through the endpoint, served once from the embedded store and once from each engine.
+
+@pytest.fixture(scope="module")
+def embedded_client(project_config):
+    return create_app(project_config.replace(queries_per_minute=0, result_cache_bytes=0)).test_client()
+
+
+@pytest.fixture(scope="module")
+def remote_client(project_config, engine, remote_store):
+    return served_by(project_config, engine)
+
+
+_BLANK_NODE_LABEL = re.compile(r"_:[A-Za-z0-9_.-]+")
+
+
+def statements(body: bytes) -> Counter:
+    """An N-Triples or N-Quads document as a multiset of its lines, blank node labels aside."""
+    return Counter(_BLANK_NODE_LABEL.sub("_:blank", line.strip()) for line in body.decode("utf-8").splitlines()
+                   if line.strip() and not line.startswith("#"))
+
+
+def sample_resources(project_store, count: int = 12) -> list[str]:
+    """Every so many of the graph's resources under /id/, spread over the whole list."""
+    rows = project_store.query('SELECT DISTINCT ?s WHERE { ?s ?p ?o FILTER(STRSTARTS(STR(?s), '
+                               '"https://w3id.org/natograph/id/")) } ORDER BY ?s').rows
+    names = [row[0].value.rsplit("/", 1)[1] for row in rows]
+    return names[::max(1, len(names) // count)][:count]
+
+
+def test_resource_pages_are_the_same_from_the_remote_store(project_store, embedded_client, remote_client):
+    names = sample_resources(project_store)
+    assert len(names) >= 10
+    for name in names:
+        for extension in ("nt", "nq"):
+            embedded = embedded_client.get(f"/id/{name}.{extension}")
+            remote = remote_client.get(f"/id/{name}.{extension}")
+            assert embedded.status_code == remote.status_code == 200, name
+            assert statements(remote.data) == statements(embedded.data), f"{name}.{extension}"
+            assert statements(embedded.data)
+        page = remote_client.get(f"/id/{name}.html")
+        assert page.status_code == 200 and page.get_data(as_text=True) == embedded_client.get(f"/id/{name}.html").get_data(
+            as_text=True), f"{name}.html"
+
+
+def test_the_dumps_hold_what_the_remote_store_holds(project_snapshot, remote_client, remote_store):
+    from natograph.formats import Format
+    from natograph.formats.dump import GraphSelection, dump_file_name
+    graphs = {GraphSelection.ASSERTED: ASSERTED_GRAPH, GraphSelection.INFERRED: INFERRED_GRAPH, GraphSelection.ALL: None}
+    for selection, graph in graphs.items():
+        dump = remote_client.get(f"/dump/{dump_file_name(selection, Format.N_TRIPLES)}")
+        assert dump.status_code == 200
+        triples = sum(statements(dump.data).values())
+        assert triples == remote_store.count_triples(graph) == project_snapshot.manifest["counts"][selection.value]
+
+
+FREE_QUERIES = {
+    "select": "SELECT ?op ?label (COUNT(?partner) AS ?partners) WHERE { ?op a nato:Operation ; rdfs:label ?label "
+              "OPTIONAL { ?op nato:ledBy ?partner } } GROUP BY ?op ?label",
+    "ask": "ASK { ?op a nato:Operation ; nato:ledBy ?leader }",
+    "construct": "CONSTRUCT { ?op rdfs:label ?label ; nato:ledBy ?leader } WHERE { ?op a nato:Operation ; "
+                 "rdfs:label ?label OPTIONAL { ?op nato:ledBy ?leader } }",
+}
+
+
+def _rows(body: bytes, media_type: str) -> Counter:
+    """A results or RDF document of any of the endpoint's formats as a multiset of rows of N-Triples terms."""
+    media_type = media_type.split(";")[0].strip()
+    results = {"application/sparql-results+json": ox.QueryResultsFormat.JSON,
+               "application/sparql-results+xml": ox.QueryResultsFormat.XML,
+               "text/tab-separated-values": ox.QueryResultsFormat.TSV}
+    if media_type in results:
+        answer = ox.parse_query_results(body, format=results[media_type])
+        if isinstance(answer, ox.QueryBoolean):
+            return Counter([bool(answer)])
+        return Counter(tuple(_term(term) for term in row) for row in answer)
+    if media_type == "text/csv":
+        return Counter(body.decode("utf-8").splitlines())
+    rdf = ox.RdfFormat.from_media_type(media_type)
+    if rdf is None:
+        raise AssertionError(f"a format the test does not read: {media_type}")
+    return Counter((_term(q.subject), _term(q.predicate), _term(q.object)) for q in ox.parse(body, format=rdf))
+
+
+@pytest.mark.parametrize("form", FREE_QUERIES)
+def test_free_queries_answer_the_same_in_every_format(embedded_client, remote_client, form):
+    from natograph.formats import FORMATS_BY_KIND, ResultKind
+    kind = ResultKind.GRAPH if form == "construct" else ResultKind.SOLUTIONS
+    compared = 0
+    for fmt in FORMATS_BY_KIND[kind]:
+        query = {"query": FREE_QUERIES[form]}
+        embedded = embedded_client.get("/sparql", query_string=query, headers={"Accept": fmt.media_type})
+        remote = remote_client.get("/sparql", query_string=query, headers={"Accept": fmt.media_type})
+        if embedded.status_code == 406:  # a format not offered for this kind of answer (CSV of an ASK)
+            assert remote.status_code == 406
+            continue
+        assert embedded.status_code == remote.status_code == 200, fmt.media_type
+        assert remote.mimetype == embedded.mimetype == fmt.media_type
+        expected = _rows(embedded.data, embedded.mimetype)
+        assert _rows(remote.data, remote.mimetype) == expected, fmt.media_type
+        assert expected
+        compared += 1
+    assert compared >= (2 if form == "ask" else 4)

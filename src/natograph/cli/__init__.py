@@ -312,8 +312,12 @@ def export_command(config: Config, output_format: str, selection: str, output: s
                    "NATOGRAPH_STORE_PASSWORD or --password-file, never from the command line.")
 @click.option("--password-file", type=click.Path(dir_okay=False, exists=True), default=None,
               help="File whose first line is the user's password.")
+@click.option("--chunk-triples", type=click.IntRange(1), default=None,
+              help="Triples per request (default: the store_upload_chunk_triples setting, 50,000); a blank "
+                   "node's triples stay in one request.")
 @click.pass_obj
-def upload_command(config: Config, data_url: str | None, user: str | None, password_file: str | None) -> None:
+def upload_command(config: Config, data_url: str | None, user: str | None, password_file: str | None,
+                   chunk_triples: int | None) -> None:
     """Load the current snapshot into a SPARQL server (store = remote), replacing its default and named graphs.
 
     Publishing again replaces the graphs (never adds to them); with store_url set, each graph's triples are
@@ -332,12 +336,12 @@ def upload_command(config: Config, data_url: str | None, user: str | None, passw
         if password is None:
             raise ConfigError(f"--user {user} needs a password: set NATOGRAPH_STORE_PASSWORD or pass --password-file")
 
-    def progress(graph: str, triples: int) -> None:
-        click.echo(f"  {graph}: {triples} triples", err=True)
+    def progress(graph: str, sent: int, total: int) -> None:
+        click.echo(f"  {graph}: {sent:,} of {total:,} triples", err=True)
 
     uploaded = upload_snapshot(ensure_snapshot(config), target, query_url=config.store_url,
                                default_graph=config.store_default_graph or None, user=user, password=password,
-                               progress=progress)
+                               progress=progress, chunk_triples=chunk_triples or config.store_upload_chunk_triples)
     verified = ", triple counts verified on the server" if config.store_url else ""
     click.echo(f"uploaded {sum(uploaded.values())} triples in {len(uploaded)} graphs to {target}{verified}")
 

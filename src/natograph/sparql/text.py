@@ -184,8 +184,3 @@ def text_for_display(text: str, bindings: Mapping[str, object]) -> str:
 def _opening_where_group(text: str, block: str) -> str:
     offset = where_group_offset(text)
     return f"{text[:offset]} {block}{text[offset:]}"
-
-
-def names_dataset(text: str) -> bool:
-    """Whether a query has FROM or FROM NAMED clauses: the keyword outside strings, IRIs and comments."""
-    return any(t.kind is TokenKind.WORD and t.text.upper() == "FROM" for t in tokenize(text))

@@ -15,22 +15,26 @@ forms (`typed-literal`, numbers as JSON numbers, blank node labels such as `node
 from __future__ import annotations
 
 import base64
+import functools
+import heapq
 import http.client
+import itertools
 import json
 import re
 import socket
+import threading
 import time
 import urllib.error
 import urllib.request
 from dataclasses import dataclass, field
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
 import pyoxigraph as ox
 
 from ..errors import (ConfigError, QueryFailedError, QueryRefusedError, QueryTimeoutError, SnapshotError,
                       StoreUnavailableError)
 from ..snapshot import Snapshot
-from ..sparql.text import TokenKind, bind_values, names_dataset, tokenize
+from ..sparql.text import Token, TokenKind, bind_values, tokenize
 from ..vocab import PREFIXES
 
 # Virtuoso answers with one header per graph of the query's dataset, and a snapshot has a statement graph
@@ -51,6 +55,10 @@ PROLOGUE = "".join(f"PREFIX {prefix}: <{iri}> " for prefix, iri in PREFIXES.item
 UPLOAD_TIMEOUT_SECONDS = 600
 COUNT_DEFAULT_GRAPH = "SELECT (COUNT(*) AS ?triples) WHERE { ?s ?p ?o }"
 PROBE = "ASK { }"
+# 10^6 solutions binding nothing (a few bytes each), of which the first ROW_LIMIT_PROBE_ROWS are asked for.
+ROW_LIMIT_PROBE_ROWS = 100_000
+ROW_LIMIT_PROBE = ("SELECT ?nothing WHERE { " + " ".join(f"VALUES ?{name} {{ 0 1 2 3 4 5 6 7 8 9 }}" for name in "abcdef")
+                   + f" }} LIMIT {ROW_LIMIT_PROBE_ROWS}")
 PROBE_TIMEOUT_MS = 2000
 _NOT_IN_BLANK_NODE_LABEL = re.compile(r"[^A-Za-z0-9_]")
 XSD_BOOLEAN = "http://www.w3.org/2001/XMLSchema#boolean"
@@ -64,17 +72,23 @@ class RemoteStore:
 
     `default_graph`: the named graph holding the snapshot's default graph, for a server whose own default
     graph is not what was uploaded (Virtuoso's is the union of all its graphs, its system graphs included).
+    `server_max_rows`: the server's own cut of every answer (Virtuoso's ResultSetMaxRows), learned by
+    `learn_row_limit`: an answer that reaches it is reported as truncated, whatever the server says.
     """
 
     url: str
     snapshot: Snapshot
     default_graph: str | None = None
+    server_max_rows: int | None = None
     key: str = field(init=False)
     named_graphs: tuple[str, ...] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         self.key = self.snapshot.key
         self.named_graphs = tuple(sorted(g.value for g in self.snapshot.store.named_graphs()))
+        parts = urlsplit(self.url)
+        self._path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+        self._connections = threading.local()
 
     def query(self, sparql, *, bindings=None, dataset=Dataset(), limits=QueryLimits(), base_iri=None) -> QueryResult:
         # The server evaluates what it is sent, and natograph cannot confine it: any text that could call
@@ -84,42 +98,93 @@ class RemoteStore:
         deadline = None if limits.timeout_ms is None else time.monotonic() + limits.timeout_ms / 1000
         if bindings:
             sparql = bind_values(sparql, bindings)
-        form = query_form(sparql, base_iri)
-        # BASE on the prologue's line, so that the query's own lines keep their numbers in error messages.
-        base = f"BASE <{base_iri}> " if base_iri else ""
-        parameters = [("query", base + PROLOGUE + typed_exists(sparql))]
-        default_graphs, named_graphs = self._dataset(sparql, dataset)
-        parameters += [("default-graph-uri", iri) for iri in default_graphs]
-        parameters += [("named-graph-uri", iri) for iri in named_graphs]
-        request = urllib.request.Request(
-            self.url, data=urlencode(parameters).encode("utf-8"), method="POST",
-            headers={"Content-Type": "application/x-www-form-urlencoded",
-                     "Accept": N_TRIPLES if form is GraphResult else RESULTS_JSON},
-        )
+        body, accept = self._request(sparql, base_iri, dataset)
+        return self._post(body, accept, limits, deadline)
+
+    def _request(self, sparql: str, base_iri: str | None, dataset: Dataset) -> tuple[bytes, str]:
+        """The body and Accept header of the request asking the server for a query (remembered per short text)."""
+        prepare = _prepared_request if len(sparql) <= REMEMBERED_QUERY_CHARS else _prepared_request.__wrapped__
+        return prepare(sparql, base_iri, dataset, self.default_graph, self.named_graphs)
+
+    def _post(self, body: bytes, accept: str, limits: QueryLimits, deadline: float | None) -> QueryResult:
+        """POST a query and read the answer, all of it within the time limit.
+
+        A socket time-out bounds each read only, and a server that sends slowly would outlast it: at the deadline
+        the watchdog shuts the connection down, which ends whatever read is waiting, and the query is a time-out.
+        Each thread keeps its connection to the server open between queries; one the server has closed since
+        is replaced once, before anything of the answer was read.
+        """
         timeout = None if limits.timeout_ms is None else limits.timeout_ms / 1000
+        cut = threading.Event()
+        in_use: list[http.client.HTTPConnection | None] = [None]
+        watched = None if deadline is None else WATCHDOG.watch(deadline, in_use, cut)
+        keep = False
         try:
-            with urllib.request.urlopen(request, timeout=timeout) as response:
-                return read_answer(response, limits, deadline)
+            for _ in range(2):
+                connection, reused = self._connection(timeout)
+                in_use[0] = connection
+                try:
+                    connection.request("POST", self._path, body, {"Content-Type": "application/x-www-form-urlencoded",
+                                                                  "Accept": accept})
+                    response = connection.getresponse()
+                    break
+                except (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError,
+                        ConnectionAbortedError):
+                    self._drop_connection()
+                    if not reused or cut.is_set():
+                        raise
+            if response.status >= 400:
+                message = response.read().decode("utf-8", "replace").strip()
+                if cut.is_set():
+                    raise QueryTimeoutError(limits.timeout_ms)
+                keep = not response.will_close
+                raise self._refusal(response.status, message)
+            result = read_answer(response, limits, deadline, self.server_max_rows)
+            if cut.is_set():
+                raise QueryTimeoutError(limits.timeout_ms)
+            keep = response.isclosed() and not response.will_close
+            return result
+        except QueryFailedError:
+            if cut.is_set():  # a cut answer can look like another fault (no headers, a wrong media type)
+                raise QueryTimeoutError(limits.timeout_ms) from None
+            raise
         except (SyntaxError, ValueError, KeyError, TypeError) as error:
+            if cut.is_set():
+                raise QueryTimeoutError(limits.timeout_ms) from None
             raise QueryFailedError(f"the SPARQL store at {self.url} sent an answer that does not parse: {error}") from None
-        except urllib.error.HTTPError as error:
-            raise self._refusal(error) from None
         except (TimeoutError, socket.timeout):
             raise QueryTimeoutError(limits.timeout_ms) from None
-        except urllib.error.URLError as error:
-            raise StoreUnavailableError(f"the SPARQL store at {self.url} cannot be reached: {error.reason}") from None
-        except (ConnectionError, http.client.HTTPException) as error:
+        except (ConnectionRefusedError, socket.gaierror) as error:
+            raise StoreUnavailableError(f"the SPARQL store at {self.url} cannot be reached: {error}") from None
+        except (OSError, http.client.HTTPException) as error:
+            if cut.is_set():
+                raise QueryTimeoutError(limits.timeout_ms) from None
             raise StoreUnavailableError(f"the SPARQL store at {self.url} broke off its answer: {error}") from None
+        finally:
+            if watched is not None:
+                WATCHDOG.forget(watched)
+            if not keep or cut.is_set():
+                self._drop_connection()
 
-    def _dataset(self, sparql: str, dataset: Dataset) -> tuple[tuple[str, ...], tuple[str, ...]]:
-        """The graphs to name in `default-graph-uri` and `named-graph-uri`: the embedded store's dataset, explicit."""
-        if self.default_graph is None:
-            return dataset.default_graphs or (), dataset.named_graphs or ()
-        if dataset.default_graphs is None and dataset.named_graphs is None and names_dataset(sparql):
-            # The query may name its own dataset (FROM, FROM NAMED), which the protocol's parameters would replace.
-            return (), ()
-        return (dataset.default_graphs if dataset.default_graphs is not None else (self.default_graph,),
-                dataset.named_graphs if dataset.named_graphs is not None else self.named_graphs)
+    def _connection(self, timeout: float | None) -> tuple[http.client.HTTPConnection, bool]:
+        """This thread's connection to the server, and whether it served a query before."""
+        connection = getattr(self._connections, "connection", None)
+        if connection is not None:
+            connection.timeout = timeout
+            if connection.sock is not None:
+                connection.sock.settimeout(timeout)
+            return connection, True
+        parts = urlsplit(self.url)
+        connection_class = http.client.HTTPSConnection if parts.scheme == "https" else http.client.HTTPConnection
+        connection = connection_class(parts.hostname, parts.port, timeout=timeout)
+        self._connections.connection = connection
+        return connection, False
+
+    def _drop_connection(self) -> None:
+        connection = getattr(self._connections, "connection", None)
+        self._connections.connection = None
+        if connection is not None:
+            connection.close()
 
     def check_loaded(self) -> None:
         """Raise SnapshotError unless the server's default graph has as many triples as the snapshot's."""
@@ -134,6 +199,17 @@ class RemoteStore:
                 f"{self.key} has {expected}: run `natograph upload` to load the snapshot into it"
             )
 
+    def learn_row_limit(self) -> int | None:
+        """Learn the server's row limit from the header by which it says it cut an answer (Virtuoso's
+        X-SPARQL-MaxRows), asking for ROW_LIMIT_PROBE_ROWS rows of nothing; None when it cut none of them.
+
+        Virtuoso says so for SELECT answers only: it cuts a CONSTRUCT or DESCRIBE at the same number of triples
+        without a word, which natograph can then see by the number alone.
+        """
+        result = self.query(ROW_LIMIT_PROBE, limits=QueryLimits(timeout_ms=PROBE_TIMEOUT_MS * 5))
+        self.server_max_rows = len(result.rows) if result.truncated else None
+        return self.server_max_rows
+
     def probe(self) -> None:
         """Raise a natograph error unless the server answers a trivial query within PROBE_TIMEOUT_MS."""
         self.query(PROBE, limits=QueryLimits(timeout_ms=PROBE_TIMEOUT_MS))
@@ -143,26 +219,139 @@ class RemoteStore:
         dataset = Dataset() if graph is None else Dataset(default_graphs=(graph,), named_graphs=())
         return int(self.query(COUNT_DEFAULT_GRAPH, dataset=dataset).rows[0][0].value)
 
-    def _refusal(self, error: urllib.error.HTTPError):
-        message = error.read().decode("utf-8", "replace").strip()
-        if error.code == 400:
+    def _refusal(self, status: int, message: str):
+        if status == 400:
             syntax = parse_error(SyntaxError(message))
             if syntax.line == 1 and syntax.column is not None:
                 syntax = type(syntax)(syntax.reason, 1, max(1, syntax.column - len(PROLOGUE)))
             return syntax
-        kind = StoreUnavailableError if error.code in (502, 503, 504) else QueryFailedError
-        return kind(f"the SPARQL store at {self.url} answered {error.code}: {message[:500]}")
+        kind = StoreUnavailableError if status in (502, 503, 504) else QueryFailedError
+        return kind(f"the SPARQL store at {self.url} answered {status}: {message[:500]}")
 
 
-def read_answer(response, limits: QueryLimits, deadline: float | None) -> QueryResult:
-    """A SPARQL results or N-Triples response as a result object, read only as far as the row limit."""
+class Watchdog:
+    """One thread for every query's deadline: at a deadline (within WATCHDOG_TICK_SECONDS) it shuts the query's
+    connection down (see `_post`).
+
+    A thread of its own per query (threading.Timer) cost about as much as the engine's answer to a small query.
+    """
+
+    def __init__(self) -> None:
+        self._condition = threading.Condition()
+        self._deadlines: list[list] = []  # a heap of [deadline, order, connection in use, cut, watched]
+        self._order = itertools.count()
+        self._thread: threading.Thread | None = None
+
+    def watch(self, deadline: float, in_use: list, cut: threading.Event) -> list:
+        """Shut the connection in `in_use[0]` down at `deadline` (monotonic seconds), setting `cut`."""
+        entry = [deadline, next(self._order), in_use, cut, True]
+        with self._condition:
+            idle = not self._deadlines
+            heapq.heappush(self._deadlines, entry)
+            if self._thread is None or not self._thread.is_alive():  # not started, or this is a forked child
+                self._thread = threading.Thread(target=self._run, name="natograph-remote-deadlines", daemon=True)
+                self._thread.start()
+            elif idle:
+                self._condition.notify()
+        return entry
+
+    def forget(self, entry: list) -> None:
+        """The query is over: its deadline no longer applies."""
+        with self._condition:
+            entry[4] = False
+
+    def _run(self) -> None:
+        with self._condition:
+            while True:
+                while self._deadlines and not self._deadlines[0][4]:
+                    heapq.heappop(self._deadlines)
+                if not self._deadlines:
+                    self._condition.wait()
+                    continue
+                remaining = self._deadlines[0][0] - time.monotonic()
+                if remaining > 0:
+                    # Woken by a new deadline only when it had none (each wake-up takes the GIL from the queries):
+                    # a later query's earlier deadline is seen within a tick.
+                    self._condition.wait(min(remaining, WATCHDOG_TICK_SECONDS))
+                    continue
+                _, _, in_use, cut, _ = heapq.heappop(self._deadlines)
+                _shut_down(in_use, cut)
+
+
+WATCHDOG_TICK_SECONDS = 0.05
+WATCHDOG = Watchdog()
+
+
+def _shut_down(in_use: list, cut: threading.Event) -> None:
+    """End the pending and future reads of the connection in use (the query's time is up)."""
+    cut.set()
+    sock = in_use[0].sock if in_use[0] is not None else None
+    if sock is not None:
+        try:
+            sock.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
+
+
+# Requests of texts up to this long are remembered (at most 1024 of them): repeated texts (canned queries,
+# pages, a user's query run again) skip the parse, the tokenizer and the encoding.
+REMEMBERED_QUERY_CHARS = 8192
+
+
+@functools.lru_cache(maxsize=1024)
+def _prepared_request(sparql: str, base_iri: str | None, dataset: Dataset, default_graph: str | None,
+                      named_graphs: tuple[str, ...]) -> tuple[bytes, str]:
+    """The body and Accept header of a query's request: the form read by Oxigraph's parser (a malformed query is
+    refused here), booleans typed, natograph's prefixes declared, the dataset explicit."""
+    form = query_form(sparql, base_iri)
+    tokens = list(tokenize(sparql))
+    # BASE on the prologue's line, so that the query's own lines keep their numbers in error messages.
+    base = f"BASE <{base_iri}> " if base_iri else ""
+    parameters = [("query", base + PROLOGUE + typed_booleans(sparql, tokens))]
+    default_graphs, named_graphs = explicit_dataset(tokens, dataset, default_graph, named_graphs)
+    parameters += [("default-graph-uri", iri) for iri in default_graphs]
+    parameters += [("named-graph-uri", iri) for iri in named_graphs]
+    return urlencode(parameters).encode("utf-8"), N_TRIPLES if form is GraphResult else RESULTS_JSON
+
+
+def explicit_dataset(tokens: list[Token], dataset: Dataset, default_graph: str | None,
+                     named_graphs: tuple[str, ...]) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The graphs to name in `default-graph-uri` and `named-graph-uri`: the embedded store's dataset, explicit.
+
+    `default_graph` is the named graph holding the snapshot's default graph on a server without one of its own
+    (None: the server's), `named_graphs` the snapshot's. The query's keywords are read from its tokens (strings,
+    IRIs and comments delimited as the grammar does): pyoxigraph does not expose the dataset its parser reads.
+    """
+    if default_graph is None:
+        return dataset.default_graphs or (), dataset.named_graphs or ()
+    keywords = {t.text.upper() for t in tokens if t.kind is TokenKind.WORD}
+    if dataset.default_graphs is None and dataset.named_graphs is None and "FROM" in keywords:
+        # The query names its own dataset (FROM, FROM NAMED), which the protocol's parameters would replace.
+        return (), ()
+    if dataset.named_graphs is not None:
+        named_graphs = dataset.named_graphs
+    if "GRAPH" not in keywords:
+        # Named graphs change nothing for a query without the GRAPH keyword, except Virtuoso's DESCRIBE, which
+        # describes from them too (the asserted triples again in a description of the inferred graph).
+        named_graphs = ()
+    return dataset.default_graphs if dataset.default_graphs is not None else (default_graph,), named_graphs
+
+
+def read_answer(response, limits: QueryLimits, deadline: float | None, server_max_rows: int | None = None) -> QueryResult:
+    """A SPARQL results or N-Triples response as a result object, read only as far as the row limit.
+
+    An answer with as many rows or triples as the server's own limit (`server_max_rows`) may have been cut
+    there, and is reported as truncated.
+    """
     media_type = response.headers.get_content_type()
     if response.headers.get("X-SQL-State") in SERVER_TIMEOUT_STATES:
         raise QueryTimeoutError(limits.timeout_ms)
     server_cut = response.headers.get(SERVER_ROW_LIMIT_HEADER) is not None
     if media_type == RESULTS_JSON:
         result = read_results_json(json.load(response), limits, deadline)
-        result.truncated = result.truncated or server_cut
+        reached = server_max_rows is not None and isinstance(result, SelectResult) and \
+            len(result.rows) >= server_max_rows
+        result.truncated = result.truncated or server_cut or reached
         return result
     if media_type == N_TRIPLES:
         triples, truncated = [], False
@@ -173,7 +362,8 @@ def read_answer(response, limits: QueryLimits, deadline: float | None) -> QueryR
                 truncated = True
                 break
             triples.append(quad.triple)
-        return GraphResult(triples, truncated or server_cut)
+        reached = server_max_rows is not None and len(triples) >= server_max_rows
+        return GraphResult(triples, truncated or server_cut or reached)
     raise QueryFailedError(f"the SPARQL store answered in {media_type}, which natograph does not read")
 
 
@@ -213,30 +403,117 @@ def term_from_json(value: dict):
     raise ValueError(f"a term of type {kind!r}")
 
 
-def typed_exists(sparql: str) -> str:
-    """The query with each `BIND(EXISTS … AS ?v)` and `BIND(NOT EXISTS … AS ?v)` cast to xsd:boolean.
+# Functions whose value is an xsd:boolean (SPARQL 1.1, 17.4), as the tokenizer reads their names.
+BOOLEAN_FUNCTIONS = {"BOUND", "ISIRI", "ISURI", "ISBLANK", "ISLITERAL", "ISNUMERIC", "REGEX", "SAMETERM",
+                     "LANGMATCHES", "CONTAINS", "STRSTARTS", "STRENDS", "XSD:BOOLEAN", f"<{XSD_BOOLEAN}>"}
+_RELATIONAL_OR_LOGICAL = {"=", "<", ">", "&", "|"}
+_ARITHMETIC = {"+", "-", "*", "/"}
 
-    The cast changes nothing in SPARQL's semantics; it makes Virtuoso, whose EXISTS gives the integers 1 and 0,
-    answer with an xsd:boolean (whose lexical form `read_results_json` makes canonical).
+
+def typed_booleans(sparql: str, tokens: list[Token] | None = None) -> str:
+    """The query with each projected or bound expression of boolean type cast to xsd:boolean.
+
+    Virtuoso gives the integers 1 and 0 for every boolean expression in a SELECT or BIND (comparisons, `&&`,
+    `||`, `!`, IN, EXISTS, BOUND, isIRI, REGEX, CONTAINS…, even the constant `true`), but an xsd:boolean for a
+    cast. The cast changes nothing in SPARQL's semantics; `read_results_json` makes its lexical form canonical.
+    Each `( expression AS ?v )` is read: of BIND, of a SELECT clause, of GROUP BY, at any depth.
     """
-    tokens = list(tokenize(sparql))
+    tokens = list(tokenize(sparql)) if tokens is None else tokens
     insertions: list[tuple[int, str]] = []
     for index, token in enumerate(tokens[:-2]):
-        if not (token.kind is TokenKind.WORD and token.text.upper() == "BIND" and tokens[index + 1].text == "("
-                and tokens[index + 2].kind is TokenKind.WORD and tokens[index + 2].text.upper() in ("EXISTS", "NOT")):
+        if not (token.kind is TokenKind.WORD and token.text.upper() == "AS" and tokens[index + 1].kind is
+                TokenKind.VARIABLE and tokens[index + 2].text == ")"):
             continue
-        depth = 0
-        for inner in tokens[index + 2:]:
-            if inner.kind is TokenKind.PUNCT and inner.text in "({":
-                depth += 1
-            elif inner.kind is TokenKind.PUNCT and inner.text in ")}":
-                depth -= 1
-            elif depth == 0 and inner.kind is TokenKind.WORD and inner.text.upper() == "AS":
-                insertions += [(tokens[index + 1].offset + 1, f"<{XSD_BOOLEAN}>("), (inner.offset, ") ")]
-                break
+        opening = _opening_parenthesis(tokens, index)
+        if opening is not None and opening < index - 1 and is_boolean_expression(tokens[opening + 1:index]):
+            insertions += [(tokens[opening].offset + 1, f"<{XSD_BOOLEAN}>("), (token.offset, ") ")]
     for offset, text in sorted(insertions, reverse=True):
         sparql = sparql[:offset] + text + sparql[offset:]
     return sparql
+
+
+def _opening_parenthesis(tokens: list[Token], before: int) -> int | None:
+    """The index of the unclosed `(` nearest before tokens[before]."""
+    depth = 0
+    for index in range(before - 1, -1, -1):
+        text = tokens[index].text if tokens[index].kind is TokenKind.PUNCT else ""
+        if text in (")", "}", "]"):
+            depth += 1
+        elif text in ("(", "{", "["):
+            if depth == 0:
+                return index if text == "(" else None
+            depth -= 1
+    return None
+
+
+def _top_level(tokens: list[Token]) -> list[tuple[int, Token]]:
+    """The tokens outside any bracket, with their indexes."""
+    depth, top = 0, []
+    for index, token in enumerate(tokens):
+        text = token.text if token.kind is TokenKind.PUNCT else ""
+        if text in (")", "}", "]"):
+            depth -= 1
+        elif depth == 0:
+            top.append((index, token))
+        if text in ("(", "{", "["):
+            depth += 1
+    return top
+
+
+def _arguments(tokens: list[Token]) -> list[list[Token]]:
+    """The comma-separated arguments of a call's parenthesised list (its tokens without the parentheses)."""
+    arguments, current, depth = [], [], 0
+    for token in tokens:
+        text = token.text if token.kind is TokenKind.PUNCT else ""
+        if text == "," and depth == 0:
+            arguments.append(current)
+            current = []
+            continue
+        if text in ("(", "{", "["):
+            depth += 1
+        elif text in (")", "}", "]"):
+            depth -= 1
+        current.append(token)
+    return [*arguments, current] if current else arguments
+
+
+def is_boolean_expression(tokens: list[Token]) -> bool:
+    """Whether an expression (its tokens) is of type xsd:boolean, by the grammar's operator precedence."""
+    if not tokens:
+        return False
+    top = _top_level(tokens)
+    texts = [token.text.upper() for _, token in top if token.kind in (TokenKind.PUNCT, TokenKind.WORD)]
+    if any(text in _RELATIONAL_OR_LOGICAL or text == "IN" for text in texts):
+        return True  # `||`, `&&`, comparisons and IN bind less tightly than anything else
+    if any(text in _ARITHMETIC for text in texts[1:]) or (texts and texts[0] in ("+", "-")):
+        return False
+    first = tokens[0]
+    if first.kind is TokenKind.PUNCT and first.text == "!":
+        return True
+    if first.kind is TokenKind.PUNCT and first.text == "(" and len(top) == 1:
+        return is_boolean_expression(tokens[1:-1])
+    word = first.text.upper()
+    if len(tokens) == 1:
+        return first.kind is TokenKind.WORD and word in ("TRUE", "FALSE")
+    if first.kind is TokenKind.STRING:
+        return len(tokens) == 4 and tokens[1].text == tokens[2].text == "^" and tokens[3].text.upper() in (
+            "XSD:BOOLEAN", f"<{XSD_BOOLEAN}>")
+    if word in ("EXISTS", "NOT") and len(top) <= 3:
+        return True
+    if len(top) != 2 or tokens[1].text != "(":
+        return False
+    if word in BOOLEAN_FUNCTIONS:
+        return True
+    arguments = _arguments(tokens[2:-1])
+    if word == "IF" and len(arguments) == 3:
+        return is_boolean_expression(arguments[1]) and is_boolean_expression(arguments[2])
+    if word == "COALESCE":
+        return bool(arguments) and all(is_boolean_expression(argument) for argument in arguments)
+    if word in ("SAMPLE", "MIN", "MAX") and len(arguments) == 1:
+        argument = arguments[0]
+        distinct = bool(argument) and argument[0].kind is TokenKind.WORD and argument[0].text.upper() == "DISTINCT"
+        return is_boolean_expression(argument[1:] if distinct else argument)
+    return False
 
 
 def query_form(sparql: str, base_iri: str | None = None) -> type:
@@ -258,25 +535,35 @@ def query_form(sparql: str, base_iri: str | None = None) -> type:
 
 
 def open_remote_store(url: str, snapshot: Snapshot, default_graph: str | None = None) -> RemoteStore:
-    """A RemoteStore for the server at `url`, after checking that it holds the snapshot."""
+    """A RemoteStore for the server at `url`, after checking that it holds the snapshot and learning its row limit."""
     if not url:
         raise ConfigError("store = remote needs store_url: the SPARQL query endpoint of the server holding the graph")
     store = RemoteStore(url, snapshot, default_graph or None)
     store.check_loaded()
+    store.learn_row_limit()
     return store
 
 
-def upload_snapshot(snapshot: Snapshot, data_url: str, *, query_url: str = "", default_graph: str | None = None,
-                    user: str | None = None, password: str | None = None, progress=None) -> dict[str, int]:
-    """Replace the server's graphs with the snapshot's (Graph Store Protocol PUTs); returns triples per graph.
+UPLOAD_CHUNK_TRIPLES = 50_000
 
+
+def upload_snapshot(snapshot: Snapshot, data_url: str, *, query_url: str = "", default_graph: str | None = None,
+                    user: str | None = None, password: str | None = None, progress=None,
+                    chunk_triples: int = UPLOAD_CHUNK_TRIPLES) -> dict[str, int]:
+    """Replace the server's graphs with the snapshot's (Graph Store Protocol); returns triples per graph.
+
+    Each graph goes in requests of about `chunk_triples` triples: a PUT of the first, which replaces what the
+    graph held (so publishing again never duplicates), then a POST of each other, which adds to it; a blank
+    node's triples all go in one request (its label means one node within one request only).
     `default_graph` names the graph that receives the snapshot's default graph where the server has no writable
     default graph of its own (Virtuoso). `user` and `password` answer the server's Basic or Digest challenge.
     With `query_url`, each graph's triples are counted on the server afterwards, and a difference is an error.
-    `progress(graph, triples)` is called after each graph is loaded.
+    `progress(graph, sent, total)` is called after each request.
     """
     if not data_url:
         raise ConfigError("upload needs store_data_url: the server's Graph Store Protocol endpoint")
+    if chunk_triples < 1:
+        raise ConfigError(f"the upload's chunk size must be at least 1 triple, not {chunk_triples}")
     authorize = _authorizer(data_url, user, password)
     graphs: list[ox.NamedNode | ox.DefaultGraph] = [ox.DefaultGraph(), *sorted(snapshot.store.named_graphs(),
                                                                                   key=lambda g: g.value)]
@@ -286,29 +573,75 @@ def upload_snapshot(snapshot: Snapshot, data_url: str, *, query_url: str = "", d
         name = default_graph if isinstance(graph, ox.DefaultGraph) else graph.value
         target = urlencode({"graph": name}) if name else "default"
         separator = "&" if "?" in data_url else "?"
-        request = urllib.request.Request(
-            f"{data_url}{separator}{target}", method="PUT", headers={"Content-Type": N_TRIPLES},
-            data=ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES),
-        )
         label = name or "the default graph"
-        try:
-            header = authorize(request) if authorize is not None else None
-            if header:
-                request.add_header("Authorization", header)
-            with urllib.request.urlopen(request, timeout=UPLOAD_TIMEOUT_SECONDS):
-                pass
-        except urllib.error.HTTPError as error:
-            reason = " ".join(error.read().decode("utf-8", "replace").split())[:500]
-            raise QueryFailedError(f"{data_url} refused graph {label}: {error.code} {error.reason}"
-                                   + (f": {reason}" if reason else "")) from None
-        except urllib.error.URLError as error:
-            raise QueryFailedError(f"the SPARQL store at {data_url} cannot be reached: {error.reason}") from None
+        sent = 0
+        for index, chunk in enumerate(upload_chunks(triples, chunk_triples)):
+            request = urllib.request.Request(
+                f"{data_url}{separator}{target}", method="PUT" if index == 0 else "POST",
+                headers={"Content-Type": N_TRIPLES}, data=ox.serialize(chunk, format=ox.RdfFormat.N_TRIPLES),
+            )
+            _send_upload(request, authorize, data_url, label)
+            sent += len(chunk)
+            if progress is not None:
+                progress(label, sent, len(triples))
         uploaded["default" if isinstance(graph, ox.DefaultGraph) else graph.value] = len(triples)
-        if progress is not None:
-            progress(label, len(triples))
     if query_url:
         verify_upload(RemoteStore(query_url, snapshot, default_graph), uploaded)
     return uploaded
+
+
+def upload_chunks(triples: list[ox.Triple], size: int) -> list[list[ox.Triple]]:
+    """The triples in requests of about `size` (at least one, empty for no triple), a blank node's all in one.
+
+    Blank nodes linked by a triple are one node group; a group larger than `size` is one request of its own.
+    """
+    parent: dict[ox.BlankNode, ox.BlankNode] = {}
+
+    def root(node: ox.BlankNode) -> ox.BlankNode:
+        while parent.setdefault(node, node) != node:
+            parent[node] = parent[parent[node]]
+            node = parent[node]
+        return node
+
+    for triple in triples:
+        blanks = [term for term in (triple.subject, triple.object) if isinstance(term, ox.BlankNode)]
+        for blank in blanks[1:]:
+            parent[root(blank)] = root(blanks[0])
+        for blank in blanks[:1]:
+            root(blank)
+    groups: dict[ox.BlankNode, list[ox.Triple]] = {}
+    units: list[list[ox.Triple]] = []
+    for triple in triples:
+        blank = next((term for term in (triple.subject, triple.object) if isinstance(term, ox.BlankNode)), None)
+        if blank is None:
+            units.append([triple])
+            continue
+        group = groups.get(root(blank))
+        if group is None:
+            group = groups[root(blank)] = []
+            units.append(group)
+        group.append(triple)
+    chunks: list[list[ox.Triple]] = [[]]
+    for unit in units:
+        if chunks[-1] and len(chunks[-1]) + len(unit) > size:
+            chunks.append([])
+        chunks[-1].extend(unit)
+    return chunks
+
+
+def _send_upload(request: urllib.request.Request, authorize, data_url: str, label: str) -> None:
+    try:
+        header = authorize(request) if authorize is not None else None
+        if header:
+            request.add_header("Authorization", header)
+        with urllib.request.urlopen(request, timeout=UPLOAD_TIMEOUT_SECONDS):
+            pass
+    except urllib.error.HTTPError as error:
+        reason = " ".join(error.read().decode("utf-8", "replace").split())[:500]
+        raise QueryFailedError(f"{data_url} refused graph {label}: {error.code} {error.reason}"
+                               + (f": {reason}" if reason else "")) from None
+    except urllib.error.URLError as error:
+        raise QueryFailedError(f"the SPARQL store at {data_url} cannot be reached: {error.reason}") from None
 
 
 def verify_upload(store: RemoteStore, uploaded: dict[str, int]) -> None:

@@ -1,0 +1,355 @@
+"""Remote-store benchmark (issue 16): what natograph adds on top of an external SPARQL engine.
+
+    python3 bench/run.py --benchmarks remote                  # 10k and 100k triples, 5 rounds
+    python3 bench/run.py --benchmarks remote --remote-sizes 10k --http-rounds 3
+
+For each engine, Oxigraph server (`oxigraph serve`, read-write) and OpenLink Virtuoso (Debian's `virtuoso-t`,
+skipped when it is not installed), with a fresh database on 127.0.0.1:
+
+1. the size's snapshot is published with `natograph upload` (as its users publish: Virtuoso through its
+   Graph Store endpoint with digest credentials, into a named graph standing for the default graph);
+2. `natograph serve` runs with `store = remote` on it, its result cache off (every query goes to the engine)
+   and its per-client limits off (the load generator is one client);
+3. the same query goes, in the same rounds, to natograph's `/sparql` and to the engine's own endpoint
+   directly, with the text natograph sends (its prefixes declared) and the same dataset (Virtuoso:
+   `default-graph-uri` naming the published default graph), both as GET with keep-alive connections:
+   - latency: one client sending it through natograph and directly in turn, one request at a time, for
+     `seconds`: each pair's ratio compares the two under the same load of the (shared) machine;
+   - throughput: `clients` concurrent clients for `seconds`, requests per second, one target after the other.
+
+The answers of both targets are compared once before timing.
+"""
+
+from __future__ import annotations
+
+import http.client
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from urllib.parse import urlencode, urlsplit
+
+from projects import BENCH, WORK, BenchProject, ensure_project, tool
+from servers import Server, _start, free_port, start_natograph
+from throughput import ONE_CLIENT_UNLIMITED, run_python_load
+
+QUERIES = ("aggregate", "lookup")
+JSON_RESULTS = "application/sparql-results+json"
+READY_TIMEOUT_S = 180
+VIRTUOSO_DEFAULT_GRAPH = "https://w3id.org/natograph/graph/default"
+# A fresh Virtuoso database's administrator: the benchmark's database is its own, deleted before each run.
+VIRTUOSO_USER, VIRTUOSO_PASSWORD = "dba", "dba"
+VIRTUOSO_INI = """\
+[Database]
+DatabaseFile = {db}/virtuoso.db
+ErrorLogFile = {db}/virtuoso.log
+LockFile = {db}/virtuoso.lck
+TransactionFile = {db}/virtuoso.trx
+xa_persistent_file = {db}/virtuoso.pxa
+ErrorLogLevel = 7
+FileExtend = 200
+MaxCheckpointRemap = 2000
+Striping = 0
+TempStorage = TempDatabase
+
+[TempDatabase]
+DatabaseFile = {db}/virtuoso-temp.db
+TransactionFile = {db}/virtuoso-temp.trx
+MaxCheckpointRemap = 2000
+Striping = 0
+
+[Parameters]
+ServerPort = 127.0.0.1:{sql_port}
+DisableUnixSocket = 1
+MaxClientConnections = 20
+CheckpointInterval = 60
+CaseMode = 2
+DirsAllowed = .
+NumberOfBuffers = 40000
+MaxDirtyBuffers = 30000
+ThreadsPerQuery = 2
+
+[HTTPServer]
+ServerPort = 127.0.0.1:{http_port}
+ServerRoot = {db}
+ServerThreads = 20
+MaxClientConnections = 20
+MaxKeepAlives = 20
+KeepAliveTimeout = 10
+Charset = UTF-8
+
+[SPARQL]
+ResultSetMaxRows = 100000
+MaxQueryCostEstimationTime = 400
+MaxQueryExecutionTime = 60
+"""
+
+
+class Engine:
+    """A started engine: its server, query endpoint, Graph Store endpoint, and how natograph publishes to it."""
+
+    def __init__(self, name: str, server: Server, base: str, query_path: str, data_path: str,
+                 default_graph: str | None = None, user: str | None = None, password: str | None = None):
+        self.name, self.server, self.base = name, server, base
+        self.query_url, self.data_url = base + query_path, base + data_path
+        self.default_graph, self.user, self.password = default_graph, user, password
+
+    def direct_path(self, sparql: str) -> str:
+        """The GET path asking the engine directly what natograph asks it for `sparql`."""
+        from natograph.store.remote import PROLOGUE
+
+        parameters = [("query", PROLOGUE + sparql)]
+        if self.default_graph:
+            parameters.append(("default-graph-uri", self.default_graph))
+        return urlsplit(self.query_url).path + "?" + urlencode(parameters)
+
+
+def start_oxigraph_server(location) -> Engine:
+    """Oxigraph server, read-write (it is published to), on a fresh database."""
+    shutil.rmtree(location, ignore_errors=True)
+    port = free_port()
+    server = _start("oxigraph-remote", [tool("oxigraph"), "serve", "--location", location, "--bind", f"127.0.0.1:{port}"],
+                    port=port, sparql_path="/query")
+    return Engine("Oxigraph server", server, f"http://127.0.0.1:{port}", "/query", "/store")
+
+
+def start_virtuoso(location) -> Engine | None:
+    """Virtuoso on a fresh database (None when virtuoso-t is not installed)."""
+    binary = shutil.which("virtuoso-t")
+    if binary is None:
+        return None
+    shutil.rmtree(location, ignore_errors=True)
+    location.mkdir(parents=True)
+    http_port = free_port()
+    ini = location / "virtuoso.ini"
+    ini.write_text(VIRTUOSO_INI.format(db=location, sql_port=free_port(), http_port=http_port))
+    server = _start("virtuoso", [binary, "+foreground", "+configfile", ini], port=http_port, sparql_path="/sparql")
+    return Engine("Virtuoso", server, f"http://127.0.0.1:{http_port}", "/sparql", "/sparql-graph-crud-auth",
+                  VIRTUOSO_DEFAULT_GRAPH, VIRTUOSO_USER, VIRTUOSO_PASSWORD)
+
+
+def publish(project: BenchProject, engine: Engine, log) -> float:
+    """`natograph upload` of the project's snapshot to the engine, its counts verified; returns its seconds."""
+    command = [sys.executable, "-m", "natograph.cli", "--root", str(project.root), "upload", "--data-url", engine.data_url]
+    env = {**os.environ, "NATOGRAPH_STORE_URL": engine.query_url,
+           "NATOGRAPH_STORE_DEFAULT_GRAPH": engine.default_graph or ""}
+    if engine.user:
+        command += ["--user", engine.user]
+        env["NATOGRAPH_STORE_PASSWORD"] = engine.password
+    started = time.perf_counter()
+    done = subprocess.run(command, env=env, capture_output=True, text=True)
+    if done.returncode != 0:
+        raise RuntimeError(f"natograph upload to {engine.name} failed:\n{done.stdout}{done.stderr}")
+    print(f"  remote: {done.stdout.strip()}", file=log, flush=True)
+    return time.perf_counter() - started
+
+
+def alternating(through: str, direct: str, seconds: float, groups: dict[str, int]) -> dict:
+    """One client sending the query through natograph and directly in turn, one request at a time, for `seconds`
+    (each on its own keep-alive connection): the median latency of each, the median of the pairs' ratios, and
+    the CPU milliseconds per request natograph's process group and the engine's process used meanwhile."""
+    connections = {name: _connection(url) for name, url in (("natograph", through), ("direct", direct))}
+    paths = {"natograph": _path(through), "direct": _path(direct)}
+    latencies: dict[str, list[float]] = {"natograph": [], "direct": []}
+    errors = 0
+    before = {name: cpu_seconds(group) for name, group in groups.items()}
+    stop_at = time.perf_counter() + seconds
+    try:
+        while time.perf_counter() < stop_at or not latencies["direct"]:
+            for name in ("natograph", "direct"):
+                started = time.perf_counter()
+                response = _get_on(connections[name], paths[name])
+                latencies[name].append(time.perf_counter() - started)
+                errors += response >= 400
+    finally:
+        for connection in connections.values():
+            connection.close()
+    pairs = len(latencies["direct"])
+    used = {name: (cpu_seconds(group) - before[name]) * 1000 for name, group in groups.items()}
+    return {"natograph_p50_ms": statistics.median(latencies["natograph"]) * 1000,
+            "direct_p50_ms": statistics.median(latencies["direct"]) * 1000,
+            "ratio": statistics.median(a / b for a, b in zip(latencies["natograph"], latencies["direct"])),
+            "natograph_cpu_ms": used["natograph"] / pairs, "engine_cpu_ms": used["engine"] / (2 * pairs),
+            "requests": 2 * pairs, "errors": errors}
+
+
+def _connection(url: str) -> http.client.HTTPConnection:
+    parts = urlsplit(url)
+    return http.client.HTTPConnection(parts.hostname, parts.port, timeout=60)
+
+
+def _path(url: str) -> str:
+    parts = urlsplit(url)
+    return parts.path + ("?" + parts.query if parts.query else "")
+
+
+def _get_on(connection: http.client.HTTPConnection, path: str) -> int:
+    connection.request("GET", path, headers={"Accept": JSON_RESULTS})
+    response = connection.getresponse()
+    response.read()
+    return response.status
+
+
+def cpu_seconds(group: int) -> float:
+    """User and system CPU seconds used so far by the live processes of a process group (Linux /proc)."""
+    total = 0
+    for stat in os.scandir("/proc"):
+        if not stat.name.isdigit():
+            continue
+        try:
+            with open(f"/proc/{stat.name}/stat") as file:
+                fields = file.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[2]) == group:  # pgrp; utime and stime follow at 11 and 12
+            total += int(fields[11]) + int(fields[12])
+    return total / os.sysconf("SC_CLK_TCK")
+
+
+def answer_rows(url: str) -> list:
+    """The bindings of one JSON answer, as comparable rows."""
+    parts = urlsplit(url)
+    connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=60)
+    try:
+        connection.request("GET", parts.path + "?" + parts.query, headers={"Accept": JSON_RESULTS})
+        response = connection.getresponse()
+        body = response.read()
+        if response.status != 200:
+            raise RuntimeError(f"{url} answered {response.status}: {body[:300]!r}")
+    finally:
+        connection.close()
+    bindings = json.loads(body)["results"]["bindings"]
+    return sorted(json.dumps({k: v["value"] for k, v in b.items()}, sort_keys=True) for b in bindings)
+
+
+def measure_remote(sizes: list[str], rounds: int, seconds: float, clients: int, *, log=sys.stderr) -> list[dict]:
+    """Latency and throughput through natograph and directly, per size, engine and query."""
+    rows = []
+    texts = {name: (BENCH / "queries" / f"{name}.rq").read_text(encoding="utf-8") for name in QUERIES}
+    for size in sizes:
+        project = ensure_project(size, log=log)
+        for starter, directory in ((start_oxigraph_server, "remote-oxigraph"), (start_virtuoso, "remote-virtuoso")):
+            engine = starter(WORK / size / directory)
+            if engine is None:
+                rows.append({"benchmark": "remote", "size": size, "engine": "Virtuoso", "status": "not installed"})
+                continue
+            natograph = None
+            try:
+                engine.server.wait_until(engine.direct_path("ASK { }"), timeout_s=READY_TIMEOUT_S)
+                upload_s = publish(project, engine, log)
+                natograph = start_natograph(project, store="remote", store_url=engine.query_url,
+                                            store_default_graph=engine.default_graph or "", result_cache_bytes=0,
+                                            **ONE_CLIENT_UNLIMITED)
+                natograph.wait_until("/health", timeout_s=READY_TIMEOUT_S,
+                                     accept_body=lambda body: json.loads(body)["status"] == "ok")
+                targets = {}
+                for name, text in texts.items():
+                    through = f"http://127.0.0.1:{natograph.port}{natograph.query_path(text)}"
+                    direct = engine.base + engine.direct_path(text)
+                    if answer_rows(through) != answer_rows(direct):
+                        raise RuntimeError(f"{name} answers differently through natograph and directly on {engine.name}")
+                    targets[name] = {"natograph": through, "direct": direct}
+                samples = {(name, kind): [] for name in texts for kind in ("latency", "natograph", "direct")}
+                groups = {"engine": engine.server.process.pid, "natograph": natograph.process.pid}
+                for round_number in range(rounds):
+                    for name, urls in targets.items():
+                        print(f"  remote: {size}, {engine.name}, {name}, round {round_number + 1} of {rounds} …",
+                              file=log, flush=True)
+                        samples[(name, "latency")].append(
+                            alternating(urls["natograph"], urls["direct"], seconds, groups))
+                        for target, url in urls.items():
+                            samples[(name, target)].append(
+                                _with_clients(clients, lambda: run_python_load(url, seconds, JSON_RESULTS)))
+                for name in texts:
+                    rows.append(_row(size, engine.name, name, samples, clients, upload_s))
+            finally:
+                if natograph is not None:
+                    natograph.stop()
+                engine.server.stop()
+    return rows
+
+
+def _with_clients(clients: int, run):
+    import throughput
+
+    saved = throughput.CONNECTIONS
+    throughput.CONNECTIONS = clients
+    try:
+        return run()
+    finally:
+        throughput.CONNECTIONS = saved
+
+
+def _row(size: str, engine: str, name: str, samples: dict, clients: int, upload_s: float) -> dict:
+    latency = samples[(name, "latency")]
+    load = {t: samples[(name, t)] for t in ("natograph", "direct")}
+    throughput_ratios = [a["requests_per_second"] / b["requests_per_second"]
+                         for a, b in zip(load["natograph"], load["direct"]) if b["requests_per_second"]]
+    return {
+        "benchmark": "remote", "size": size, "engine": engine, "measure": name, "status": "ok", "clients": clients,
+        "upload_s": upload_s,
+        "natograph_p50_ms": statistics.median(r["natograph_p50_ms"] for r in latency),
+        "direct_p50_ms": statistics.median(r["direct_p50_ms"] for r in latency),
+        "latency_ratio": statistics.median(r["ratio"] for r in latency),
+        "latency_ratios": [r["ratio"] for r in latency],
+        "natograph_rps": statistics.median(r["requests_per_second"] for r in load["natograph"]),
+        "direct_rps": statistics.median(r["requests_per_second"] for r in load["direct"]),
+        "throughput_ratio": statistics.median(throughput_ratios), "throughput_ratios": throughput_ratios,
+        "engine_cpu_ms": statistics.median(r["engine_cpu_ms"] for r in latency),
+        "natograph_cpu_ms": statistics.median(r["natograph_cpu_ms"] for r in latency),
+        "errors": sum(r["errors"] for r in latency) + sum(r["errors"] for runs in load.values() for r in runs),
+        "requests": sum(r["requests"] for r in latency) + sum(r["requests"] for runs in load.values() for r in runs),
+        "latency_samples": latency, "throughput_samples": load,
+    }
+
+
+def remote_table(rows: list[dict]) -> str:
+    """Latency and throughput through natograph against the engine directly, with the overhead."""
+    lines = ["| triples | engine | query | directly: p50 | through natograph: p50 | latency overhead (rounds) | "
+             "directly: req/s | through natograph: req/s | natograph ÷ directly (rounds) | CPU per request: engine; "
+             "natograph's own | errors / requests |",
+             "|---|---|---|---|---|---|---|---|---|---|---|"]
+    for row in rows:
+        if row["status"] != "ok":
+            lines.append(f"| {row['size']} | {row['engine']} | {row['status']} | | | | | | | | |")
+            continue
+        lat, thr = row["latency_ratios"], row["throughput_ratios"]
+        lines.append(
+            f"| {row['size']} | {row['engine']} | {row['measure']} | {row['direct_p50_ms']:.2f} ms | "
+            f"{row['natograph_p50_ms']:.2f} ms | {row['latency_ratio'] - 1:+.0%} ({min(lat) - 1:+.0%} to "
+            f"{max(lat) - 1:+.0%}) | {row['direct_rps']:,.0f} | {row['natograph_rps']:,.0f} | "
+            f"{row['throughput_ratio']:.0%} ({min(thr):.0%}–{max(thr):.0%}) | {row['engine_cpu_ms']:.2f} ms; "
+            f"{row['natograph_cpu_ms']:.2f} ms | {row['errors']} / {row['requests']:,} |")
+    clients = rows[0].get("clients", "?") if rows else "?"
+    return "\n".join(lines + ["", f"Latency: one client, through natograph and directly in turn, one request at a "
+                                  "time; the overhead is the median of each round's median pair ratio (range: the "
+                                  f"rounds'). Throughput: {clients} concurrent clients (Python load generator), each "
+                                  "target in turn; the median of the per-round ratios. CPU: user and system time "
+                                  "per request, of the engine's process and of natograph's process group, during "
+                                  "the one-client runs."])
+
+
+def remote_goals(rows: list[dict]) -> str:
+    """Issue 16's goal: at most 10 % overhead on an uncached aggregate, on each engine."""
+    lines = ["| goal | measured | met |", "|---|---|---|"]
+    for row in rows:
+        if row["status"] == "ok" and row["measure"] == "aggregate":
+            overhead = row["latency_ratio"] - 1
+            lost = 1 - row["throughput_ratio"]
+            lines.append(f"| ≤ 10 % overhead, uncached aggregate, {row['engine']}, {row['size']} | latency "
+                         f"{overhead:+.0%}, throughput {-lost:+.0%} | {'yes' if overhead <= 0.10 and lost <= 0.10 else 'NO'} |")
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    # python bench/remote.py [SIZES [ROUNDS [SECONDS [CLIENTS]]]], e.g. 10k,100k 3 3 4
+    arguments = sys.argv[1:] + [None] * 4
+    found = measure_remote((arguments[0] or "10k").split(","), int(arguments[1] or 1), float(arguments[2] or 2),
+                           int(arguments[3] or 4))
+    print(remote_table(found))
+    print(remote_goals(found))
+    (BENCH / "out").mkdir(exist_ok=True)
+    (BENCH / "out" / f"remote-{time.strftime('%Y%m%d-%H%M%S')}.json").write_text(json.dumps(found, indent=2))
