@@ -22,7 +22,7 @@ from . import OXIGRAPH_RDF_FORMAT, Format
 from .jsonld import JsonLdContext, iter_document, store_context
 from ..snapshot import Snapshot
 from ..store import EmbeddedStore
-from ..vocab import ASSERTED_GRAPH, INFERRED_GRAPH, PREFIXES
+from ..vocab import ASSERTED_GRAPH, INFERRED_GRAPH, PREFIXES, PROVENANCE_GRAPH
 
 DUMP_FORMATS = (Format.TURTLE, Format.N_TRIPLES, Format.JSON_LD, Format.RDF_XML, Format.TRIG, Format.N_QUADS)
 DATASET_FORMATS = (Format.TRIG, Format.N_QUADS)
@@ -45,10 +45,13 @@ class DumpInterrupted(RuntimeError):
 
 def dump_graphs(snapshot: Snapshot, selection: GraphSelection, fmt: Format) -> list[ox.NamedNode]:
     """The named graphs a dump reads, in the order it writes them."""
+    named = {g.value for g in snapshot.store.named_graphs()}
+    # "all" is the default graph: the asserted and inferred triples and (data with statement graphs) their descriptions.
     chosen = {GraphSelection.ASSERTED: [ASSERTED_GRAPH], GraphSelection.INFERRED: [INFERRED_GRAPH],
-              GraphSelection.ALL: [ASSERTED_GRAPH, INFERRED_GRAPH]}[selection]
+              GraphSelection.ALL: [ASSERTED_GRAPH, INFERRED_GRAPH]
+                                  + ([PROVENANCE_GRAPH] if PROVENANCE_GRAPH in named else [])}[selection]
     if fmt in DATASET_FORMATS and selection is GraphSelection.ALL:
-        others = sorted(g.value for g in snapshot.store.named_graphs() if g.value not in chosen)
+        others = sorted(iri for iri in named if iri not in chosen)
         chosen = chosen + others
     return [ox.NamedNode(iri) for iri in chosen]
 

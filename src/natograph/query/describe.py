@@ -20,7 +20,9 @@ INFERRED = ox.NamedNode(INFERRED_GRAPH)
 RDF_TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
 RDFS_LABEL = ox.NamedNode("http://www.w3.org/2000/01/rdf-schema#label")
 SOURCE = ox.NamedNode(str(NATO.source))
-_CLOSURE_GRAPHS = (ASSERTED, INFERRED)
+PROVENANCE = ox.NamedNode(PROVENANCE_GRAPH)
+# The graphs whose union is the default graph: what a resource's description is read from.
+_CLOSURE_GRAPHS = (ASSERTED, INFERRED, PROVENANCE)
 
 
 @dataclass
@@ -118,6 +120,14 @@ def describe_resource(store: Store, iri: str, *, max_incoming: int = MAX_INCOMIN
 
 def _stated_by(source, line, graph) -> StatedBy:
     return StatedBy(source.value, int(line.value) if line is not None else None, graph.value)
+
+
+def graph_statements(store: Store, description: Description) -> list[ox.Quad]:
+    """For a statement graph (natoid:statements-…): the statements it holds, as quads of that graph."""
+    if ox.Quad(description.resource, RDF_TYPE, ox.NamedNode(str(NATO.StatementGraph)), PROVENANCE) not in description.quads:
+        return []
+    answer = store.query(read_query("graph-triples.rq"), dataset=Dataset(default_graphs=(description.resource.value,)))
+    return [ox.Quad(*triple, description.resource) for triple in answer.triples]
 
 
 def statement_quads(store: Store, description: Description) -> list[ox.Quad]:

@@ -17,7 +17,8 @@ import pyoxigraph as ox
 from flask import Blueprint, Response, redirect, render_template, request
 
 from .. import __version__
-from ..query.describe import ASSERTED, INFERRED, Description, describe_resource, statement_quads
+from ..query.describe import (ASSERTED, INFERRED, PROVENANCE, Description, describe_resource, graph_statements,
+                              labels_of, statement_quads)
 from ..errors import NotFoundError, ParameterError
 from ..formats import OXIGRAPH_RDF_FORMAT, Format
 from ..formats.results import serialize_graph
@@ -128,8 +129,10 @@ def _document(description: Description, representation: Representation, *, negot
         quads = [q for q in description.quads if graph is None or q.graph_name == GRAPH_CHOICES[graph]]
         if graph is None and OXIGRAPH_RDF_FORMAT[representation.fmt].supports_datasets \
                 and representation.fmt is not Format.JSON_LD:
-            # A dataset format carries who states each fact: its statement graphs and their descriptions.
+            # A dataset format carries who states each fact: its statement graphs and their descriptions; a
+            # statement graph's own document, the statements it holds.
             quads += statement_quads(current_state().store, description)
+            quads += graph_statements(current_state().store, description)
         body = _serialize(quads, representation.fmt, sectioned=True)
     response = Response(body, content_type=representation.content_type)
     response.headers["ETag"] = etag
@@ -143,7 +146,10 @@ def _html(description: Description) -> str:
     state = current_state()
     iri = description.resource.value
     figure_rows = state.store.query(read_query("figures-of.rq"), bindings={"resource": description.resource}).rows
-    page = resource_page(description, explain=explain_url, figure_rows=figure_rows)
+    held = graph_statements(state.store, description)
+    mentioned = {term for q in held for term in (q.subject, q.predicate, q.object) if isinstance(term, ox.NamedNode)}
+    page = resource_page(description, explain=explain_url, figure_rows=figure_rows, graph_statements=held,
+                         statement_labels=labels_of(state.store, mentioned) if mentioned else {})
     path = page_path(iri) or request.path
     if iri.startswith(resource_base() + "ontology#"):
         usage = _usage_counts().get(iri, 0)
@@ -166,7 +172,8 @@ def _serialize(quads: list[ox.Quad], fmt: Format, *, sectioned: bool) -> bytes:
     if fmt is Format.RDF_XML or not sectioned:
         return ox.serialize([q.triple for q in quads], format=rdf_format, prefixes=PREFIXES)
     sections = []
-    for graph, heading in ((ASSERTED, "asserted"), (INFERRED, "inferred by the OWL 2 RL reasoner")):
+    for graph, heading in ((ASSERTED, "asserted"), (INFERRED, "inferred by the OWL 2 RL reasoner"),
+                           (PROVENANCE, "a statement graph's description, by the build")):
         triples = [q.triple for q in quads if q.graph_name == graph]
         if triples:
             text = ox.serialize(triples, format=rdf_format, prefixes=PREFIXES).decode("utf-8")

@@ -105,11 +105,16 @@ class ResourcePage:
     incoming_truncated: bool = False
     links: list[LinkView] = field(default_factory=list)
     structured_data: dict = field(default_factory=dict)
+    # For a statement graph: the statements it holds (subject, property, value).
+    statements: list[tuple[TermView, TermView, TermView]] = field(default_factory=list)
 
 
-def resource_page(description: Description, *, explain: ExplainLink, figure_rows: list | None = None) -> ResourcePage:
-    """The page model of a described resource; inferred values link to their explanation."""
+def resource_page(description: Description, *, explain: ExplainLink, figure_rows: list | None = None,
+                  graph_statements: list[ox.Quad] = (), statement_labels: dict | None = None) -> ResourcePage:
+    """The page model of a described resource; inferred values link to their explanation. A statement graph's page
+    also lists its `graph_statements`, named with `statement_labels`."""
     labels = description.labels()
+    statement_labels = {**labels, **(statement_labels or {})}
     resource = description.resource
     outgoing = description.outgoing()
     by_predicate: dict[str, list[ox.Quad]] = {}
@@ -143,6 +148,9 @@ def resource_page(description: Description, *, explain: ExplainLink, figure_rows
         incoming_truncated=description.incoming_truncated,
         links=web_links(outgoing),
         structured_data=schema_org_description(description, labels),
+        statements=[(term_view(q.subject, statement_labels), term_view(q.predicate, statement_labels),
+                     term_view(q.object, statement_labels))
+                    for q in sorted(graph_statements, key=lambda q: (str(q.subject), str(q.predicate), str(q.object)))],
     )
 
 

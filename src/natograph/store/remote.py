@@ -307,11 +307,22 @@ def _prepared_request(sparql: str, base_iri: str | None, dataset: Dataset, defau
     tokens = list(tokenize(sparql))
     # BASE on the prologue's line, so that the query's own lines keep their numbers in error messages.
     base = f"BASE <{base_iri}> " if base_iri else ""
-    parameters = [("query", base + PROLOGUE + typed_booleans(sparql, tokens))]
+    pragma = VIRTUOSO_CBD if default_graph is not None and _is_describe(tokens) else ""
+    parameters = [("query", pragma + base + PROLOGUE + typed_booleans(sparql, tokens))]
     default_graphs, named_graphs = explicit_dataset(tokens, dataset, default_graph, named_graphs)
     parameters += [("default-graph-uri", iri) for iri in default_graphs]
     parameters += [("named-graph-uri", iri) for iri in named_graphs]
     return urlencode(parameters).encode("utf-8"), N_TRIPLES if form is GraphResult else RESULTS_JSON
+
+
+# Virtuoso describes a resource by its triples in and out, and follows no blank node; the embedded store gives the
+# concise bounded description (its triples, and those of the blank nodes they reach), which Virtuoso gives in this
+# mode. Asked of the servers that need `store_default_graph`, Virtuoso being the one natograph knows of.
+VIRTUOSO_CBD = 'DEFINE sql:describe-mode "CBD" '
+
+
+def _is_describe(tokens: list[Token]) -> bool:
+    return any(t.kind is TokenKind.WORD and t.text.upper() == "DESCRIBE" for t in tokens)
 
 
 def explicit_dataset(tokens: list[Token], dataset: Dataset, default_graph: str | None,
