@@ -83,7 +83,7 @@ Charset = UTF-8
 
 [SPARQL]
 ResultSetMaxRows = 100000
-MaxQueryCostEstimationTime = 400
+MaxQueryCostEstimationTime = 100000
 MaxQueryExecutionTime = 60
 """
 

@@ -125,7 +125,7 @@ Charset = UTF-8
 
 [SPARQL]
 ResultSetMaxRows = {max_rows}
-MaxQueryCostEstimationTime = 400
+MaxQueryCostEstimationTime = 100000
 MaxQueryExecutionTime = 60
 """
 
