@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -145,29 +145,34 @@ def check_provenance(store: ox.Store, sources: SourceIndex) -> CheckResult:
 
 def check_consistency(store: ox.Store, clash_records: list[ReasonerClash], sources: SourceIndex) -> CheckResult:
     """The reasoner's clashes, each triple traced to its file and line (or to the asserted ones it follows from)."""
-    clashes = find_clashes(store, clash_records, sources=sources)
-    trace_inferred(clashes, store, sources)
+    clashes = trace_inferred(find_clashes(store, clash_records, sources=sources), store, sources)
     rules = len(CLASH_RULES)
     if not clashes:
         return CheckResult("consistency", True, f"consistent: no clash found by {rules} OWL 2 RL clash rules")
     return CheckResult("consistency", False, f"inconsistent: {len(clashes)} clash(es)", clashes)
 
 
-def trace_inferred(clashes: list[Clash], store: ox.Store, sources: SourceIndex) -> None:
-    """Replace "inferred" in a clash's origins by the rules and asserted statements the triple follows from."""
+def trace_inferred(clashes: list[Clash], store: ox.Store, sources: SourceIndex) -> list[Clash]:
+    """The clashes, each "inferred" in their origins replaced by the rules and asserted statements the triple
+    follows from."""
     explainer = Explainer(store, sources=sources)
-    for clash in clashes:
-        for triple in clash.triples:
-            key = compact_triple(triple)
-            origins = clash.origins.get(key, [])
-            if "inferred" not in origins:
-                continue
-            explanation = explainer.explain(triple)
-            rules = list(dict.fromkeys(_rules_in(explanation)))
-            leaves = sorted({str(loc) for leaf in explanation.leaves() for loc in leaf.sources})
-            if rules:
-                traced = f"inferred by {', '.join(rules)} from {', '.join(leaves)}"
-                clash.origins[key] = [traced if o == "inferred" else o for o in origins]
+    return [replace(clash, origins=_traced_origins(clash, explainer)) for clash in clashes]
+
+
+def _traced_origins(clash: Clash, explainer: Explainer) -> dict[str, list[str]]:
+    traced_origins = dict(clash.origins)
+    for triple in clash.triples:
+        key = compact_triple(triple)
+        origins = clash.origins.get(key, [])
+        if "inferred" not in origins:
+            continue
+        explanation = explainer.explain(triple)
+        rules = list(dict.fromkeys(_rules_in(explanation)))
+        leaves = sorted({str(loc) for leaf in explanation.leaves() for loc in leaf.sources})
+        if rules:
+            traced = f"inferred by {', '.join(rules)} from {', '.join(leaves)}"
+            traced_origins[key] = [traced if o == "inferred" else o for o in origins]
+    return traced_origins
 
 
 def _rules_in(explanation) -> list[str]:
