@@ -30,6 +30,7 @@ import statistics
 import subprocess
 import sys
 import time
+from pathlib import Path
 from urllib.parse import urlencode, urlsplit
 
 from projects import BENCH, WORK, BenchProject, ensure_project, tool
@@ -42,50 +43,9 @@ READY_TIMEOUT_S = 180
 VIRTUOSO_DEFAULT_GRAPH = "https://w3id.org/natograph/graph/default"
 # A fresh Virtuoso database's administrator: the benchmark's database is its own, deleted before each run.
 VIRTUOSO_USER, VIRTUOSO_PASSWORD = "dba", "dba"
-VIRTUOSO_INI = """\
-[Database]
-DatabaseFile = {db}/virtuoso.db
-ErrorLogFile = {db}/virtuoso.log
-LockFile = {db}/virtuoso.lck
-TransactionFile = {db}/virtuoso.trx
-xa_persistent_file = {db}/virtuoso.pxa
-ErrorLogLevel = 7
-FileExtend = 200
-MaxCheckpointRemap = 2000
-Striping = 0
-TempStorage = TempDatabase
-
-[TempDatabase]
-DatabaseFile = {db}/virtuoso-temp.db
-TransactionFile = {db}/virtuoso-temp.trx
-MaxCheckpointRemap = 2000
-Striping = 0
-
-[Parameters]
-ServerPort = 127.0.0.1:{sql_port}
-DisableUnixSocket = 1
-MaxClientConnections = 20
-CheckpointInterval = 60
-CaseMode = 2
-DirsAllowed = .
-NumberOfBuffers = 40000
-MaxDirtyBuffers = 30000
-ThreadsPerQuery = 2
-
-[HTTPServer]
-ServerPort = 127.0.0.1:{http_port}
-ServerRoot = {db}
-ServerThreads = 20
-MaxClientConnections = 20
-MaxKeepAlives = 20
-KeepAliveTimeout = 10
-Charset = UTF-8
-
-[SPARQL]
-ResultSetMaxRows = 100000
-MaxQueryCostEstimationTime = 100000
-MaxQueryExecutionTime = 60
-"""
+# The remote-store tests' Virtuoso configuration, with more connections and buffers for the benchmark.
+VIRTUOSO_INI = (Path(__file__).resolve().parents[1] / "tests" / "store" / "virtuoso.ini.template").read_text(
+    encoding="utf-8")
 
 
 class Engine:
@@ -125,7 +85,8 @@ def start_virtuoso(location) -> Engine | None:
     location.mkdir(parents=True)
     http_port = free_port()
     ini = location / "virtuoso.ini"
-    ini.write_text(VIRTUOSO_INI.format(db=location, sql_port=free_port(), http_port=http_port))
+    ini.write_text(VIRTUOSO_INI.format(db=location, sql_port=free_port(), http_port=http_port, max_rows=100_000,
+                                   connections=20, buffers=40000, dirty_buffers=30000))
     server = _start("virtuoso", [binary, "+foreground", "+configfile", ini], port=http_port, sparql_path="/sparql")
     return Engine("Virtuoso", server, f"http://127.0.0.1:{http_port}", "/sparql", "/sparql-graph-crud-auth",
                   VIRTUOSO_DEFAULT_GRAPH, VIRTUOSO_USER, VIRTUOSO_PASSWORD)

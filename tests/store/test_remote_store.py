@@ -84,50 +84,8 @@ def wait_until_answering(process: subprocess.Popen, url: str, what: str) -> None
             time.sleep(0.1)
 
 
-VIRTUOSO_INI = """\
-[Database]
-DatabaseFile = {db}/virtuoso.db
-ErrorLogFile = {db}/virtuoso.log
-LockFile = {db}/virtuoso.lck
-TransactionFile = {db}/virtuoso.trx
-xa_persistent_file = {db}/virtuoso.pxa
-ErrorLogLevel = 7
-FileExtend = 200
-MaxCheckpointRemap = 2000
-Striping = 0
-TempStorage = TempDatabase
-
-[TempDatabase]
-DatabaseFile = {db}/virtuoso-temp.db
-TransactionFile = {db}/virtuoso-temp.trx
-MaxCheckpointRemap = 2000
-Striping = 0
-
-[Parameters]
-ServerPort = 127.0.0.1:{sql_port}
-DisableUnixSocket = 1
-MaxClientConnections = 10
-CheckpointInterval = 60
-CaseMode = 2
-DirsAllowed = .
-NumberOfBuffers = 10000
-MaxDirtyBuffers = 6000
-ThreadsPerQuery = 2
-
-[HTTPServer]
-ServerPort = 127.0.0.1:{http_port}
-ServerRoot = {db}
-ServerThreads = 10
-MaxClientConnections = 10
-MaxKeepAlives = 10
-KeepAliveTimeout = 10
-Charset = UTF-8
-
-[SPARQL]
-ResultSetMaxRows = {max_rows}
-MaxQueryCostEstimationTime = 100000
-MaxQueryExecutionTime = 60
-"""
+# The configuration the tests and the remote benchmark share (its fields in braces).
+VIRTUOSO_INI = (Path(__file__).parent / "virtuoso.ini.template").read_text(encoding="utf-8")
 
 
 def start_virtuoso(location: Path) -> tuple[subprocess.Popen, str]:
@@ -137,6 +95,7 @@ def start_virtuoso(location: Path) -> tuple[subprocess.Popen, str]:
     location.mkdir(parents=True, exist_ok=True)
     http_port = free_port()
     (location / "virtuoso.ini").write_text(VIRTUOSO_INI.format(db=location, sql_port=free_port(), http_port=http_port,
+                                                               connections=10, buffers=10000, dirty_buffers=6000,
                                                                max_rows=VIRTUOSO_MAX_ROWS))
     base = f"http://127.0.0.1:{http_port}"
     return run_virtuoso(location, base), base
