@@ -13,6 +13,8 @@ from natograph.store import EmbeddedStore, QueryLimits
 
 from ..serving import built_mini_project, started_pool
 
+pytestmark = pytest.mark.slow  # query worker processes
+
 # A cross product of the default graph with itself six times, counted: one row, long after any limit.
 SLOW_QUERY = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l . ?m ?n ?o . ?p ?q ?r }"
 LABELS = "SELECT ?label WHERE { ?s <http://www.w3.org/2000/01/rdf-schema#label> ?label } ORDER BY ?label"

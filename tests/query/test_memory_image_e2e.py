@@ -14,6 +14,8 @@ from natograph.store import EmbeddedStore
 
 from ..serving import ServerProcess, built_mini_project
 
+pytestmark = pytest.mark.slow
+
 LABELS = "SELECT ?s ?label WHERE { ?s <http://www.w3.org/2000/01/rdf-schema#label> ?label } ORDER BY ?s ?label"
 GRAPH_COUNTS = "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g ORDER BY ?g"
 

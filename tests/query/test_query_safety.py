@@ -25,8 +25,9 @@ from natograph.vocab import PREFIXES
 
 from ..serving import Listener, built_mini_project, free_port, started_pool
 
-pytestmark = pytest.mark.skipif(not network_guard().available,
-                                reason=f"no network namespaces here: {network_guard().reason}")
+pytestmark = [pytest.mark.slow,  # a pool of query worker processes
+              pytest.mark.skipif(not network_guard().available,
+                                 reason=f"no network namespaces here: {network_guard().reason}")]
 
 XSD = "http://www.w3.org/2001/XMLSchema#"
 RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"

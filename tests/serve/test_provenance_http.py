@@ -14,6 +14,8 @@ import pytest
 
 from tests.serving import ServerProcess
 
+pytestmark = pytest.mark.slow
+
 
 # (subject, predicate, object in Turtle, document, line): read on the line of the document by its reviewer.
 SAMPLES = [

@@ -158,6 +158,7 @@ def test_explain_names_the_lines_the_build_saved_as_the_cli_does(tmp_path):
     assert "data/places.ttl:5" in page and "natograph check" not in page
 
 
+@pytest.mark.slow
 def test_a_served_explanation_names_lines_without_the_data_files(tmp_path):
     config = built_mini_project(tmp_path)
     server = ServerProcess(config.root, tmp_path / "server.log", max_concurrent_queries=1)
@@ -172,6 +173,7 @@ def test_a_served_explanation_names_lines_without_the_data_files(tmp_path):
         server.stop()
 
 
+@pytest.mark.slow
 def test_serve_with_check_serves_the_report_and_the_lines_from_its_first_answer(tmp_path):
     config = built_mini_project(tmp_path)
     server = ServerProcess(config.root, tmp_path / "server.log", serve_options=("--check",), max_concurrent_queries=1)

@@ -124,6 +124,7 @@ def test_a_spent_budget_page_keeps_retry_after(project_config, project_snapshot)
     assert "429 Too Many Requests" in page_of(response).words
 
 
+@pytest.mark.slow
 def test_a_real_server_answers_a_browser_with_a_page_and_a_client_with_json(project_config, tmp_path):
     server = ServerProcess(project_config.root, tmp_path / "server.log", snapshot_dir=project_config.snapshot_dir)
     try:

@@ -140,6 +140,7 @@ def test_the_void_and_the_service_description_name_the_graphs_by_these_dereferen
         assert value(described(document.data, "ttl"), iri, VOID + "triples") == value(void, iri, VOID + "triples")
 
 
+@pytest.mark.slow
 def test_a_real_server_dereferences_a_graph_iri(tmp_path_factory):
     root = built_mini_project(tmp_path_factory.mktemp("graphs-e2e")).root
     server = ServerProcess(root, tmp_path_factory.mktemp("logs") / "graphs.log", queries_per_minute=0)

@@ -19,6 +19,8 @@ from natograph.query.sandbox import network_guard
 
 from ..serving import ServerProcess, built_mini_project
 
+pytestmark = pytest.mark.slow
+
 MEMORY_MB = 256
 QUERIES = str(Path(__file__).resolve().parents[2] / "queries")
 

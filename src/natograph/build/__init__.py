@@ -113,6 +113,7 @@ def _build(config: Config, *, force: bool, timer: StepTimer) -> BuildResult:
             sources = SourceIndex.from_loaded(loaded)
             report = check_graph(config, store, sources, clash_records=inference.messages, snapshot_key=key)
         if report.clashes:
+            del store  # closed before the writer removes its directory: a store closed after that can take a second
             raise InconsistencyError(report.clashes, report=report)
         with timer.step("source lines"):
             # Part of the snapshot before it becomes current: GET /check and /explain read them, and nothing
