@@ -37,6 +37,9 @@ from natograph.vocab import ASSERTED_GRAPH, INFERRED_GRAPH
 from ..conftest import REPO_ROOT
 from ..serving import free_port
 
+# Each engine is a real server started for the module (Virtuoso takes seconds): end-to-end tests.
+pytestmark = pytest.mark.slow
+
 CATALOGUE = load_catalogue(REPO_ROOT / "queries")
 START_TIMEOUT_SECONDS = 60
 # Virtuoso's cut, below the project's triple count so that a free query over everything meets it.
