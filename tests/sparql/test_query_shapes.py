@@ -186,3 +186,11 @@ def test_a_negated_property_set_between_two_terms_is_one_solution_as_sparql_defi
 def test_a_negated_property_set_from_a_term_is_one_solution_per_value(project_store):
     values = project_store.query("SELECT ?o WHERE { natoid:kfor !(rdf:type|rdfs:label) ?o }").rows
     assert len(values) == len({tuple(row) for row in values})
+
+
+def test_a_text_longer_than_the_hint_limit_gets_no_hints_so_a_deep_nesting_cannot_cost_seconds():
+    from natograph.sparql.shapes import HINTS_MAX_CHARS, slow_shape_hints
+    slow = "SELECT * WHERE { ?a nato:locatedIn+ ?b }"
+    assert slow_shape_hints(slow)
+    padded = slow + "\n#" + "x" * HINTS_MAX_CHARS
+    assert slow_shape_hints(padded) == []

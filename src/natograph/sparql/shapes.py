@@ -375,11 +375,20 @@ SLOW_SHAPES = (
 )
 
 
+# Texts longer than this get no hints: the rewrite's reading grows with the square of a text's nesting (45 KB of
+# nested EXISTS took 1.6 s), and the hints are asked for in the server's own process (a time-out's message, the
+# editor's POST /query/shape-hints). A query a person writes in the editor is far shorter.
+HINTS_MAX_CHARS = 8 * 1024
+
+
 def slow_shape_hints(text: str) -> list[ShapeHint]:
     """The hints of SLOW_SHAPES that a query text matches after `rewrite`: what a time-out message can suggest.
 
-    Reads tokens only, to choose a hint: a wrong guess costs a useless sentence, never a wrong answer.
+    Reads tokens only, to choose a hint: a wrong guess costs a useless sentence, never a wrong answer. A text
+    longer than HINTS_MAX_CHARS gets none.
     """
+    if len(text) > HINTS_MAX_CHARS:
+        return []
     tokens = _tokens(rewrite(text))
     if tokens is None:
         return []
