@@ -307,9 +307,12 @@ def _prepared_request(sparql: str, base_iri: str | None, dataset: Dataset, defau
     tokens = list(tokenize(sparql))
     # BASE on the prologue's line, so that the query's own lines keep their numbers in error messages.
     base = f"BASE <{base_iri}> " if base_iri else ""
-    pragma = VIRTUOSO_CBD if default_graph is not None and _is_describe(tokens) else ""
+    # The query's keywords, read from its tokens (strings, IRIs and comments delimited as the grammar does):
+    # pyoxigraph does not expose what its parser reads.
+    keywords = {t.text.upper() for t in tokens if t.kind is TokenKind.WORD}
+    pragma = VIRTUOSO_CBD if default_graph is not None and "DESCRIBE" in keywords else ""
     parameters = [("query", pragma + base + PROLOGUE + typed_booleans(sparql, tokens))]
-    default_graphs, named_graphs = explicit_dataset(tokens, dataset, default_graph, named_graphs)
+    default_graphs, named_graphs = explicit_dataset(keywords, dataset, default_graph, named_graphs)
     parameters += [("default-graph-uri", iri) for iri in default_graphs]
     parameters += [("named-graph-uri", iri) for iri in named_graphs]
     return urlencode(parameters).encode("utf-8"), N_TRIPLES if form is GraphResult else RESULTS_JSON
@@ -321,21 +324,15 @@ def _prepared_request(sparql: str, base_iri: str | None, dataset: Dataset, defau
 VIRTUOSO_CBD = 'DEFINE sql:describe-mode "CBD" '
 
 
-def _is_describe(tokens: list[Token]) -> bool:
-    return any(t.kind is TokenKind.WORD and t.text.upper() == "DESCRIBE" for t in tokens)
-
-
-def explicit_dataset(tokens: list[Token], dataset: Dataset, default_graph: str | None,
+def explicit_dataset(keywords: set[str], dataset: Dataset, default_graph: str | None,
                      named_graphs: tuple[str, ...]) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """The graphs to name in `default-graph-uri` and `named-graph-uri`: the embedded store's dataset, explicit.
 
     `default_graph` is the named graph holding the snapshot's default graph on a server without one of its own
-    (None: the server's), `named_graphs` the snapshot's. The query's keywords are read from its tokens (strings,
-    IRIs and comments delimited as the grammar does): pyoxigraph does not expose the dataset its parser reads.
+    (None: the server's), `named_graphs` the snapshot's; `keywords` are the query's words, upper-case.
     """
     if default_graph is None:
         return dataset.default_graphs or (), dataset.named_graphs or ()
-    keywords = {t.text.upper() for t in tokens if t.kind is TokenKind.WORD}
     if dataset.default_graphs is None and dataset.named_graphs is None and "FROM" in keywords:
         # The query names its own dataset (FROM, FROM NAMED), which the protocol's parameters would replace.
         return (), ()
