@@ -24,6 +24,7 @@ from ..query.canned import CannedQuery, bind_parameters
 from .canned import catalogue, editor_text
 from .links import TermView, href, resource_base, term_view
 from .memo import remember
+from .views import document_line_href
 from .responses import is_not_modified, not_modified
 from .state import current_state
 
@@ -251,5 +252,6 @@ def timeline_page() -> Response:
 
 @blueprint.app_context_processor
 def page_helpers() -> dict:
-    """Functions every template may call: the timeline for the landing page."""
-    return {"operations_timeline": operations_timeline, "undated_operations": undated_operations}
+    """Functions every template may call: the timeline for the landing page, the link to a source's line."""
+    return {"operations_timeline": operations_timeline, "undated_operations": undated_operations,
+            "document_line_href": document_line_href}

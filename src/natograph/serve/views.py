@@ -219,14 +219,18 @@ def _values(quads: list[ox.Quad], description: Description, labels: dict, explai
     return tuple(sorted(views, key=lambda v: (v.inferred, v.term.text.lower())))
 
 
+def document_line_href(source: str, line: int | None = None) -> str:
+    """Where a source's statements are listed (the `document-statements` page), at one line of a document."""
+    name = source.rsplit("/", 1)[-1]
+    return f"/queries/document-statements?{urlencode({'document': name})}" + (f"#line-{line}" if line else "")
+
+
 def _stated_by_view(stated: StatedBy, labels: dict) -> StatedByView:
     name = stated.source.rsplit("/", 1)[-1]
     short = name.removeprefix("source-")
     text = f"{short}:{stated.line}" if stated.line is not None else short
     title = labels.get(stated.source, name) + (f", line {stated.line}" if stated.line is not None else "")
-    href = f"/queries/document-statements?{urlencode({'document': name})}" + (
-        f"#line-{stated.line}" if stated.line is not None else "")
-    return StatedByView(text, title, href)
+    return StatedByView(text, title, document_line_href(stated.source, stated.line))
 
 
 def _nested_view(term, description: Description, labels: dict, depth: int) -> TermView:
