@@ -37,6 +37,18 @@ def built_mini_project(directory: Path, **settings) -> Config:
     return config
 
 
+def in_process_client(config: Config, store=None):
+    """A Flask test client of the app serving `store` (default: `config`'s current snapshot, embedded), each
+    query evaluated in the request thread."""
+    from natograph.query.executor import InlineExecutor
+    from natograph.serve import create_app
+    from natograph.snapshot import open_snapshot
+    from natograph.store import EmbeddedStore
+
+    store = store if store is not None else EmbeddedStore(open_snapshot(config))
+    return create_app(config, store=store, executor=InlineExecutor(store)).test_client()
+
+
 class Listener:
     """A local socket that counts the connections made to it (accepting and closing each)."""
 

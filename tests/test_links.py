@@ -13,6 +13,8 @@ from urllib.parse import unquote
 
 import pytest
 
+from .serving import in_process_client
+
 NATOID = "https://w3id.org/natograph/id/"
 WIKIPEDIA = re.compile(r"^https://en\.wikipedia\.org/wiki/([A-Za-z0-9_(),.'%-]+)$")
 DBPEDIA = re.compile(r"^http://dbpedia\.org/resource/([^\s/#?<>\"{}|\\^`]+)$")
@@ -178,10 +180,8 @@ def test_no_outside_iri_is_merged_with_a_natograph_resource(project_store, links
 
 @pytest.fixture(scope="module")
 def served_client(project_config, project_store):
-    from natograph.query.executor import InlineExecutor
-    from natograph.serve import create_app
 
-    return create_app(project_config, store=project_store, executor=InlineExecutor(project_store)).test_client()
+    return in_process_client(project_config, project_store)
 
 
 def test_void_describes_each_outgoing_link_set(served_client, links):
@@ -253,8 +253,6 @@ def test_a_resource_page_embeds_its_resource_as_schema_org_json_ld(served_client
 
 
 def test_embedded_json_ld_cannot_end_the_script_early(tmp_path_factory):
-    from natograph.query.executor import InlineExecutor
-    from natograph.serve import create_app
     from natograph.snapshot import open_snapshot
     from natograph.store import EmbeddedStore
 
@@ -262,7 +260,7 @@ def test_embedded_json_ld_cannot_end_the_script_early(tmp_path_factory):
 
     config = built_web_project(tmp_path_factory.mktemp("links-page"))
     store = EmbeddedStore(open_snapshot(config))
-    client = create_app(config, store=store, executor=InlineExecutor(store)).test_client()
+    client = in_process_client(config, store)
     html = client.get("/id/injected.html").data.decode("utf-8")
     (block,) = embedded_json_ld(html)
     import json

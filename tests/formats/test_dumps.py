@@ -13,15 +13,15 @@ from rdflib.compare import isomorphic
 
 from natograph.cli import main
 from natograph.formats.dump import DUMP_FORMATS, GraphSelection, dump_graphs, iter_dump, write_dump
-from natograph.query.executor import InlineExecutor
 from natograph.formats import Format
 from natograph.formats.jsonld import context_from_store
-from natograph.serve import create_app
 from natograph.snapshot import open_snapshot
 from natograph.store import EmbeddedStore
 from natograph.rdf.terms import triple_to_rdflib
 
 from ..web_fixture import built_web_project
+
+from ..serving import in_process_client
 
 GRAPH = "https://w3id.org/natograph/graph/"
 OX_FORMAT = {Format.TURTLE: ox.RdfFormat.TURTLE, Format.N_TRIPLES: ox.RdfFormat.N_TRIPLES,
@@ -43,7 +43,7 @@ def store(config):
 
 @pytest.fixture(scope="module")
 def client(config, store):
-    return create_app(config, store=store, executor=InlineExecutor(store)).test_client()
+    return in_process_client(config, store)
 
 
 def graph_of(triples) -> rdflib.Graph:

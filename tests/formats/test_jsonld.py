@@ -17,6 +17,8 @@ from natograph.rdf.terms import triple_to_rdflib
 
 from ..web_fixture import NATO, NATOID, built_web_project
 
+from ..serving import in_process_client
+
 XSD = "http://www.w3.org/2001/XMLSchema#"
 RDFS_LABEL = "http://www.w3.org/2000/01/rdf-schema#label"
 
@@ -28,11 +30,9 @@ def store(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def served_client(store):
-    from natograph.query.executor import InlineExecutor
-    from natograph.serve import create_app
 
     config = Config.load(root=store.snapshot.path.parents[2])
-    return create_app(config, store=store, executor=InlineExecutor(store)).test_client()
+    return in_process_client(config, store)
 
 
 def all_triples(store):

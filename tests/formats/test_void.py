@@ -3,14 +3,14 @@
 import pyoxigraph as ox
 import pytest
 
-from natograph.query.executor import InlineExecutor
-from natograph.serve import create_app
 from natograph.snapshot import open_snapshot
 from natograph.store import EmbeddedStore
 from natograph.formats.void import dataset_statistics, void_description
 
 from ..jsonld_checks import assert_compact, assert_reads_as, parse_json
 from ..web_fixture import NATO, NATOID, built_web_project
+
+from ..serving import in_process_client
 
 VOID = "http://rdfs.org/ns/void#"
 DCAT = "http://www.w3.org/ns/dcat#"
@@ -22,7 +22,7 @@ DATASET = "https://w3id.org/natograph/void#dataset"
 def served(tmp_path_factory):
     config = built_web_project(tmp_path_factory.mktemp("void"))
     store = EmbeddedStore(open_snapshot(config))
-    return store, create_app(config, store=store, executor=InlineExecutor(store)).test_client()
+    return store, in_process_client(config, store)
 
 
 def description_store(body: bytes, fmt=ox.RdfFormat.TURTLE) -> ox.Store:
@@ -131,7 +131,7 @@ def test_the_json_ld_description_is_compact_against_the_served_context(served):
 
 
 def test_each_source_is_a_subset_holding_its_statement_graphs_with_their_triple_count(project_config, project_store):
-    client = create_app(project_config, store=project_store, executor=InlineExecutor(project_store)).test_client()
+    client = in_process_client(project_config, project_store)
     description = description_store(client.get("/void", headers={"Accept": "text/turtle"}).data)
     subset = "https://w3id.org/natograph/void#statements-source-002"
     assert ox.NamedNode(subset) in values(description, DATASET, VOID + "subset")

@@ -14,7 +14,7 @@ import pyoxigraph as ox
 import pytest
 
 from natograph.query.canned import bind_parameters, load_catalogue
-from natograph.sparql.text import TokenKind, bind_values, text_for_display, tokenize
+from natograph.sparql.text import QueryText, TokenKind, text_for_display, tokenize
 from natograph.vocab import PREFIXES
 
 from ..conftest import REPO_ROOT
@@ -93,7 +93,7 @@ def test_an_optional_parameter_filters_when_given_which_substitution_would_not(p
     text = "SELECT ?x ?s WHERE { ?s <http://example.org/p> ?v FILTER(!BOUND(?x) || ?v = ?x) }"
     two = ox.Literal("2", datatype=XSD_INTEGER)
     assert len(list(engine.query(text, substitutions={ox.Variable("x"): two}))) == 3
-    assert len(list(engine.query(bind_values(text, {"x": two})))) == 1
+    assert len(list(engine.query(QueryText(text).bound({"x": two})))) == 1
 
 
 def test_a_list_of_terms_binds_one_solution_per_term(project_store):
@@ -102,7 +102,7 @@ def test_a_list_of_terms_binds_one_solution_per_term(project_store):
     rows = project_store.query(text, bindings={"resource": [nato, isaf]}).rows
     assert {row[0] for row in rows} == {nato, isaf}
     assert project_store.query(text, bindings={"resource": []}).rows == []
-    assert bind_values("SELECT * WHERE { ?a ?b ?c }", {"a": [nato, isaf], "b": nato}) == (
+    assert QueryText("SELECT * WHERE { ?a ?b ?c }").bound({"a": [nato, isaf], "b": nato}) == (
         f"SELECT * WHERE {{ VALUES (?a ?b) {{ ({nato} {nato}) ({isaf} {nato}) }} ?a ?b ?c }}")
 
 

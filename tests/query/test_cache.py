@@ -6,11 +6,10 @@ from natograph.query.cache import CachingExecutor, is_repeatable
 from natograph.errors import QuerySyntaxError
 from natograph.query.executor import InlineExecutor, QueryJob
 from natograph.formats import Format
-from natograph.serve import create_app
 from natograph.snapshot import open_snapshot
 from natograph.store import EmbeddedStore, QueryLimits
 
-from ..serving import built_mini_project
+from ..serving import built_mini_project, in_process_client
 
 LABELS = "SELECT ?label WHERE { ?place a nato:Place ; rdfs:label ?label } ORDER BY ?label"
 
@@ -114,7 +113,7 @@ def test_an_answer_too_large_for_its_share_is_not_kept(inner):
 
 def test_the_server_caches_and_reports_it_in_health(mini):
     config, store = mini
-    client = create_app(config, store=store, executor=InlineExecutor(store)).test_client()
+    client = in_process_client(config, store)
     for _ in range(3):
         assert client.get("/sparql", query_string={"query": LABELS}).status_code == 200
     cache = client.get("/health").get_json()["query_workers"]["result_cache"]
@@ -123,5 +122,5 @@ def test_the_server_caches_and_reports_it_in_health(mini):
 
 def test_a_zero_budget_turns_the_cache_off(mini):
     config, store = mini
-    client = create_app(config.replace(result_cache_bytes=0), store=store, executor=InlineExecutor(store)).test_client()
+    client = in_process_client(config.replace(result_cache_bytes=0), store)
     assert "result_cache" not in client.get("/health").get_json()["query_workers"]

@@ -5,7 +5,7 @@ import pytest
 
 from natograph.build import build
 from natograph.query.canned import CatalogueError, bind_parameters, load_catalogue, parse_query_file
-from natograph.sparql.text import bind_values
+from natograph.sparql.text import QueryText
 from natograph.errors import ParameterError
 from natograph.snapshot import open_snapshot
 from natograph.store import EmbeddedStore
@@ -158,10 +158,10 @@ def test_values_are_bound_as_terms_never_as_query_text(tmp_path, mini_store):
 
 def test_values_block_opens_the_where_group_of_every_query_form():
     term = {"x": ox.NamedNode("http://example.org/a")}
-    assert bind_values("SELECT * WHERE { ?x ?p ?o }", term) == \
+    assert QueryText("SELECT * WHERE { ?x ?p ?o }").bound(term) == \
         "SELECT * WHERE { VALUES (?x) { (<http://example.org/a>) } ?x ?p ?o }"
-    assert "WHERE { VALUES" in bind_values("CONSTRUCT { ?x ?p ?o } WHERE { ?x ?p ?o }", term)
-    assert bind_values("ASK { ?x ?p '{' }", term).startswith("ASK { VALUES")
+    assert "WHERE { VALUES" in QueryText("CONSTRUCT { ?x ?p ?o } WHERE { ?x ?p ?o }").bound(term)
+    assert QueryText("ASK { ?x ?p '{' }").bound(term).startswith("ASK { VALUES")
 
 
 def test_catalogue_loads_every_file_by_name(tmp_path):

@@ -1,12 +1,14 @@
 """Every canned query, run on the real graph, gives the answer a reader of the sources would give."""
 
+import json
 from collections import Counter
 
 import pyoxigraph as ox
 import pytest
 
 from natograph.query.canned import bind_parameters, load_catalogue
-from natograph.sparql.text import TokenKind, tokenize, where_group_offset
+from natograph.snapshot import CHECK_REPORT
+from natograph.sparql.text import QueryText, TokenKind, tokenize
 
 from ..conftest import REPO_ROOT
 
@@ -190,6 +192,20 @@ def test_sources_list_the_five_documents(run):
     assert all(int(row["resources"].value) > 0 for row in rows if "source-00" in row["source"].value)
 
 
+def test_sources_count_what_the_check_reports_as_each_documents_coverage(run, project_snapshot):
+    """The canned `sources` and the check's `source-coverage.rq` count statements and stated lines each their
+    own way (the check cannot read the catalogue: build comes before query); on the project they must agree."""
+    report = json.loads((project_snapshot.path / CHECK_REPORT).read_text(encoding="utf-8"))
+    coverage = {finding["document"]: finding for check in report["checks"] for finding in check["findings"]
+                if finding.get("kind") == "coverage"}
+    rows = {row["source"].value: row for row in run("sources")}
+    assert len(coverage) == 5 and set(coverage) <= set(rows)
+    for document, finding in coverage.items():
+        row = rows[document]
+        assert (int(row["statements"].value), int(row["statedLines"].value), int(row["lines"].value)) == \
+            (finding["statements"], finding["stated_lines"], finding["lines"]), document
+
+
 def test_counts_by_type_include_inferred_classes(run):
     counts = {row["class"].value.rsplit("#", 1)[1]: int(row["count"].value) for row in run("counts-by-type")}
     assert counts["NatoLedOperation"] >= 5
@@ -209,7 +225,7 @@ def test_resource_facts_tell_asserted_from_inferred(run):
 def outer_group_variables(text: str) -> set[str]:
     """The variables written in the outermost WHERE group itself, not inside a nested group ({…} of OPTIONAL,
     UNION, GRAPH, EXISTS or a sub-query)."""
-    start, depth, names = where_group_offset(text), 0, set()
+    start, depth, names = QueryText(text).where_offset, 0, set()
     for token in tokenize(text[start:]):
         if token.kind is TokenKind.PUNCT and token.text in "{}":
             depth += 1 if token.text == "{" else -1

@@ -5,10 +5,10 @@ from urllib.parse import parse_qs, urlparse
 
 import pytest
 
-from natograph.query.executor import InlineExecutor
-from natograph.serve import create_app
 from natograph.serve.markup import render_markdown
 from natograph.store import EmbeddedStore
+
+from ..serving import in_process_client
 
 BROWSER = "text/html,application/xhtml+xml,application/xml;q=0.9,image/avif,image/webp,*/*;q=0.8"
 
@@ -17,7 +17,7 @@ BROWSER = "text/html,application/xhtml+xml,application/xml;q=0.9,image/avif,imag
 def client(project_config, project_snapshot):
     config = project_config.replace(queries_per_minute=0)
     store = EmbeddedStore(project_snapshot)
-    return create_app(config, store=store, executor=InlineExecutor(store)).test_client()
+    return in_process_client(config, store)
 
 
 def cells(page: str, column: int) -> list[str]:
@@ -124,7 +124,7 @@ def test_a_graph_answers_as_a_table_of_triples_and_a_yes_no_answer_as_a_sentence
     (config.root / "queries" / "located.rq").write_text(GRAPH_QUERY, encoding="utf-8")
     (config.root / "queries" / "any-city.rq").write_text(ASK_QUERY, encoding="utf-8")
     store = EmbeddedStore(open_snapshot(config))
-    client = create_app(config.replace(queries_per_minute=0), store=store, executor=InlineExecutor(store)).test_client()
+    client = in_process_client(config.replace(queries_per_minute=0), store)
     page = client.get("/queries/located", headers={"Accept": BROWSER}).get_data(as_text=True)
     assert "<th scope=\"col\">subject</th><th scope=\"col\">predicate</th><th scope=\"col\">object</th>" in page
     assert '<a href="/id/city"' in page and '<a href="/ontology/locatedIn"' in page

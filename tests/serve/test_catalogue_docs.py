@@ -5,7 +5,7 @@ import pytest
 from openapi_spec_validator import validate
 
 from natograph.query.canned import load_catalogue
-from natograph.sparql.text import bind_values
+from natograph.sparql.text import QueryText
 from natograph.serve.catalogue_docs import openapi_document, sparql_examples
 
 from ..conftest import REPO_ROOT
@@ -23,7 +23,7 @@ def test_every_query_header_parses_and_the_query_is_valid_sparql(name):
     query = CATALOGUE[name]
     assert query.summary and query.description, f"{name} needs a summary and a description"
     dummy = {variable: ox.Literal("1") for p in query.parameters for variable in p.variables()}
-    ox.Store().query(bind_values(query.text, dummy))  # raises SyntaxError if either form is invalid
+    ox.Store().query(QueryText(query.text).bound(dummy))  # raises SyntaxError if either form is invalid
     ox.Store().query(query.text)
 
 

@@ -5,9 +5,9 @@ import re
 
 import pytest
 
-from natograph.query.executor import InlineExecutor
-from natograph.serve import create_app
 from natograph.vocab import PREFIXES
+
+from ..serving import in_process_client
 
 PARTNERS = """PREFIX nato: <https://w3id.org/natograph/ontology#>
 SELECT ?framework ?partner WHERE { ?partner nato:partnerIn ?framework . ?framework a nato:PartnershipFramework }"""
@@ -15,7 +15,7 @@ SELECT ?framework ?partner WHERE { ?partner nato:partnerIn ?framework . ?framewo
 
 @pytest.fixture(scope="module")
 def client(project_config, project_store):
-    return create_app(project_config, store=project_store, executor=InlineExecutor(project_store)).test_client()
+    return in_process_client(project_config, project_store)
 
 
 def test_the_query_page_prefills_every_prefix_and_offers_the_canned_queries(client):

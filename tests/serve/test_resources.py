@@ -6,13 +6,13 @@ from urllib.parse import parse_qs, urlparse
 import pyoxigraph as ox
 import pytest
 
-from natograph.query.executor import InlineExecutor
-from natograph.serve import create_app
 from natograph.snapshot import open_snapshot
 from natograph.store import EmbeddedStore
 
 from ..jsonld_checks import assert_compact, assert_reads_as
 from ..web_fixture import INJECTED_LABEL, MEDIA_TYPE, NATO, NATOID, OX_FORMAT, built_web_project
+
+from ..serving import in_process_client
 
 ASSERTED = "https://w3id.org/natograph/graph/asserted"
 INFERRED = "https://w3id.org/natograph/graph/inferred"
@@ -24,7 +24,7 @@ LED_BY = (NATOID + "op-a", NATO + "ledBy", NATOID + "org")
 def served(tmp_path_factory):
     config = built_web_project(tmp_path_factory.mktemp("resources"))
     store = EmbeddedStore(open_snapshot(config))
-    return create_app(config, store=store, executor=InlineExecutor(store)).test_client()
+    return in_process_client(config, store)
 
 
 def triples_of(body: bytes, extension: str) -> set[tuple[str, str, str]]:

@@ -8,18 +8,16 @@ import pyoxigraph as ox
 import pytest
 from openapi_spec_validator import validate
 
-from natograph.query.executor import InlineExecutor
-from natograph.serve import create_app
 from natograph.store import EmbeddedStore
 
-from ..serving import NATOID, ServerProcess
+from ..serving import NATOID, ServerProcess, in_process_client
 
 
 @pytest.fixture(scope="module")
 def client(project_config, project_snapshot):
     config = project_config.replace(queries_per_minute=0)
     store = EmbeddedStore(project_snapshot)
-    return create_app(config, store=store, executor=InlineExecutor(store)).test_client()
+    return in_process_client(config, store)
 
 
 def rows(response):

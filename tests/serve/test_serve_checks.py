@@ -10,19 +10,17 @@ from click.testing import CliRunner
 
 from natograph.build.check.report import run_checks
 from natograph.cli import main
-from natograph.query.executor import InlineExecutor
-from natograph.serve import create_app
 from natograph.snapshot import CHECK_REPORT, open_snapshot
 from natograph.store import EmbeddedStore
 
-from ..serving import ServerProcess, built_mini_project
+from ..serving import ServerProcess, built_mini_project, in_process_client
 
 
 @pytest.fixture(scope="module")
 def served(tmp_path_factory):
     config = built_mini_project(tmp_path_factory.mktemp("checks"))
     store = EmbeddedStore(open_snapshot(config))
-    return config, create_app(config, store=store, executor=InlineExecutor(store)).test_client()
+    return config, in_process_client(config, store)
 
 
 def test_check_serves_the_report_the_build_wrote_into_the_snapshot_without_natograph_check(served):
@@ -91,7 +89,7 @@ def test_a_snapshot_without_a_report_is_a_friendly_page_for_a_browser(tmp_path):
     snapshot = open_snapshot(config)
     (snapshot.path / CHECK_REPORT).unlink()  # as in a snapshot written by an older natograph
     store = EmbeddedStore(snapshot)
-    client = create_app(config, store=store, executor=InlineExecutor(store)).test_client()
+    client = in_process_client(config, store)
     assert client.get("/check").status_code == 404
     response = client.get("/check", headers={"Accept": "text/html"})
     assert response.status_code == 200
@@ -125,7 +123,7 @@ def test_check_page_lists_the_findings_of_a_failing_report(tmp_path):
         "GRAPH check:must-entail { natoid:country nato:locatedIn natoid:city . }\n")
     report = run_checks(config)
     store = EmbeddedStore(open_snapshot(config))
-    client = create_app(config, store=store, executor=InlineExecutor(store)).test_client()
+    client = in_process_client(config, store)
     assert client.get("/check").json["conforms"] is False and report.exit_code == 1
     page = client.get("/check?format=html").data.decode()
     assert "failed" in page and "FAIL" in page
@@ -146,7 +144,7 @@ CITY_IN_COUNTRY = {"s": "natoid:city", "p": "nato:locatedIn", "o": "natoid:count
 def test_explain_names_the_lines_the_build_saved_as_the_cli_does(tmp_path):
     config = built_mini_project(tmp_path)
     store = EmbeddedStore(open_snapshot(config))
-    client = create_app(config, store=store, executor=InlineExecutor(store)).test_client()
+    client = in_process_client(config, store)
     after = client.get("/explain", query_string=CITY_IN_COUNTRY)
     assert after.json["source_lines"] == {"available": True, "note": None}
     cli = CliRunner().invoke(main, ["--root", str(config.root), "explain", *CITY_IN_COUNTRY.values(), "--format", "json"])

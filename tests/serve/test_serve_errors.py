@@ -6,11 +6,9 @@ from urllib.parse import quote
 
 import pytest
 
-from natograph.query.executor import InlineExecutor
-from natograph.serve import create_app
 from natograph.store import EmbeddedStore
 
-from ..serving import ServerProcess
+from ..serving import ServerProcess, in_process_client
 
 BROWSER = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
 
@@ -39,7 +37,7 @@ class PageText(HTMLParser):
 def client_with(project_config, project_snapshot, **settings):
     config = project_config.replace(**settings)
     store = EmbeddedStore(project_snapshot)
-    return create_app(config, store=store, executor=InlineExecutor(store)).test_client()
+    return in_process_client(config, store)
 
 
 @pytest.fixture(scope="module")

@@ -7,13 +7,11 @@ from urllib.parse import urlparse
 import pyoxigraph as ox
 import pytest
 
-from natograph.query.executor import InlineExecutor
-from natograph.serve import create_app
 from natograph.snapshot import open_snapshot
 from natograph.store import EmbeddedStore
 
 from ..jsonld_checks import assert_compact, assert_reads_as, parse_json
-from ..serving import ServerProcess, built_mini_project
+from ..serving import ServerProcess, built_mini_project, in_process_client
 from ..web_fixture import MEDIA_TYPE, OX_FORMAT, built_web_project
 
 GRAPH = "https://w3id.org/natograph/graph/"
@@ -27,7 +25,7 @@ GRAPH_NAMES = ["asserted", "inferred", "data/places.ttl", "ontology/nato.ttl"]
 def served(tmp_path_factory):
     config = built_web_project(tmp_path_factory.mktemp("graphs"))
     store = EmbeddedStore(open_snapshot(config))
-    return store, create_app(config, store=store, executor=InlineExecutor(store)).test_client()
+    return store, in_process_client(config, store)
 
 
 def stored_triples(store, iri: str) -> int:

@@ -2,19 +2,18 @@
 
 import pytest
 
-from natograph.query.executor import InlineExecutor
-from natograph.serve import BLUEPRINTS, create_app
+from natograph.serve import BLUEPRINTS
 from natograph.snapshot import open_snapshot
 from natograph.store import EmbeddedStore
 
-from ..serving import GRAPH, built_mini_project
+from ..serving import GRAPH, built_mini_project, in_process_client
 
 
 @pytest.fixture(scope="module")
 def served(tmp_path_factory):
     config = built_mini_project(tmp_path_factory.mktemp("site"))
     store = EmbeddedStore(open_snapshot(config))
-    return store, create_app(config, store=store, executor=InlineExecutor(store)).test_client()
+    return store, in_process_client(config, store)
 
 
 def test_landing_page_says_what_is_served_and_links_everything(served):

@@ -7,12 +7,10 @@ import pyoxigraph as ox
 import pytest
 import rdflib
 
-from natograph.query.executor import InlineExecutor
-from natograph.serve import create_app
 from natograph.snapshot import open_snapshot
 from natograph.store import EmbeddedStore
 
-from ..serving import GRAPH, NATO, NATOID, built_mini_project
+from ..serving import GRAPH, NATO, NATOID, built_mini_project, in_process_client
 
 INFERRED_TRIPLE = f"<{NATOID}city> <{NATO}locatedIn> <{NATOID}country>"
 ASSERTED_TRIPLE = f"<{NATOID}city> <{NATO}locatedIn> <{NATOID}province>"
@@ -28,7 +26,7 @@ def mini_config(tmp_path_factory):
 def client_for(config, **settings):
     config = config.replace(**settings)
     store = EmbeddedStore(open_snapshot(config))
-    return create_app(config, store=store, executor=InlineExecutor(store)).test_client()
+    return in_process_client(config, store)
 
 
 @pytest.fixture(scope="module")

@@ -5,13 +5,12 @@ import pytest
 
 from natograph.query.executor import InlineExecutor
 from natograph.store.remote import RemoteStore
-from natograph.serve import create_app
 from natograph.serve.limits import RateLimiter
 from natograph.serve.state import ServerState
 from natograph.snapshot import open_snapshot
 from natograph.store import EmbeddedStore, ServedStore
 
-from ..serving import built_mini_project, free_port
+from ..serving import built_mini_project, free_port, in_process_client
 
 
 @pytest.fixture(scope="module")
@@ -39,7 +38,7 @@ def test_the_state_gives_the_snapshot_manifest_and_key_of_either_store(mini, kin
 def test_a_server_on_a_remote_store_reads_its_manifest_and_dumps_from_the_local_snapshot(mini):
     config, snapshot = mini
     store = unreachable_remote_store(snapshot)
-    client = create_app(config, store=store, executor=InlineExecutor(store)).test_client()
+    client = in_process_client(config, store)
     assert client.get("/health").get_json()["counts"] == snapshot.manifest["counts"]
     description = client.get("/sparql", headers={"Accept": "application/n-triples"})
     assert description.status_code == 200 and snapshot.key in description.data.decode()

@@ -6,14 +6,14 @@ from dataclasses import replace
 
 import pytest
 
-from natograph.query.executor import InlineExecutor
-from natograph.serve import create_app
 from natograph.snapshot import open_snapshot
 from natograph.store import EmbeddedStore
 from natograph.serve import timeline
 from natograph.serve.timeline import LABEL_WIDTH, MAX_ROWS, dated_in_years, timeline_entries, timeline_svg
 
 from ..web_fixture import INJECTED_LABEL, NATOID, built_web_project
+
+from ..serving import in_process_client
 
 SVG = "{http://www.w3.org/2000/svg}"
 TODAY = dt.date(2026, 1, 15)
@@ -85,7 +85,7 @@ def test_the_axis_spans_the_first_start_to_the_snapshot_date(entries):
 def test_the_landing_page_embeds_the_timeline(tmp_path):
     config = built_web_project(tmp_path)
     store = EmbeddedStore(open_snapshot(config))
-    page = create_app(config, store=store, executor=InlineExecutor(store)).test_client().get("/").data.decode()
+    page = in_process_client(config, store).get("/").data.decode()
     assert '<svg xmlns="http://www.w3.org/2000/svg" class="timeline"' in page
     assert 'href="/id/op-a"' in page and "<script>alert" not in page
 

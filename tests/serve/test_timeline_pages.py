@@ -5,20 +5,20 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from natograph.query.executor import InlineExecutor
-from natograph.serve import create_app
 from natograph.snapshot import open_snapshot
 from natograph.store import EmbeddedStore
 from natograph.serve.timeline import MAX_ROWS
 
 from ..web_fixture import EXERCISES, FIRST_EXERCISE_YEAR, built_many_operations_project
 
+from ..serving import in_process_client
+
 SVG = "{http://www.w3.org/2000/svg}"
 @pytest.fixture(scope="module")
 def client(tmp_path_factory):
     config = built_many_operations_project(tmp_path_factory.mktemp("many"))
     store = EmbeddedStore(open_snapshot(config))
-    return create_app(config, store=store, executor=InlineExecutor(store)).test_client()
+    return in_process_client(config, store)
 
 
 def operations(svg: bytes) -> list[str]:

@@ -124,7 +124,7 @@ def query_command(config, name, params, list_queries, sparql, query_file, output
                 raise ParameterError(item, "expected NAME=VALUE")
             given[key] = value
         canned = catalogue[name]
-        result = store.query(canned.text, bindings=bind_parameters(canned, given, store), limits=limits)
+        result = store.query(canned.query, bindings=bind_parameters(canned, given, store), limits=limits)
     else:
         text = sparql or query_file.read()
         if isinstance(store, EmbeddedStore):
@@ -256,7 +256,7 @@ def review_command(config: Config, document: str, text_file) -> None:
     query = load_catalogue(config.queries_path)["document-statements"]
     snapshot = ensure_snapshot(config)
     store = open_store(config, snapshot)
-    result = store.query(query.text, bindings=bind_parameters(query, {"document": document}, store))
+    result = store.query(query.query, bindings=bind_parameters(query, {"document": document}, store))
     by_line: dict[int | None, list[str]] = {}
     for row in result.rows:
         line, subject, _, prop, value = row[:5]

@@ -10,36 +10,23 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from functools import lru_cache
 
 from .executor import QueryAnswer, QueryExecutor, QueryJob
 
 # An answer larger than this share of the cache is not kept: one result must not evict all others.
 LARGEST_SHARE = 4
-# The functions whose value changes from one evaluation to the next (SPARQL 1.1, 17.4).
-NON_DETERMINISTIC_FUNCTIONS = ("NOW", "RAND", "UUID", "BNODE")  # UUID also covers STRUUID
 
 
 def is_repeatable(job: QueryJob) -> bool:
-    """Whether evaluating the job again gives the same answer: it cannot call NOW, RAND, (STR)UUID or BNODE.
-
-    An over-approximation needing no grammar: the engine cannot call one unless its letters are in the text,
-    so a text without them is repeatable; a word that merely contains them ("KNOWN") costs a cache entry only.
-    """
-    return _repeatable_text(job.sparql)
-
-
-@lru_cache(maxsize=256)
-def _repeatable_text(sparql: str) -> bool:
-    # Asked twice per request (the cache, then the ETag): a repeated text is scanned once.
-    upper = sparql.upper()
-    return not any(name in upper for name in NON_DETERMINISTIC_FUNCTIONS)
+    """Whether evaluating the job again gives the same answer: its text cannot call NOW, RAND, (STR)UUID or BNODE
+    (`QueryText.repeatable`, read by letters: a word that merely contains one, "KNOWN", costs a cache entry only)."""
+    return job.query.repeatable
 
 
 def job_key(job: QueryJob) -> tuple:
     """What decides a job's answer, given one snapshot: text, formats, bindings, dataset, limits and base IRI."""
     bindings = tuple(sorted((name, str(term)) for name, term in job.bindings.items())) if job.bindings else ()
-    return job.sparql, job.fmt, bindings, job.dataset, job.limits, job.base_iri
+    return job.query.text, job.fmt, bindings, job.dataset, job.limits, job.base_iri
 
 
 class CachingExecutor:

@@ -14,7 +14,7 @@ from ..rdf.dates import day_range
 from ..errors import NatographError, ParameterError, QueryRefusedError
 from .form import QueryForm, query_form
 from ..sparql import read_query
-from ..sparql.text import TokenKind, tokenize
+from ..sparql.text import QueryText
 from ..store import SelectResult, Store
 from ..vocab import NATOID, PREFIXES
 
@@ -80,9 +80,14 @@ class CannedQuery:
     description: str
     tags: tuple[str, ...]
     parameters: tuple[Parameter, ...]
-    text: str
+    query: QueryText
     form: str
     path: Path = field(compare=False)
+
+    @property
+    def text(self) -> str:
+        """The file's text, as it runs (its `#+` header is made of comments)."""
+        return self.query.text
 
     def parameter(self, name: str) -> Parameter | None:
         return next((p for p in self.parameters if p.name == name), None)
@@ -110,25 +115,29 @@ def parse_query_file(path: Path) -> CannedQuery:
         raise CatalogueError(f"{path.name}: the #+ header is not valid YAML: {exc}") from None
     if not isinstance(header, dict) or not header.get("summary"):
         raise CatalogueError(f"{path.name}: the #+ header needs at least a summary")
-    tokens = list(tokenize(text))
+    query = QueryText(text)
     try:
-        form = query_form(tokens)
+        form = query_form(query.tokens)
     except QueryRefusedError:
         form = QueryForm.UNKNOWN
     if form is QueryForm.UNKNOWN:
         raise CatalogueError(f"{path.name}: not a SPARQL query (SELECT, ASK, CONSTRUCT or DESCRIBE)")
     parameters = tuple(_parameter(path.name, spec) for spec in header.get("params") or [])
-    variables = {t.text[1:] for t in tokens if t.kind is TokenKind.VARIABLE}
     for parameter in parameters:
-        if not variables & set(parameter.variables()):
+        if not query.variables & set(parameter.variables()):
             raise CatalogueError(f"{path.name}: parameter '{parameter.name}' is not a variable of the query")
+    if parameters:
+        try:
+            query.where_offset  # read now, once: each run binds its parameters there
+        except ValueError:
+            raise CatalogueError(f"{path.name}: parameters need a WHERE group to be bound in") from None
     return CannedQuery(
         name=path.stem,
         summary=str(header["summary"]),
         description=str(header.get("description", "")).strip(),
         tags=tuple(header.get("tags") or ()),
         parameters=parameters,
-        text=text,
+        query=query,
         form=form.value,
         path=path,
     )

@@ -29,6 +29,7 @@ from ..formats import Format, FormatChoice
 from ..formats.jsonld import store_context
 from .memory_image import ImageUnavailable, MemoryImage, has_image_file, image_supported
 from ..sparql.shapes import slow_shape_hints
+from ..sparql.text import QueryText
 from ..formats.results import result_kind, serialize_result
 from .sandbox import SandboxError, die_with, leave_network, limit_memory, network_guard, run_on_deep_stack
 from ..snapshot import open_snapshot, read_manifest
@@ -44,17 +45,22 @@ IMAGE_FIRST_WAIT_SECONDS = 0.3
 
 @dataclass(frozen=True)
 class QueryJob:
-    """One query to evaluate: its exact text, the format(s) to answer in, bound variables, dataset, limits and base.
+    """One query to evaluate: its text, the format(s) to answer in, bound variables, dataset, limits and base.
 
-    `base_iri` resolves the query's relative IRIs (the SPARQL Protocol's base: the endpoint's URL).
+    `query` is the text with what was read from it (a string is read here); the executor, the cache and the
+    store use those readings and read the text no more. `base_iri` resolves the query's relative IRIs (the
+    SPARQL Protocol's base: the endpoint's URL).
     """
 
-    sparql: str
+    query: QueryText
     fmt: Format | FormatChoice
     bindings: dict = field(default_factory=dict)
     dataset: Dataset = Dataset()
     limits: QueryLimits = QueryLimits()
     base_iri: str | None = None
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "query", QueryText.of(self.query))
 
     @property
     def formats(self) -> FormatChoice:
@@ -83,7 +89,7 @@ class QueryExecutor(Protocol):
 def answer(store: Store, job: QueryJob) -> QueryAnswer:
     """Evaluate a job against a store and serialise the result in the job's format for the result's kind."""
     try:
-        result = store.query(job.sparql, bindings=job.bindings or None, dataset=job.dataset, limits=job.limits,
+        result = store.query(job.query, bindings=job.bindings or None, dataset=job.dataset, limits=job.limits,
                              base_iri=job.base_iri)
     except OSError as exc:
         raise QueryFailedError(f"the store could not evaluate the query: {exc}") from None
@@ -203,7 +209,7 @@ class WorkerPool:
             raise QueryFailedError("the query's worker process could not be reached; try again") from None
         if not finished:
             self._replace(worker)
-            raise QueryTimeoutError(job.limits.timeout_ms, hints=slow_shape_hints(job.sparql))
+            raise QueryTimeoutError(job.limits.timeout_ms, hints=slow_shape_hints(job.query.text))
         try:
             outcome = worker.connection.recv()
         except (EOFError, OSError):

@@ -87,7 +87,7 @@ def run_query(name: str) -> Response:
         if is_not_modified(request, etag):
             return not_modified(etag)
         state.rate_limiter.charge(client)
-        answer = state.executor.run(QueryJob(query.text, fmt, bindings=bindings, limits=state.query_limits))
+        answer = state.executor.run(QueryJob(query.query, fmt, bindings=bindings, limits=state.query_limits))
     response = answer_response(answer, max_rows=state.config.max_rows, etag=etag)
     response.headers.set("Content-Disposition", "inline", filename=file_name(query, answer.fmt))
     return response
@@ -127,7 +127,7 @@ def query_page(query: CannedQuery, kind: ResultKind) -> Response:
     if bindings is not None:
         state.rate_limiter.charge(client_key(request.remote_addr))
         fmt = ANSWER_FORMATS[kind.value]
-        answer = state.executor.run(QueryJob(query.text, fmt, bindings=bindings, limits=state.query_limits))
+        answer = state.executor.run(QueryJob(query.query, fmt, bindings=bindings, limits=state.query_limits))
         table = answer_table(answer.body, answer.fmt)
     arguments = sorted((k, v) for k, v in given.items() if v != "")
     downloads = [(fmt.short_name.upper(), url_for("canned.run_query", name=query.name, **dict(arguments),

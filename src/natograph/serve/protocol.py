@@ -15,6 +15,7 @@ import pyoxigraph as ox
 from flask import Request
 
 from ..errors import ParameterError, UnsupportedMediaTypeError
+from ..sparql.text import QueryText
 from ..store import Dataset
 
 FORM = "application/x-www-form-urlencoded"
@@ -31,9 +32,13 @@ DEFAULT_DATASET = Dataset()
 
 @dataclass(frozen=True)
 class ProtocolRequest:
-    """What a request to the endpoint asks: a query or an update, the dataset parameters, a format."""
+    """What a request to the endpoint asks: a query or an update, the dataset parameters, a format.
 
-    query: str | None = None
+    The query is a QueryText, made here once per request (once per repeated GET's query string): what the
+    executor, the cache and the store read of it travels with it.
+    """
+
+    query: QueryText | None = None
     has_update: bool = False
     default_graph_uris: tuple[str, ...] = ()
     named_graph_uris: tuple[str, ...] = ()
@@ -91,7 +96,7 @@ def _protocol_request(parameters: list[tuple[str, str]], *, direct_query: str | 
         item.strip() for name, value in parameters if name == "format" for item in value.split(",") if item.strip()
     )
     return ProtocolRequest(
-        query=queries[0] if queries else None,
+        query=QueryText(queries[0]) if queries else None,
         has_update=has_update or any(name == "update" for name, _ in parameters),
         default_graph_uris=_graph_iris(parameters, "default-graph-uri"),
         named_graph_uris=_graph_iris(parameters, "named-graph-uri"),

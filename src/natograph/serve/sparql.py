@@ -1,15 +1,15 @@
 """The SPARQL 1.1 Protocol endpoint at /sparql: queries by GET and POST, the service description, no updates.
 
-The query text goes to the engine as it came: natograph does not read it. The engine says what kind of
-query it is (and so which negotiated format answers it), whether it parses, and, in a worker cut off from
-the network, whether it is an update or calls SERVICE (see store.py and sandbox.py).
+The query text goes to the engine as it came. The engine says what kind of query it is (and so which
+negotiated format answers it), whether it parses, and, in a worker cut off from the network, whether it is
+an update or calls SERVICE (see store/ and query/sandbox.py); natograph reads only what `QueryText` says,
+once, where the request is read.
 """
 
 from __future__ import annotations
 
 from flask import Blueprint, Response, redirect, request, url_for
 
-from ..query.cache import is_repeatable
 from ..errors import ParameterError, PayloadTooLargeError, QueryRefusedError
 from ..query.executor import QueryJob
 from ..formats import ResultKind
@@ -43,7 +43,7 @@ def endpoint() -> Response:
         return describe_service(protocol.formats)
     if state.free_sparql_refusal:
         raise QueryRefusedError(state.free_sparql_refusal)
-    size = len(protocol.query.encode("utf-8"))
+    size = len(protocol.query.text.encode("utf-8"))
     if size > config.max_query_bytes:
         raise PayloadTooLargeError(
             f"the query is {size} bytes, more than the limit of {config.max_query_bytes} bytes", config.max_query_bytes)
@@ -55,7 +55,7 @@ def endpoint() -> Response:
         answer = state.executor.run(job)
     # Only an answer that was computed (so the text parsed) and may be kept is validated by its ETag.
     etag = None
-    if request.method != "POST" and is_repeatable(job):
+    if request.method != "POST" and job.query.repeatable:
         etag = representation_etag(state.snapshot_key, answer.fmt, config.max_rows)
         if is_not_modified(request, etag):
             return not_modified(etag)

@@ -1,4 +1,4 @@
-"""SPARQL text: a tokenizer that delimits strings, IRIs and comments as the grammar does, and VALUES binding."""
+"""SPARQL text: a query's text with what natograph reads from it (`QueryText`), its tokens, and VALUES binding."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import itertools
 import re
 from dataclasses import dataclass
 from enum import Enum
+from functools import cached_property, lru_cache
 from typing import Iterator, Mapping
 
 
@@ -133,9 +134,171 @@ def _newlines(text: str, start: int, end: int) -> Iterator[int]:
         index += 1
 
 
-def where_group_offset(text: str) -> int:
-    """The offset just after the `{` that opens the query's outermost WHERE group."""
-    tokens = list(tokenize(text))
+# The functions whose value changes from one evaluation to the next (SPARQL 1.1, 17.4); UUID also covers STRUUID.
+NON_DETERMINISTIC_FUNCTIONS = ("NOW", "RAND", "UUID", "BNODE")
+# The engine never reads GRAPH followed by "/" as the keyword (no variable, IRI or name starts with "/").
+_GRAPH_KEYWORD_LETTERS = re.compile(r"GRAPH(?!/)")
+
+
+@dataclass(frozen=True)
+class QueryText:
+    """A query's text and what natograph reads from it, each reading made once and carried along with the text.
+
+    The engine judges what a text means: whether it parses, its kind, whether it is an update. natograph reads a
+    text only for what the engine cannot tell it before running it, in two ways:
+
+    - by its letters, where a wrong "no" would cost safety or a wrong answer (`names_service`, `names_load`,
+      `may_read_named_graphs`, `repeatable`): the engine cannot read a keyword or call a function unless its
+      letters are in the text, so each is an over-approximation needing no grammar (the word in a string, an IRI
+      or a comment is a false alarm, which costs speed or a refusal's wording only);
+    - by its tokens, read once on first use, where a wrong reading costs an error message or speed only:
+      keywords, variables, and where the outermost WHERE group opens (where a store binds values).
+
+    Made once where a text enters (the protocol's reading of a request, a canned query's catalogue entry, a
+    command) and passed through the executor, the cache and the stores. Two QueryTexts are equal when their
+    texts are; the cache keys on the exact text.
+    """
+
+    text: str
+
+    @classmethod
+    def of(cls, query: "str | QueryText") -> "QueryText":
+        """`query` itself, or the QueryText of a string (natograph's own texts are read once per process)."""
+        return query if isinstance(query, QueryText) else _query_text(query)
+
+    @cached_property
+    def _letter_readings(self) -> "_LetterReadings":
+        return _LetterReadings.of(self.text.upper())
+
+    @property
+    def names_service(self) -> bool:
+        """Whether the text could call SERVICE (its letters are there)."""
+        return self._letter_readings.names_service
+
+    @property
+    def names_load(self) -> bool:
+        """Whether the text, read as an update, could LOAD (its letters are there)."""
+        return self._letter_readings.names_load
+
+    @property
+    def may_read_named_graphs(self) -> bool:
+        """Whether a query over the default dataset may read named graphs (GRAPH) or name its dataset (FROM).
+
+        GRAPH followed by "/" does not count, which keeps natograph's own IRIs (…/natograph/…, …/graph/…) off
+        the slow path.
+        """
+        return self._letter_readings.may_read_named_graphs
+
+    @property
+    def repeatable(self) -> bool:
+        """Whether evaluating the text again gives the same answer: it cannot call NOW, RAND, (STR)UUID or BNODE."""
+        return self._letter_readings.repeatable
+
+    @property
+    def tokens(self) -> list[Token]:
+        """The text's tokens (comments and white space left out), read anew on each use: never kept, since a
+        QueryText may be remembered, and tokens take many times the text's memory. The first reading also makes
+        the readings below, so a text is tokenized once where its tokens and readings are both needed."""
+        tokens = list(tokenize(self.text))
+        if "_token_readings" not in self.__dict__:
+            self.__dict__["_token_readings"] = _TokenReadings.of(tokens)
+        return tokens
+
+    @cached_property
+    def _token_readings(self) -> "_TokenReadings":
+        return _TokenReadings.of(list(tokenize(self.text)))
+
+    @property
+    def keywords(self) -> frozenset[str]:
+        """The words of the text outside strings, IRIs and comments, upper-case (keywords, prefixed names …)."""
+        return self._token_readings.keywords
+
+    @property
+    def variables(self) -> frozenset[str]:
+        """The names of the variables the text mentions, without `?` or `$`."""
+        return self._token_readings.variables
+
+    @property
+    def where_offset(self) -> int:
+        """The offset just after the `{` that opens the query's outermost WHERE group; ValueError if it has none."""
+        offset = self._token_readings.where_offset
+        if offset is None:
+            raise ValueError("the query has no WHERE group")
+        return offset
+
+    def bound(self, bindings: Mapping[str, object]) -> str:
+        """The text with a VALUES block of the bound RDF terms opening its outermost WHERE group.
+
+        A binding is one RDF term, or a list of terms for a column (one solution per term: the labels of many
+        resources in one query); the block's solutions are every combination of the bound values. Terms are
+        serialised by pyoxigraph (N-Triples syntax, escaped), never taken from user text, and the block sits at
+        the start of the group so FILTERs and aggregates of that group see the values.
+
+        Only a store calls this to run a query (see `Store.query`'s `bindings`); `text_for_display` is for showing.
+        """
+        if not bindings:
+            return self.text
+        offset = self.where_offset
+        return f"{self.text[:offset]}{values_block(bindings)}{self.text[offset:]}"
+
+
+
+@dataclass(frozen=True)
+class _LetterReadings:
+    """What one reading of a text's letters (upper-case) gives."""
+
+    names_service: bool
+    names_load: bool
+    may_read_named_graphs: bool
+    repeatable: bool
+
+    @classmethod
+    def of(cls, letters: str) -> "_LetterReadings":
+        return cls("SERVICE" in letters, "LOAD" in letters,
+                   _GRAPH_KEYWORD_LETTERS.search(letters) is not None or "FROM" in letters,
+                   not any(name in letters for name in NON_DETERMINISTIC_FUNCTIONS))
+
+
+@dataclass(frozen=True)
+class _TokenReadings:
+    """What one reading of a text's tokens gives: its keywords, its variables, where its WHERE group opens."""
+
+    keywords: frozenset[str]
+    variables: frozenset[str]
+    where_offset: int | None
+
+    @classmethod
+    def of(cls, tokens: list[Token]) -> "_TokenReadings":
+        try:
+            offset = _where_group_offset(tokens)
+        except ValueError:
+            offset = None
+        return cls(frozenset(t.text.upper() for t in tokens if t.kind is TokenKind.WORD),
+                   frozenset(t.text[1:] for t in tokens if t.kind is TokenKind.VARIABLE), offset)
+
+
+def values_block(bindings: Mapping[str, object]) -> str:
+    """` VALUES (?a ?b) { … }` of bound terms, every combination of a list's terms (see `QueryText.bound`)."""
+    names = " ".join(f"?{name}" for name in bindings)
+    columns = [value if isinstance(value, (list, tuple)) else (value,) for value in bindings.values()]
+    rows = " ".join(f"({' '.join(str(term) for term in row)})" for row in itertools.product(*columns))
+    return f" VALUES ({names}) {{ {rows} }}"
+
+
+# natograph's own texts (look-ups, canned queries) are a few dozen; a longer text is read anew each time.
+REMEMBERED_TEXT_CHARS = 8 * 1024
+
+
+def _query_text(text: str) -> QueryText:
+    return _remembered_query_text(text) if len(text) <= REMEMBERED_TEXT_CHARS else QueryText(text)
+
+
+@lru_cache(maxsize=256)
+def _remembered_query_text(text: str) -> QueryText:
+    return QueryText(text)
+
+
+def _where_group_offset(tokens: list[Token]) -> int:
     words = (t.text.upper() for t in tokens if t.kind is TokenKind.WORD)
     is_construct = next((w for w in words if w in ("SELECT", "CONSTRUCT", "ASK", "DESCRIBE")), None) == "CONSTRUCT"
     depth, opened, after_where = 0, 0, False
@@ -153,34 +316,11 @@ def where_group_offset(text: str) -> int:
     raise ValueError("the query has no WHERE group")
 
 
-def bind_values(text: str, bindings: Mapping[str, object]) -> str:
-    """The query with a VALUES block of the bound RDF terms opening its outermost WHERE group.
-
-    A binding is one RDF term, or a list of terms for a column (one solution per term: the labels of many
-    resources in one query); the block's solutions are every combination of the bound values. Terms are
-    serialised by pyoxigraph (N-Triples syntax, escaped), never taken from user text, and the block sits at
-    the start of the group so FILTERs and aggregates of that group see the values.
-
-    Only a store calls this to run a query (see `Store.query`'s `bindings`); `text_for_display` is for showing.
-    """
-    if not bindings:
-        return text
-    names = " ".join(f"?{name}" for name in bindings)
-    columns = [value if isinstance(value, (list, tuple)) else (value,) for value in bindings.values()]
-    rows = " ".join(f"({' '.join(str(term) for term in row)})" for row in itertools.product(*columns))
-    return _opening_where_group(text, f"VALUES ({names}) {{ {rows} }}")
-
-
-def text_for_display(text: str, bindings: Mapping[str, object]) -> str:
+def text_for_display(query: "str | QueryText", bindings: Mapping[str, object]) -> str:
     """A query with its bindings written in as a VALUES block, for a person to read or run elsewhere.
 
     The "open in editor" links of canned queries and terms, and the benchmark's texts for other engines:
     the editor runs this text as a free query and gets the canned query's rows. Never used to run a bound
     query here (stores take `bindings`).
     """
-    return bind_values(text, bindings)
-
-
-def _opening_where_group(text: str, block: str) -> str:
-    offset = where_group_offset(text)
-    return f"{text[:offset]} {block}{text[offset:]}"
+    return QueryText.of(query).bound(bindings)

@@ -4,15 +4,14 @@ from __future__ import annotations
 
 from ..snapshot import Snapshot
 from .base import (DEFAULT_DATASET, SERVICE_REFUSAL, UPDATE_REFUSAL, AskResult, Dataset, GraphResult, QueryLimits,
-                   QueryResult, SelectResult, ServedStore, Store, collect, mentions_service, parse_error,
-                   readable_reason)
-from .embedded import EmbeddedStore, is_update, load_default_graph, may_read_named_graphs
+                   QueryResult, SelectResult, ServedStore, Store, collect, parse_error, readable_reason)
+from .embedded import EmbeddedStore, is_update, load_default_graph
 from .remote import RemoteStore, open_remote_store
 
 __all__ = [
     "DEFAULT_DATASET", "SERVICE_REFUSAL", "UPDATE_REFUSAL", "AskResult", "Dataset", "EmbeddedStore", "GraphResult",
     "QueryLimits", "QueryResult", "RemoteStore", "SelectResult", "ServedStore", "Store", "collect", "is_update",
-    "load_default_graph", "mentions_service", "may_read_named_graphs", "open_store", "parse_error", "readable_reason",
+    "load_default_graph", "open_store", "parse_error", "readable_reason",
 ]
 
 

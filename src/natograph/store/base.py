@@ -11,6 +11,7 @@ import pyoxigraph as ox
 
 from ..errors import QuerySyntaxError, QueryTimeoutError
 from ..snapshot import Snapshot
+from ..sparql.text import QueryText
 from ..vocab import ASSERTED_GRAPH, INFERRED_GRAPH
 
 # The graphs whose union is a snapshot's default graph (which the snapshot also stores as one graph).
@@ -85,15 +86,18 @@ class Store(Protocol):
 
     `bindings` is the one way to bind values to a query's variables (the CLI, the canned API, pages, look-ups):
     a variable's name to an RDF term, or to a list of terms (one solution per term). Each store binds them
-    at its boundary with a VALUES block opening the query's outermost WHERE group (`sparql.text.bind_values`),
+    at its boundary with a VALUES block opening the query's outermost WHERE group (`QueryText.bound`),
     so a parameter must be used in that group (tests/query/test_canned_queries.py checks the catalogue).
+
+    `sparql` is the text, or its `QueryText` carrying what was read from it already (a request's, a canned
+    query's): a store reads a text through it, never again on its own.
     """
 
     key: str
 
     def query(
         self,
-        sparql: str,
+        sparql: str | QueryText,
         *,
         bindings: dict[str, object | list] | None = None,
         dataset: Dataset = Dataset(),
@@ -110,14 +114,6 @@ class ServedStore(Store, Protocol):
     """
 
     snapshot: Snapshot
-
-
-def mentions_service(sparql: str) -> bool:
-    """Whether the text could call SERVICE: the engine cannot read the keyword unless its letters are there.
-
-    An over-approximation needing no grammar (a string or IRI holding the word also counts).
-    """
-    return "SERVICE" in sparql.upper()
 
 
 def parse_error(exc: SyntaxError) -> QuerySyntaxError:

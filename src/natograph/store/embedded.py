@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -12,9 +11,9 @@ import pyoxigraph as ox
 from ..errors import QueryEvaluationError, QueryRefusedError
 from ..snapshot import DEFAULT_GRAPH_FILE, Snapshot
 from ..sparql.shapes import rewrite
-from ..sparql.text import bind_values
+from ..sparql.text import QueryText
 from ..vocab import PREFIXES
-from .base import SERVICE_REFUSAL, UPDATE_REFUSAL, Dataset, QueryLimits, QueryResult, collect, mentions_service, parse_error
+from .base import SERVICE_REFUSAL, UPDATE_REFUSAL, Dataset, QueryLimits, QueryResult, collect, parse_error
 
 
 @dataclass
@@ -39,7 +38,8 @@ class EmbeddedStore:
         self.key = self.snapshot.key
 
     def query(self, sparql, *, bindings=None, dataset=Dataset(), limits=QueryLimits(), base_iri=None) -> QueryResult:
-        if not self.network_isolated and mentions_service(sparql):
+        query = QueryText.of(sparql)
+        if not self.network_isolated and query.names_service:
             # No operating-system guard in this process: refuse any text that could call SERVICE at all.
             raise QueryRefusedError(f"{SERVICE_REFUSAL} (the text names SERVICE, and this process has no network guard)")
         deadline = None if limits.timeout_ms is None else time.monotonic() + limits.timeout_ms / 1000
@@ -48,44 +48,45 @@ class EmbeddedStore:
             options["default_graph"] = [ox.NamedNode(iri) for iri in dataset.default_graphs]
         if dataset.named_graphs is not None:
             options["named_graphs"] = [ox.NamedNode(iri) for iri in dataset.named_graphs]
-        if bindings:
-            # Bindings come with reviewed texts only (canned queries, natograph's own). Not the engine's
-            # `substitutions=`: it refuses a variable the SELECT clause does not project, and most canned queries
-            # do not project their parameters (tests/query/test_binding.py shows it, and that where the engine
-            # accepts, both give the same rows); nor can it bind a column of many terms.
-            sparql = bind_values(sparql, bindings)
+        # Bindings come with reviewed texts only (canned queries, natograph's own). Not the engine's
+        # `substitutions=`: it refuses a variable the SELECT clause does not project, and most canned queries
+        # do not project their parameters (tests/query/test_binding.py shows it, and that where the engine
+        # accepts, both give the same rows); nor can it bind a column of many terms.
+        text = query.bound(bindings) if bindings else query.text
         store = self.snapshot.store
+        # A VALUES block of terms adds no keyword: the unbound text says whether named graphs may be read.
         if self.memory is not None and not options.keys() & {"default_graph", "named_graphs"} \
-                and not may_read_named_graphs(sparql):
+                and not query.may_read_named_graphs:
             store = self.memory
         try:
             # A known slow shape goes to the engine in an equivalent form; the user's text stays what the
-            # cache keys on and what errors point into (query_shapes.py says why each rewrite is equivalent).
-            result = store.query(rewrite(sparql), prefixes=PREFIXES, base_iri=base_iri, **options)
+            # cache keys on and what errors point into (sparql/shapes.py says why each rewrite is equivalent).
+            result = store.query(rewrite(text), prefixes=PREFIXES, base_iri=base_iri, **options)
             return collect(result, limits, deadline)
         except SyntaxError as exc:
-            if is_update(sparql, network_isolated=self.network_isolated):
+            if is_update(query, network_isolated=self.network_isolated):
                 raise QueryRefusedError(UPDATE_REFUSAL) from None
             raise parse_error(exc) from None
         except RuntimeError as exc:
             # Oxigraph's evaluation errors are the query's (an unknown function, a bad argument), not the store's.
             raise QueryEvaluationError(str(exc)) from None
         except OSError as exc:
-            if self.network_isolated and mentions_service(sparql):
+            if self.network_isolated and query.names_service:
                 raise QueryRefusedError(f"{SERVICE_REFUSAL} (the engine's call was cut off: {exc})") from None
             raise
 
 
-def is_update(sparql: str, *, network_isolated: bool) -> bool:
+def is_update(sparql: str | QueryText, *, network_isolated: bool) -> bool:
     """Whether Oxigraph reads the text as a SPARQL Update: it runs it on an empty store of its own.
 
     Outside a network namespace, only a text that can neither LOAD nor call SERVICE is run (their letters
     are absent); another is not asked about, and stays a syntax error of a query.
     """
-    if not network_isolated and ("LOAD" in sparql.upper() or mentions_service(sparql)):
+    query = QueryText.of(sparql)
+    if not network_isolated and (query.names_load or query.names_service):
         return False
     try:
-        ox.Store().update(sparql, prefixes=PREFIXES)
+        ox.Store().update(query.text, prefixes=PREFIXES)
     except SyntaxError:
         return False
     except (OSError, RuntimeError):
@@ -102,18 +103,3 @@ def load_default_graph(snapshot_path: Path) -> ox.Store:
     # The file was written by the build from valid terms: the parser need not check them again.
     memory.load(path=str(Path(snapshot_path) / DEFAULT_GRAPH_FILE), format=ox.RdfFormat.N_TRIPLES, lenient=True)
     return memory
-
-
-_GRAPH_KEYWORD_LETTERS = re.compile(r"GRAPH(?!/)")
-
-
-def may_read_named_graphs(sparql: str) -> bool:
-    """Whether a query over the default dataset may read named graphs (GRAPH) or name its dataset (FROM).
-
-    An over-approximation needing no grammar: the engine cannot read either keyword unless its letters are in
-    the text, and never reads GRAPH followed by "/" as the keyword (no variable, IRI or name starts with "/"),
-    which keeps natograph's own IRIs (…/natograph/…, …/graph/…) off the slow path. The word elsewhere in a
-    string, an IRI or a comment is a false alarm, which costs speed only.
-    """
-    upper = sparql.upper()
-    return _GRAPH_KEYWORD_LETTERS.search(upper) is not None or "FROM" in upper

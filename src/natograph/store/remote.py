@@ -34,14 +34,14 @@ import pyoxigraph as ox
 from ..errors import (ConfigError, QueryFailedError, QueryRefusedError, QueryTimeoutError, SnapshotError,
                       StoreUnavailableError)
 from ..snapshot import Snapshot
-from ..sparql.text import Token, TokenKind, bind_values, tokenize
+from ..sparql.text import QueryText, Token, TokenKind, values_block
 from ..vocab import PREFIXES
 
 # Virtuoso answers with one header per graph of the query's dataset, and a snapshot has a statement graph
 # per line of each source document (hundreds): http.client's default limit of 100 headers would refuse it.
 http.client._MAXHEADERS = max(http.client._MAXHEADERS, 100_000)
 from .base import (SERVICE_REFUSAL, UPDATE_REFUSAL, AskResult, Dataset, GraphResult, QueryLimits, QueryResult,
-                   SelectResult, mentions_service, parse_error)
+                   SelectResult, parse_error)
 from .embedded import is_update
 
 RESULTS_JSON = "application/sparql-results+json"
@@ -91,20 +91,19 @@ class RemoteStore:
         self._connections = threading.local()
 
     def query(self, sparql, *, bindings=None, dataset=Dataset(), limits=QueryLimits(), base_iri=None) -> QueryResult:
+        query = QueryText.of(sparql)
         # The server evaluates what it is sent, and natograph cannot confine it: any text that could call
-        # SERVICE is refused here (see `mentions_service`: it needs no reading of the grammar).
-        if mentions_service(sparql):
+        # SERVICE is refused here (by its letters: see `QueryText.names_service`).
+        if query.names_service:
             raise QueryRefusedError(f"{SERVICE_REFUSAL} (the text names SERVICE, and the remote store would call it)")
         deadline = None if limits.timeout_ms is None else time.monotonic() + limits.timeout_ms / 1000
-        if bindings:
-            sparql = bind_values(sparql, bindings)
-        body, accept = self._request(sparql, base_iri, dataset)
+        body, accept = self._request(query, _frozen(bindings), base_iri, dataset)
         return self._post(body, accept, limits, deadline)
 
-    def _request(self, sparql: str, base_iri: str | None, dataset: Dataset) -> tuple[bytes, str]:
+    def _request(self, query: QueryText, bindings: tuple, base_iri: str | None, dataset: Dataset) -> tuple[bytes, str]:
         """The body and Accept header of the request asking the server for a query (remembered per short text)."""
-        prepare = _prepared_request if len(sparql) <= REMEMBERED_QUERY_CHARS else _prepared_request.__wrapped__
-        return prepare(sparql, base_iri, dataset, self.default_graph, self.named_graphs)
+        prepare = _prepared_request if len(query.text) <= REMEMBERED_QUERY_CHARS else _prepared_request.__wrapped__
+        return prepare(query, bindings, base_iri, dataset, self.default_graph, self.named_graphs)
 
     def _post(self, body: bytes, accept: str, limits: QueryLimits, deadline: float | None) -> QueryResult:
         """POST a query and read the answer, all of it within the time limit.
@@ -299,23 +298,38 @@ REMEMBERED_QUERY_CHARS = 8192
 
 
 @functools.lru_cache(maxsize=1024)
-def _prepared_request(sparql: str, base_iri: str | None, dataset: Dataset, default_graph: str | None,
-                      named_graphs: tuple[str, ...]) -> tuple[bytes, str]:
-    """The body and Accept header of a query's request: the form read by Oxigraph's parser (a malformed query is
-    refused here), booleans typed, natograph's prefixes declared, the dataset explicit."""
-    form = query_form(sparql, base_iri)
-    tokens = list(tokenize(sparql))
+def _prepared_request(query: QueryText, bindings: tuple, base_iri: str | None, dataset: Dataset,
+                      default_graph: str | None, named_graphs: tuple[str, ...]) -> tuple[bytes, str]:
+    """The body and Accept header of a query's request: booleans typed, values bound, the form read by Oxigraph's
+    parser (a malformed query is refused here), natograph's prefixes declared, the dataset explicit."""
+    insertions = boolean_casts(query.tokens)
+    if bindings:
+        insertions.append((query.where_offset, values_block(dict(bindings))))
+    text = _inserted(query.text, insertions)
+    form = query_form(text, base_iri)
     # BASE on the prologue's line, so that the query's own lines keep their numbers in error messages.
     base = f"BASE <{base_iri}> " if base_iri else ""
-    # The query's keywords, read from its tokens (strings, IRIs and comments delimited as the grammar does):
-    # pyoxigraph does not expose what its parser reads.
-    keywords = {t.text.upper() for t in tokens if t.kind is TokenKind.WORD}
-    pragma = VIRTUOSO_CBD if default_graph is not None and "DESCRIBE" in keywords else ""
-    parameters = [("query", pragma + base + PROLOGUE + typed_booleans(sparql, tokens))]
-    default_graphs, named_graphs = explicit_dataset(keywords, dataset, default_graph, named_graphs)
+    # A VALUES block of terms adds no keyword but VALUES: the query's own keywords choose the pragma and dataset.
+    pragma = VIRTUOSO_CBD if default_graph is not None and "DESCRIBE" in query.keywords else ""
+    parameters = [("query", pragma + base + PROLOGUE + text)]
+    default_graphs, named_graphs = explicit_dataset(query.keywords, dataset, default_graph, named_graphs)
     parameters += [("default-graph-uri", iri) for iri in default_graphs]
     parameters += [("named-graph-uri", iri) for iri in named_graphs]
     return urlencode(parameters).encode("utf-8"), N_TRIPLES if form is GraphResult else RESULTS_JSON
+
+
+def _frozen(bindings: dict | None) -> tuple:
+    """Bindings as a key of the request memo: (name, term or tuple of terms) pairs, in the caller's order."""
+    if not bindings:
+        return ()
+    return tuple((name, tuple(value) if isinstance(value, (list, tuple)) else value) for name, value in bindings.items())
+
+
+def _inserted(text: str, insertions: list[tuple[int, str]]) -> str:
+    """`text` with each (offset, string) inserted; strings at one offset appear in the order given."""
+    for _, (offset, inserted) in sorted(enumerate(insertions), key=lambda item: (item[1][0], item[0]), reverse=True):
+        text = text[:offset] + inserted + text[offset:]
+    return text
 
 
 # Virtuoso describes a resource by its triples in and out, and follows no blank node; the embedded store gives the
@@ -418,15 +432,14 @@ _RELATIONAL_OR_LOGICAL = {"=", "<", ">", "&", "|"}
 _ARITHMETIC = {"+", "-", "*", "/"}
 
 
-def typed_booleans(sparql: str, tokens: list[Token] | None = None) -> str:
-    """The query with each projected or bound expression of boolean type cast to xsd:boolean.
+def boolean_casts(tokens: list[Token]) -> list[tuple[int, str]]:
+    """Where to insert text (offset, text) to cast each projected or bound expression of boolean type to xsd:boolean.
 
     Virtuoso gives the integers 1 and 0 for every boolean expression in a SELECT or BIND (comparisons, `&&`,
     `||`, `!`, IN, EXISTS, BOUND, isIRI, REGEX, CONTAINS…, even the constant `true`), but an xsd:boolean for a
     cast. The cast changes nothing in SPARQL's semantics; `read_results_json` makes its lexical form canonical.
     Each `( expression AS ?v )` is read: of BIND, of a SELECT clause, of GROUP BY, at any depth.
     """
-    tokens = list(tokenize(sparql)) if tokens is None else tokens
     insertions: list[tuple[int, str]] = []
     for index, token in enumerate(tokens[:-2]):
         if not (token.kind is TokenKind.WORD and token.text.upper() == "AS" and tokens[index + 1].kind is
@@ -435,9 +448,13 @@ def typed_booleans(sparql: str, tokens: list[Token] | None = None) -> str:
         opening = _opening_parenthesis(tokens, index)
         if opening is not None and opening < index - 1 and is_boolean_expression(tokens[opening + 1:index]):
             insertions += [(tokens[opening].offset + 1, f"<{XSD_BOOLEAN}>("), (token.offset, ") ")]
-    for offset, text in sorted(insertions, reverse=True):
-        sparql = sparql[:offset] + text + sparql[offset:]
-    return sparql
+    return insertions
+
+
+def typed_booleans(sparql: str | QueryText) -> str:
+    """The query with each projected or bound expression of boolean type cast to xsd:boolean (see `boolean_casts`)."""
+    query = QueryText.of(sparql)
+    return _inserted(query.text, boolean_casts(query.tokens))
 
 
 def _opening_parenthesis(tokens: list[Token], before: int) -> int | None:
