@@ -229,23 +229,22 @@ def _whole_number(name: str, lowest: int, highest: int | None, accepts: str) -> 
 @blueprint.get("/timeline.svg")
 def timeline_image() -> Response:
     """The operations timeline as a standalone SVG image: one page, optionally of a span of years."""
-    view, key = _timeline_request()
-    etag = f'W/"{key}-svg"'
-    if is_not_modified(request, etag):
-        return not_modified(etag)
-    response = Response(str(view.drawing()), content_type="image/svg+xml; charset=utf-8")
-    response.headers["ETag"] = etag
-    return response
+    return _timeline_response("svg", "image/svg+xml", lambda view: str(view.drawing()))
 
 
 @blueprint.get("/timeline")
 def timeline_page() -> Response:
     """The whole operations timeline, page by page, with a form to choose a span of years."""
+    return _timeline_response("html", "text/html", lambda view: render_template("timeline.html", view=view))
+
+
+def _timeline_response(kind: str, media_type: str, body) -> Response:
+    """The timeline of the request's span in one representation, validated by an ETag of the span and the kind."""
     view, key = _timeline_request()
-    etag = f'W/"{key}-html"'
+    etag = f'W/"{key}-{kind}"'
     if is_not_modified(request, etag):
         return not_modified(etag)
-    response = Response(render_template("timeline.html", view=view), content_type="text/html; charset=utf-8")
+    response = Response(body(view), content_type=f"{media_type}; charset=utf-8")
     response.headers["ETag"] = etag
     return response
 

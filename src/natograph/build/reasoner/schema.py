@@ -31,32 +31,23 @@ def schema_consequences(store: FactStore) -> Iterator[Fact]:
         yield c, EQUIVALENT_CLASS, c
         yield c, SUB_CLASS_OF, THING
         yield NOTHING, SUB_CLASS_OF, c
-    for c1, c2 in pairs(SUB_CLASS_OF):
-        if distinct(c1, c2):  # scm-sco
-            for c3 in list(objects(c2, SUB_CLASS_OF)):
-                if distinct(c1, c3):
-                    yield c1, SUB_CLASS_OF, c3
-        if has(c2, SUB_CLASS_OF, c1):  # scm-eqc2
-            yield c1, EQUIVALENT_CLASS, c2
-    for c1, c2 in pairs(EQUIVALENT_CLASS):
-        if distinct(c1, c2):  # scm-eqc1
-            yield c1, SUB_CLASS_OF, c2
-            yield c2, SUB_CLASS_OF, c1
     for kind in (OBJECT_PROPERTY, DATATYPE_PROPERTY, PROPERTY):  # scm-op, scm-dp
         for p in list(subjects(TYPE, kind)):
             yield p, SUB_PROPERTY_OF, p
             yield p, EQUIVALENT_PROPERTY, p
-    for p1, p2 in pairs(SUB_PROPERTY_OF):
-        if distinct(p1, p2):
-            for p3 in list(objects(p2, SUB_PROPERTY_OF)):  # scm-spo
-                if distinct(p1, p3):
-                    yield p1, SUB_PROPERTY_OF, p3
-            if has(p2, SUB_PROPERTY_OF, p1):  # scm-eqp2
-                yield p1, EQUIVALENT_PROPERTY, p2
-    for p1, p2 in pairs(EQUIVALENT_PROPERTY):
-        if distinct(p1, p2):  # scm-eqp1
-            yield p1, SUB_PROPERTY_OF, p2
-            yield p2, SUB_PROPERTY_OF, p1
+    # The same three rules for classes and for properties.
+    for sub, equivalent in ((SUB_CLASS_OF, EQUIVALENT_CLASS), (SUB_PROPERTY_OF, EQUIVALENT_PROPERTY)):
+        for x1, x2 in pairs(sub):
+            if distinct(x1, x2):  # scm-sco, scm-spo
+                for x3 in list(objects(x2, sub)):
+                    if distinct(x1, x3):
+                        yield x1, sub, x3
+            if has(x2, sub, x1):  # scm-eqc2, scm-eqp2
+                yield x1, equivalent, x2
+        for x1, x2 in pairs(equivalent):
+            if distinct(x1, x2):  # scm-eqc1, scm-eqp1
+                yield x1, sub, x2
+                yield x2, sub, x1
     for axis in (DOMAIN, RANGE):
         for p, c1 in pairs(axis):
             for c2 in list(objects(c1, SUB_CLASS_OF)):  # scm-dom1, scm-rng1
