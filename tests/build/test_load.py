@@ -8,7 +8,7 @@ from rdflib.compare import to_isomorphic
 from natograph.build import build
 from natograph.errors import InputFileError
 from natograph.build.load import graph_input_files, load_files, parse_file
-from natograph.snapshot import open_snapshot
+from natograph.snapshot import DEFAULT_GRAPH_FILE, open_snapshot
 from natograph.store import EmbeddedStore
 from natograph.rdf.terms import triple_to_rdflib
 
@@ -91,6 +91,36 @@ def test_a_file_s_blank_nodes_are_named_the_same_at_every_parse(mini_project):
     write_strength_files(mini_project)
     source = next(f for f in graph_input_files(mini_project) if f.relative_path == "data/strength-a.ttl")
     assert parse_file(source).triples == parse_file(source).triples
+
+
+def test_anonymous_blank_nodes_are_named_by_their_order_in_the_file_the_same_at_every_parse(mini_project):
+    (mini_project.data_path / "anonymous.ttl").write_text(
+        "@prefix nato: <https://w3id.org/natograph/ontology#> .\n"
+        "@prefix natoid: <https://w3id.org/natograph/id/> .\n"
+        "natoid:op-c nato:strength [ nato:troops 300 ] ; nato:area ( natoid:a natoid:b ) .\n"
+        "natoid:op-d nato:strength _:anon0 . _:anon0 nato:troops 400 .\n", encoding="utf-8")
+    source = next(f for f in graph_input_files(mini_project) if f.relative_path == "data/anonymous.ttl")
+    first, second = parse_file(source).triples, parse_file(source).triples
+    assert first == second
+    names = {term.value.rsplit("-", 1)[0] for t in first for term in (t.subject, t.object)
+             if isinstance(term, ox.BlankNode)}
+    # `[ … ]` and the two cells of the list by order; the file's own `_:anon0` keeps its label and is not reused.
+    assert names == {"anon0", "anon1", "anon2", "anon3"}
+    troops = {t.subject.value: t.object.value for t in first if t.predicate.value.endswith("#troops")}
+    assert sorted(troops.values()) == ["300", "400"] and len(troops) == 2
+
+
+def test_a_rebuild_of_the_same_inputs_writes_the_same_graph_byte_for_byte(mini_project):
+    (mini_project.data_path / "anonymous.ttl").write_text(
+        "@prefix nato: <https://w3id.org/natograph/ontology#> .\n"
+        "<https://w3id.org/natograph/id/op-c> nato:strength [ nato:troops 300 ] .\n", encoding="utf-8")
+    first = build(mini_project).key
+    written = (mini_project.snapshots_path / first / DEFAULT_GRAPH_FILE).read_bytes()
+    quads = set(open_snapshot(mini_project, first).store)
+    again = build(mini_project, force=True).key
+    assert again == first and b"_:anon" in written
+    assert (mini_project.snapshots_path / again / DEFAULT_GRAPH_FILE).read_bytes() == written
+    assert set(open_snapshot(mini_project, again).store) == quads
 
 
 def test_a_rebuild_of_the_same_inputs_has_the_same_key_and_the_same_content(mini_project):

@@ -1,8 +1,9 @@
 """Load step: the ontology and every data file, each parsed into its own named graph.
 
 A blank node label is local to its file, as in RDF's merge of graphs: `_:x` in two files is two nodes.
-Each label gets a suffix made from its file's path, the same at every parse, so that a statement parsed
-again on its own (provenance) gives the very blank nodes the build stored, and a rebuild the same ones.
+Each label gets a suffix made from its file's path, and an anonymous node a name by its order in the file
+(BlankNodeScope), the same at every parse, so that a file parsed again on its own (provenance) gives the very
+blank nodes the build stored, and a rebuild the same ones.
 """
 
 from __future__ import annotations
@@ -107,17 +108,41 @@ def line_naming(data: bytes, term) -> int | None:
     return data[:at].count(b"\n") + 1 if at >= 0 else None
 
 
-def in_file_scope(triple: ox.Triple, suffix: str) -> ox.Triple:
-    """The triple with each blank node renamed into one file's scope (`suffix` is the file's `blank_node_suffix`)."""
-    subject, obj = triple.subject, triple.object
-    if not isinstance(subject, ox.BlankNode) and not isinstance(obj, ox.BlankNode):
-        return triple
-    return ox.Triple(scoped_term(subject, suffix), triple.predicate, scoped_term(obj, suffix))
+class BlankNodeScope:
+    """Renames one parse's blank nodes into their file's scope, the same at every parse of the same text.
 
+    A label the file writes (`_:x`) keeps its name, with the file's suffix (`_:x-3f2a…`); a node the file leaves
+    anonymous (`[ … ]`, a collection), which the parser names at random at each parse, is named by its order of
+    appearance (`_:anon3-3f2a…`), so that a rebuild of the same inputs gives the same graph, byte for byte.
+    """
 
-def scoped_term(term, suffix: str):
-    """A blank node renamed into one file's scope; any other term as it is."""
-    return ox.BlankNode(term.value + suffix) if isinstance(term, ox.BlankNode) else term
+    def __init__(self, text: str, suffix: str):
+        self.text, self.suffix = text, suffix
+        self._names: dict[str, str] = {}
+        self._anonymous = 0
+
+    def term(self, term):
+        """A blank node renamed into the file's scope; any other term as it is."""
+        if not isinstance(term, ox.BlankNode):
+            return term
+        name = self._names.get(term.value)
+        if name is None:
+            name = term.value if f"_:{term.value}" in self.text else self._anonymous_name()
+            self._names[term.value] = name
+        return ox.BlankNode(name + self.suffix)
+
+    def triple(self, triple: ox.Triple) -> ox.Triple:
+        """The triple with each blank node renamed into the file's scope."""
+        subject, obj = triple.subject, triple.object
+        if not isinstance(subject, ox.BlankNode) and not isinstance(obj, ox.BlankNode):
+            return triple
+        return ox.Triple(self.term(subject), triple.predicate, self.term(obj))
+
+    def _anonymous_name(self) -> str:
+        while f"_:anon{self._anonymous}" in self.text:  # a label the file writes itself
+            self._anonymous += 1
+        self._anonymous += 1
+        return f"anon{self._anonymous - 1}"
 
 
 def load_files(files: list[InputFile]) -> list[LoadedFile]:

@@ -113,8 +113,8 @@ def split_statements(text: str) -> list[Statement]:
 def locate_file(source: InputFile) -> list[LocatedTriple]:
     """The triples of one file, each with the line of its statement (raises InputFileError if malformed).
 
-    Blank nodes are in the file's scope, as the build loads them: `_:x` of every statement of the file is
-    the node the store holds; an anonymous `[]` gets a new name at each parse and is matched by its triples.
+    Blank nodes are in the file's scope, as the build loads them (load.BlankNodeScope): every blank node of the
+    file, `_:x` or an anonymous `[]`, is the node the store holds.
     """
     return located_parse(source, read_input(source))
 
@@ -155,7 +155,7 @@ def _locate_statements(source: InputFile, text: str, rdf_format: ox.RdfFormat) -
     one marker, after its last, and must give as many triples as it has statements; any other statement
     gets a marker of its own. None if the triples do not come back so (the splitter misread the text).
     """
-    from .load import in_file_scope, scoped_term
+    from .load import BlankNodeScope
 
     statements = [s for s in split_statements(text) if not s.directive]
     compound = [m.start() for m in _COMPOUND.finditer(text)] + [len(text)]
@@ -188,7 +188,7 @@ def _locate_statements(source: InputFile, text: str, rdf_format: ox.RdfFormat) -
         segments.append(run)
         run = []
     pieces.append(text[offset:])
-    suffix = source.blank_node_suffix
+    scope = BlankNodeScope(text, source.blank_node_suffix)
     located: list[LocatedTriple] = []
     blank = ox.BlankNode
     segment, found = 0, 0
@@ -205,9 +205,9 @@ def _locate_statements(source: InputFile, text: str, rdf_format: ox.RdfFormat) -
                 return None
             triple = ox.Triple(subject, predicate, obj)
             if type(subject) is blank or type(obj) is blank:
-                triple = in_file_scope(triple, suffix)
+                triple = scope.triple(triple)
             if type(graph) is blank:
-                graph = scoped_term(graph, suffix)
+                graph = scope.term(graph)
             located.append(LocatedTriple(triple, locations[min(found, len(locations) - 1)], graph))
             found += 1
     except SyntaxError:
@@ -217,12 +217,11 @@ def _locate_statements(source: InputFile, text: str, rdf_format: ox.RdfFormat) -
 
 def _parse_whole(source: InputFile, data: bytes, rdf_format: ox.RdfFormat) -> list[ox.Quad]:
     # Imported here so that explanations served over HTTP do not load the build's modules.
-    from .load import in_file_scope, scoped_term
+    from .load import BlankNodeScope
 
-    suffix = source.blank_node_suffix
+    scope = BlankNodeScope(data.decode("utf-8"), source.blank_node_suffix)
     try:
-        return [ox.Quad(*in_file_scope(q.triple, suffix), scoped_term(q.graph_name, suffix))
-                for q in ox.parse(data, format=rdf_format)]
+        return [ox.Quad(*scope.triple(q.triple), scope.term(q.graph_name)) for q in ox.parse(data, format=rdf_format)]
     except SyntaxError as exc:
         message = str(exc.msg or exc)
         # pyoxigraph prefixes the reason with the position, which InputFileError reports itself.
@@ -311,9 +310,10 @@ class SourceIndex:
     def stored_triples(self, store: ox.Store) -> Iterator[tuple[ox.Triple, list[Location]]]:
         """Every asserted triple as `store` keeps it, with where it is stated.
 
-        A blank node of this parse that the store does not hold (an anonymous `[]`, named afresh at each
-        parse) is replaced by the store's blank nodes with the same triples to and from named terms; one
-        with no such triple cannot be matched, and its triples are left out.
+        A blank node of this parse that the store does not hold (a store built from other text, or by a
+        natograph that named anonymous nodes afresh at each parse) is replaced by the store's blank nodes with
+        the same triples to and from named terms; one with no such triple cannot be matched, and its triples
+        are left out.
         """
         nodes: dict = {}
         blank = ox.BlankNode
