@@ -14,15 +14,12 @@ editor, timeline, frameworks, search and class pages. Exit status 1 when any dif
 from __future__ import annotations
 
 import json
-import os
-import signal
 import sys
-import time
 import urllib.error
 import urllib.parse
 import urllib.request
 
-from versions import START_TIMEOUT_SECONDS, answers_health, start
+from versions import two_servers
 
 SOLUTION_FORMATS = ("json", "xml", "csv", "tsv")
 GRAPH_FORMATS = ("turtle", "ntriples", "jsonld", "rdfxml", "nq", "trig")
@@ -86,27 +83,15 @@ def requests(server: Server) -> list[tuple[str, str]]:
 
 def main(old_executable: str, old_root: str, new_executable: str, new_root: str) -> int:
     ports = {"old": 8971, "new": 8972}
-    processes = [start(old_executable, old_root, ports["old"]), start(new_executable, new_root, ports["new"])]
-    try:
-        deadline = time.monotonic() + START_TIMEOUT_SECONDS
-        while not all(answers_health(port) for port in ports.values()):
-            if time.monotonic() > deadline:
-                sys.exit("the servers did not answer /health in time")
-            time.sleep(0.5)
+    with two_servers(old_executable, old_root, new_executable, new_root, ports):
         old, new = Server(ports["old"]), Server(ports["new"])
         listed = requests(new)
-        different = []
-        for path, accept in listed:
-            if old.answer(path, accept) != new.answer(path, accept):
-                different.append((path, accept))
-        print(f"{len(listed) - len(different)} of {len(listed)} answers byte-identical "
-              f"(snapshot keys and addresses written generically)")
-        for path, accept in different:
-            print(f"  differs: {path} (Accept: {accept})")
-        return 1 if different else 0
-    finally:
-        for process in processes:
-            os.killpg(process.pid, signal.SIGTERM)
+        different = [(path, accept) for path, accept in listed if old.answer(path, accept) != new.answer(path, accept)]
+    print(f"{len(listed) - len(different)} of {len(listed)} answers byte-identical "
+          f"(snapshot keys and addresses written generically)")
+    for path, accept in different:
+        print(f"  differs: {path} (Accept: {accept})")
+    return 1 if different else 0
 
 
 if __name__ == "__main__":

@@ -11,6 +11,7 @@ new/old, which pairing keeps meaningful on a busy machine.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import statistics
@@ -19,6 +20,7 @@ import sys
 import time
 import urllib.parse
 import urllib.request
+from typing import Iterator
 
 PAIRS = 40
 START_TIMEOUT_SECONDS = 120
@@ -50,8 +52,10 @@ def timed_query(port: int, text: str) -> float:
     return time.perf_counter() - started
 
 
-def main(old_executable: str, old_root: str, new_executable: str, new_root: str) -> None:
-    ports = {"old": 8961, "new": 8962}
+@contextlib.contextmanager
+def two_servers(old_executable: str, old_root: str, new_executable: str, new_root: str,
+                ports: dict[str, int]) -> Iterator[None]:
+    """Both versions serving at once on `ports` ("old", "new"), answering /health; stopped on leaving."""
     processes = [start(old_executable, old_root, ports["old"]), start(new_executable, new_root, ports["new"])]
     try:
         deadline = time.monotonic() + START_TIMEOUT_SECONDS
@@ -59,6 +63,15 @@ def main(old_executable: str, old_root: str, new_executable: str, new_root: str)
             if time.monotonic() > deadline:
                 sys.exit("the servers did not answer /health in time")
             time.sleep(0.5)
+        yield
+    finally:
+        for process in processes:
+            os.killpg(process.pid, signal.SIGTERM)
+
+
+def main(old_executable: str, old_root: str, new_executable: str, new_root: str) -> None:
+    ports = {"old": 8961, "new": 8962}
+    with two_servers(old_executable, old_root, new_executable, new_root, ports):
         for name, text in QUERIES.items():
             times: dict[str, list[float]] = {"old": [], "new": []}
             for run in range(PAIRS):
@@ -67,9 +80,6 @@ def main(old_executable: str, old_root: str, new_executable: str, new_root: str)
             ratio = statistics.median(new / old for new, old in zip(times["new"], times["old"]))
             print(f"{name}: old median {statistics.median(times['old']) * 1000:.1f} ms, "
                   f"new median {statistics.median(times['new']) * 1000:.1f} ms, new/old (paired) {ratio:.2f}")
-    finally:
-        for process in processes:
-            os.killpg(process.pid, signal.SIGTERM)
 
 
 if __name__ == "__main__":
