@@ -1,4 +1,5 @@
-"""Query shapes: EXISTS bodies that Oxigraph evaluates in quadratic time, rewritten into equivalent nested EXISTS.
+"""Query shapes that Oxigraph evaluates in quadratic time, rewritten into equivalent ones it evaluates in linear time:
+EXISTS bodies into nested EXISTS, and joins on a computed string key into joins on a shared variable.
 
 Oxigraph 0.5 does not plan the patterns inside `EXISTS { … }`: for each outer row it evaluates every
 triple pattern of the body on its own (only the outer row's variables bound) and joins them without a
@@ -21,8 +22,28 @@ The rewriter reads tokens, not SPARQL: it changes a body only when every token o
 parentheses, or `[NOT] EXISTS { … }`, an inner body rewritten first when it is one of these),
 keeps every token's text as written, and checks the result against the engine: both texts must parse
 and give the same kind of result with the same variables, else the text goes to the engine unchanged.
-Whatever it does not recognise goes to the engine unchanged. `tests/test_query_shapes.py` compares
+Whatever it does not recognise goes to the engine unchanged. `tests/sparql/test_query_shapes.py` compares
 both forms' answers on thousands of random graphs.
+
+Joins on a computed key. Oxigraph evaluates `BIND(R AS ?k) T FILTER(E = ?k)` (T triple patterns, E and R
+string expressions, as in "the operation whose label, normalised, is a code") as a nested loop: E is compared
+for every pair of rows. It hash-joins two groups on a variable only when that variable is bound in every row
+of both (a BIND is not: its expression may fail, and `FILTER(BOUND(?k))` does not convince the planner). So:
+
+    P BIND(R AS ?k) T FILTER(E = ?k)
+      →  P BIND(COALESCE(R, <no-key:bind>) AS ?k) { T BIND(COALESCE(E, <no-key:filter>) AS ?k) } FILTER(E = ?k)
+
+Equivalent when R and E are provably simple literals or errors (`STR(…)`, a string constant, and LCASE, UCASE,
+REPLACE, SUBSTR, STRBEFORE, STRAFTER, CONCAT of such, ENCODE_FOR_URI and the hashes of anything): `=` between
+two simple literals holds exactly when they are the same string, that is the same term, which is what a
+join compares. A row whose R or E fails has an IRI as its key, equal to no string and not to the other
+side's IRI: it joins nothing, as the FILTER drops it as written (an unbound ?k would join every row); the
+FILTER is kept and holds on every joined row. The conditions, each checked on the tokens: E's variables are
+all bound by T (so that E has its value inside the new group), E is evaluated the same each time (no RAND,
+UUID, STRUUID, BNODE, NOW, EXISTS), ?k occurs in its group only in the BIND and in top-level FILTERs (nothing
+else binds or reads it, so the rows the FILTER drops are dropped whatever comes after), T has no blank
+nodes, and the group is evaluated on its own: not an OPTIONAL's group (whose FILTERs see the outer row) nor
+inside an EXISTS or LATERAL (which puts the outer row's values in).
 """
 
 from __future__ import annotations
@@ -326,6 +347,236 @@ def _rewritten(text: str) -> str:
     return text
 
 
+# --- Joins on a computed string key -----------------------------------------------------------------------------
+
+# Functions whose value is a simple literal (xsd:string) or an error, whatever their arguments are.
+_STRING_ALWAYS = frozenset({"STR", "ENCODE_FOR_URI", "MD5", "SHA1", "SHA256", "SHA384", "SHA512"})
+# Functions whose value has the kind of their first argument's: a simple literal (or an error) from a simple literal.
+_STRING_FROM_FIRST = frozenset({"LCASE", "UCASE", "REPLACE", "SUBSTR", "STRBEFORE", "STRAFTER"})
+# Words a key expression evaluated twice (in the new BIND and in the user's FILTER) may not hold: a value that can
+# differ between two evaluations, or a pattern evaluated against the row it sits in.
+_NOT_REPEATABLE = frozenset({"RAND", "UUID", "STRUUID", "BNODE", "EXISTS", "NOT", "NOW"})
+# What a key is when its expression fails: IRIs, never equal to a string or to each other, so that the row joins
+# nothing (a BIND that fails leaves its variable unbound, and an unbound variable would join every row).
+_NO_KEY = ("<urn:natograph:query-shape:no-key:bind>", "<urn:natograph:query-shape:no-key:filter>")
+
+
+def _closing(tokens: list[_Token], index: int, end: int) -> int | None:
+    """The index of the `)` or `}` that closes the bracket at `index`, before `end`; None if there is none."""
+    depth = 0
+    for position in range(index, end):
+        token = tokens[position]
+        if token.kind == "punct" and token.text in ("(", "{"):
+            depth += 1
+        elif token.kind == "punct" and token.text in (")", "}"):
+            depth -= 1
+            if depth == 0:
+                return position
+    return None
+
+
+def _call(tokens: list[_Token], start: int, end: int) -> tuple[str, list[tuple[int, int]]] | None:
+    """(NAME, its arguments' token ranges) when tokens[start:end] is one built-in call `NAME(…)`, else None."""
+    if end - start < 3 or tokens[start].kind != "word" or tokens[start + 1].text != "(" \
+            or _closing(tokens, start + 1, end) != end - 1:
+        return None
+    arguments, depth, begin = [], 0, start + 2
+    for position in range(start + 1, end - 1):
+        token = tokens[position]
+        if token.kind == "punct" and token.text in ("(", "{"):
+            depth += 1
+        elif token.kind == "punct" and token.text in (")", "}"):
+            depth -= 1
+        elif token.text == "," and token.kind == "punct" and depth == 1:
+            arguments.append((begin, position))
+            begin = position + 1
+    if begin < end - 1 or arguments:
+        arguments.append((begin, end - 1))
+    return tokens[start].text.upper(), arguments
+
+
+def _is_simple_string(tokens: list[_Token], start: int, end: int) -> bool:
+    """Whether the expression tokens[start:end] has, on every row, a simple literal as its value or an error."""
+    if end - start == 1:
+        return tokens[start].kind == "string"
+    if end - start > 2 and tokens[start].text == "(" and _closing(tokens, start, end) == end - 1:
+        return _is_simple_string(tokens, start + 1, end - 1)
+    call = _call(tokens, start, end)
+    if call is None:
+        return False
+    name, arguments = call
+    if any(a == b for a, b in arguments):
+        return False
+    if name in _STRING_ALWAYS:
+        return len(arguments) == 1
+    if name in _STRING_FROM_FIRST:
+        return bool(arguments) and _is_simple_string(tokens, *arguments[0])
+    if name == "CONCAT":
+        return all(_is_simple_string(tokens, *argument) for argument in arguments)
+    return False
+
+
+def _variable(token: _Token) -> str | None:
+    return token.text[1:] if token.kind == "var" else None
+
+
+class _RunReader(_BodyReader):
+    """Reads the triple patterns and FILTERs that follow a BIND in its group, up to the group's next other element."""
+
+    def read(self) -> None:
+        while self.peek() is not None:
+            token = self.peek()
+            if token.text == "." and token.kind == "punct":
+                self.position += 1
+            elif token.kind == "word" and token.text.upper() == "FILTER":
+                self.read_filter()
+            elif token.kind in ("var", "iri", "pname"):
+                self.read_triples()
+            else:
+                return
+
+
+# The elements that may follow the triples after the BIND: the reader stops at them, having read what comes before.
+_NEXT_ELEMENT = frozenset({"OPTIONAL", "MINUS", "BIND", "VALUES", "GRAPH", "FILTER"})
+
+
+def _group_filters(tokens: list[_Token], open_index: int, close_index: int) -> list[tuple[int, int]]:
+    """The token ranges [start, end) of the FILTERs at the top level of the group between the two braces."""
+    filters = []
+    position = open_index + 1
+    while position < close_index:
+        token = tokens[position]
+        if token.kind == "punct" and token.text in ("(", "{"):
+            position = (_closing(tokens, position, close_index) or close_index) + 1
+            continue
+        if token.kind == "word" and token.text.upper() == "FILTER":
+            reader = _BodyReader(tokens[position:close_index])
+            try:
+                reader.read_filter()
+            except _Unknown:
+                return []
+            filters.append((position, position + reader.position))
+            position += reader.position
+            continue
+        position += 1
+    return filters
+
+
+def _key_equality(tokens: list[_Token], start: int, end: int, key: str) -> tuple[int, int] | None:
+    """For `FILTER(E = ?key)` or `FILTER(?key = E)` at tokens[start:end], the token range of E; else None."""
+    if end - start < 5 or tokens[start + 1].text != "(" or _closing(tokens, start + 1, end) != end - 1:
+        return None
+    depth, equals = 0, []
+    for position in range(start + 2, end - 1):
+        token = tokens[position]
+        if token.kind == "punct" and token.text in ("(", "{"):
+            depth += 1
+        elif token.kind == "punct" and token.text in (")", "}"):
+            depth -= 1
+        elif depth == 0 and token.kind == "punct" and token.text == "=":
+            equals.append(position)
+    if len(equals) != 1:
+        return None
+    left, right = (start + 2, equals[0]), (equals[0] + 1, end - 1)
+    for side, other in ((left, right), (right, left)):
+        if other[1] - other[0] == 1 and _variable(tokens[other[0]]) == key:
+            return side
+    return None
+
+
+def _key_join(text: str, tokens: list[_Token]) -> str | None:
+    """`text` with its first join on a computed string key made a shared variable (see the module); None if none."""
+    enclosing: list[int] = []
+    groups = {}  # token index -> the index of the `{` of its innermost group
+    for index, token in enumerate(tokens):
+        if token.kind == "punct" and token.text == "}" and enclosing:
+            enclosing.pop()
+        groups[index] = enclosing[-1] if enclosing else None
+        if token.kind == "punct" and token.text == "{":
+            enclosing.append(index)
+    for index, token in enumerate(tokens):
+        if token.kind != "word" or token.text.upper() != "BIND" or index + 1 >= len(tokens) \
+                or tokens[index + 1].text != "(":
+            continue
+        edit = _key_join_at(text, tokens, groups, index)
+        if edit is not None:
+            return edit
+    return None
+
+
+def _key_join_at(text: str, tokens: list[_Token], groups: dict[int, int | None], bind: int) -> str | None:
+    open_index = groups[bind]
+    if open_index is None:
+        return None
+    chain = open_index
+    while chain is not None:  # inside an EXISTS, the outer row's values are substituted in: left alone
+        if chain > 0 and tokens[chain - 1].kind == "word" and tokens[chain - 1].text.upper() in ("EXISTS", "LATERAL"):
+            return None
+        chain = groups[chain]
+    if open_index > 0 and tokens[open_index - 1].text.upper() == "OPTIONAL":
+        return None  # an OPTIONAL's FILTERs are the left join's condition, over the outer row too
+    close_index = _closing(tokens, open_index, len(tokens))
+    bind_close = _closing(tokens, bind + 1, close_index or 0)
+    if close_index is None or bind_close is None or bind_close - bind < 5:
+        return None
+    key_token, as_token = tokens[bind_close - 1], tokens[bind_close - 2]
+    key = _variable(key_token)
+    if key is None or as_token.kind != "word" or as_token.text.upper() != "AS" \
+            or not _is_simple_string(tokens, bind + 2, bind_close - 2):
+        return None
+    run = _RunReader(tokens[bind_close + 1:close_index])
+    try:
+        run.read()
+    except _Unknown:
+        return None
+    run_end = bind_close + 1 + run.position
+    following = tokens[run_end]
+    if not run.patterns or not (run_end == close_index or following.text == "{"
+                                or following.kind == "word" and following.text.upper() in _NEXT_ELEMENT):
+        return None
+    run_variables = set().union(*(pattern.variables() for pattern in run.patterns))
+    if key in run_variables:
+        return None
+    filters = _group_filters(tokens, open_index, close_index)
+    inside_filters = {position for start, end in filters for position in range(start, end)}
+    if any(_variable(tokens[position]) == key and position != bind_close - 1 and position not in inside_filters
+           for position in range(open_index + 1, close_index)):
+        return None  # the key is bound, or read, elsewhere in the group
+    for start, end in filters:
+        side = _key_equality(tokens, start, end, key)
+        if side is None or not _is_simple_string(tokens, *side):
+            continue
+        expression = tokens[side[0]:side[1]]
+        if any(t.kind == "word" and t.text.upper() in _NOT_REPEATABLE or t.text == "{"
+               or t.kind in ("iri", "pname") for t in expression) \
+                or not {_variable(t) for t in expression if t.kind == "var"} <= run_variables:
+            continue
+        run_filters = " ".join(text[run.tokens[a].start:run.tokens[b - 1].end] for a, b in run.filters)
+        patterns = " . ".join(pattern.text(text) for pattern in run.patterns)
+        key_text = text[expression[0].start:expression[-1].end]
+        group = f"{{ {patterns} BIND(COALESCE({key_text}, {_NO_KEY[1]}) AS {key_token.text}) }} {run_filters}"
+        edits = [(tokens[bind + 1].end, tokens[bind + 1].end, " COALESCE("),
+                 (tokens[bind_close - 3].end, tokens[bind_close - 3].end, f", {_NO_KEY[0]})"),
+                 (tokens[bind_close + 1].start, tokens[run_end - 1].end, group)]
+        for begin, finish, replacement in reversed(edits):
+            text = text[:begin] + replacement + text[finish:]
+        return text
+    return None
+
+
+def _key_joins(text: str) -> str:
+    """`text` with every join on a computed string key it reads made a shared variable."""
+    for _ in range(8):
+        tokens = _tokens(text)
+        if tokens is None or any(t.kind == "word" and t.text.upper() == "SERVICE" for t in tokens):
+            return text
+        rewritten = _key_join(text, tokens)
+        if rewritten is None:
+            return text
+        text = rewritten
+    return text
+
+
 def _signature(text: str):
     """What the engine reads a query as, on an empty store: its result kind and variables; None if it does not parse."""
     try:
@@ -340,9 +591,10 @@ def _signature(text: str):
 @functools.lru_cache(maxsize=256)
 def rewrite(text: str) -> str:
     """The query with its quadratic EXISTS bodies nested (see the module); `text` itself when nothing applies."""
-    if "exists" not in text.lower():
+    lowered = text.lower()
+    if "exists" not in lowered and "bind" not in lowered:
         return text
-    candidate = _rewritten(text)
+    candidate = _key_joins(_rewritten(text)) if "bind" in lowered else _rewritten(text)
     if candidate == text:
         return text
     original = _signature(text)
