@@ -354,3 +354,16 @@ def test_a_key_join_keeps_the_keys_rows_and_drops_failed_keys():
 ])
 def test_key_joins_the_rewriter_cannot_prove_are_passed_through_unchanged(text):
     assert rewrite(PREFIX + text) == PREFIX + text
+
+
+def test_hints_name_a_string_comparison_left_as_a_nested_loop_and_not_a_rewritten_key_join():
+    from natograph.sparql.shapes import SLOW_SHAPES, slow_shape_hints
+
+    key_after = "SELECT * WHERE { ?m :label ?l . ?c :code ?code BIND(STR(?l) AS ?k) FILTER(STR(?code) = ?k) }"
+    two_calls = "SELECT * WHERE { ?m :label ?l . ?c :code ?code FILTER(LCASE(STR(?l)) = STR(?code)) }"
+    rewritten = "SELECT * WHERE { ?m :label ?l BIND(STR(?l) AS ?k) ?c :code ?code FILTER(STR(?code) = ?k) }"
+    assert slow_shape_hints(PREFIX + key_after) == [SLOW_SHAPES[2]]
+    assert slow_shape_hints(PREFIX + two_calls) == [SLOW_SHAPES[2]]
+    assert rewrite(PREFIX + rewritten) != PREFIX + rewritten
+    assert slow_shape_hints(PREFIX + rewritten) == []
+    assert slow_shape_hints(PREFIX + "SELECT * WHERE { ?m :label ?l FILTER(STR(?l) = \"a\") }") == []

@@ -462,8 +462,8 @@ def _group_filters(tokens: list[_Token], open_index: int, close_index: int) -> l
     return filters
 
 
-def _key_equality(tokens: list[_Token], start: int, end: int, key: str) -> tuple[int, int] | None:
-    """For `FILTER(E = ?key)` or `FILTER(?key = E)` at tokens[start:end], the token range of E; else None."""
+def _equality_sides(tokens: list[_Token], start: int, end: int) -> tuple[tuple[int, int], tuple[int, int]] | None:
+    """For `FILTER(A = B)` at tokens[start:end], one `=` at its top level, the token ranges of A and B; else None."""
     if end - start < 5 or tokens[start + 1].text != "(" or _closing(tokens, start + 1, end) != end - 1:
         return None
     depth, equals = 0, []
@@ -475,10 +475,17 @@ def _key_equality(tokens: list[_Token], start: int, end: int, key: str) -> tuple
             depth -= 1
         elif depth == 0 and token.kind == "punct" and token.text == "=":
             equals.append(position)
-    if len(equals) != 1:
+    if len(equals) != 1 or equals[0] == start + 2 or equals[0] == end - 2:
         return None
-    left, right = (start + 2, equals[0]), (equals[0] + 1, end - 1)
-    for side, other in ((left, right), (right, left)):
+    return (start + 2, equals[0]), (equals[0] + 1, end - 1)
+
+
+def _key_equality(tokens: list[_Token], start: int, end: int, key: str) -> tuple[int, int] | None:
+    """For `FILTER(E = ?key)` or `FILTER(?key = E)` at tokens[start:end], the token range of E; else None."""
+    sides = _equality_sides(tokens, start, end)
+    if sides is None:
+        return None
+    for side, other in (sides, sides[::-1]):
         if other[1] - other[0] == 1 and _variable(tokens[other[0]]) == key:
             return side
     return None
@@ -624,6 +631,13 @@ SLOW_SHAPES = (
         "bind one end first, with a triple pattern before it (`?op nato:area ?p . ?p nato:locatedIn+ ?r`) "
         "or a constant (`?p nato:locatedIn+ natoid:continent-11`)",
     ),
+    ShapeHint(
+        "a FILTER comparing two computed strings, `FILTER(LCASE(STR(?a)) = STR(?b))`, in a form the server does not "
+        "turn into a join (no BIND of one side before the patterns of the other): every row of one side is "
+        "compared with every row of the other",
+        "compute one side in a BIND, then write the patterns of the other side after it, so that the server joins "
+        "on the key: `?x rdfs:label ?l BIND(LCASE(STR(?l)) AS ?key) ?y skos:altLabel ?a FILTER(LCASE(STR(?a)) = ?key)`",
+    ),
 )
 
 
@@ -657,7 +671,29 @@ def slow_shape_hints(text: str) -> list[ShapeHint]:
         if subject is not None and subject.kind == "var" and following is not None and following.kind == "var":
             hints.append(SLOW_SHAPES[1])
             break
+    if _string_comparison_left(tokens):
+        hints.append(SLOW_SHAPES[2])
     return hints
+
+
+def _string_comparison_left(tokens: list[_Token]) -> bool:
+    """Whether a FILTER compares a string function's value with a variable's or another's, after `rewrite`."""
+    joined = {tokens[i + 3].text[1:] for i in range(len(tokens) - 3) if tokens[i].text == _NO_KEY[1]
+              and tokens[i + 2].text.upper() == "AS" and tokens[i + 3].kind == "var"}
+    for index, token in enumerate(tokens):
+        if token.kind != "word" or token.text.upper() != "FILTER" or index + 1 >= len(tokens):
+            continue
+        close = _closing(tokens, index + 1, len(tokens))
+        sides = None if close is None else _equality_sides(tokens, index, close + 1)
+        if sides is None:
+            continue
+        calls = [_call(tokens, *side) for side in sides]
+        if not any(call is not None and call[0] in _STRING_ALWAYS | _STRING_FROM_FIRST | {"CONCAT"} for call in calls):
+            continue
+        variables = [{t.text[1:] for t in tokens[a:b] if t.kind == "var"} for a, b in sides]
+        if all(variables) and not any(b - a == 1 and _variable(tokens[a]) in joined for a, b in sides):
+            return True
+    return False
 
 
 def _slow_exists_body(tokens: list[_Token], index: int, stars: list[int]) -> bool:
