@@ -5,7 +5,7 @@
 Every shape runs over the snapshot's default graph (asserted and inferred triples) at each size, on:
 
 - **natograph**: `EmbeddedStore.query` on the built snapshot with its memory image, as the query
-  workers serve `/sparql`;
+  workers serve `/sparql`, but with the text as written (the store's own call of `rewrite` replaced);
 - **natograph (rewritten)**: the same store, given `natograph.sparql.shapes.rewrite(text)`: the shape
   rewrites of issue 15, so that their effect shows (present only when the module exists);
 - **pyoxigraph**: a bare in-memory `pyoxigraph.Store()` with the same triples;
@@ -13,9 +13,10 @@ Every shape runs over the snapshot's default graph (asserted and inferred triple
 
 The engines run one after another; each has one process per size, open while it runs. Shape by shape,
 the sizes take turns: a round is one run at each size (the order rotating), repeated while the runs are
-short (5 rounds under half a second, 15 under 50 ms), and the median of each size kept. The growth
-exponent is fitted by least squares over every size (log time against log triples), and each round's own
-fit gives the spread (interquartile range). A shape that runs longer than the time limit is stopped by
+short (5 rounds under half a second, 15 under 50 ms); the time shown is each size's median. The growth
+exponent is fitted by least squares over every size, log time against log triples, each size's time its
+fastest run; the same fit over each pass alone (`--shape-passes`), or over each half of the rounds, gives
+its spread. A shape that runs longer than the time limit is stopped by
 killing that process (no engine here can interrupt a query), recorded as "> limit", and the engine is
 opened again for the next shape. The answers are compared as multisets of rows, each term in a canonical form (numbers by
 value, a plain string and an xsd:string alike, the parts of a " | "-separated GROUP_CONCAT sorted).
@@ -125,6 +126,11 @@ def open_engine(engine: str, project):
         rewrite = (lambda text: text)
         if engine == "natograph (rewritten)":
             from natograph.sparql.shapes import rewrite
+        else:
+            # The store hands the engine `rewrite(text)` itself, as the server does: this column is the text as
+            # written, to show what the rewrites change.
+            import natograph.store.embedded as embedded
+            embedded.rewrite = rewrite
 
         def answer(text):
             result = store.query(rewrite(text))
@@ -218,31 +224,46 @@ class Engine:
             self.process = None
 
 
-def measure_shapes(sizes: list[str], limit_s: float, engines=None, names=None, *, log=sys.stderr) -> list[dict]:
+def measure_shapes(sizes: list[str], limit_s: float, engines=None, names=None, *, passes: int = 1,
+                   log=sys.stderr) -> list[dict]:
     """One row per size, engine and shape: median seconds (or the limit passed), the runs, rows and an answer digest.
 
     The engines run one after another, each with one process per size open (the other engines closed), so that
     no engine's memory weighs on another's times. Shape by shape, the sizes take turns run after run (a round
     is one run at each size, in an order that rotates), so that the load of the shared machine falls alike on
-    every size of an exponent, and each round gives an exponent of its own (`shape_exponent` reads them).
+    every size of an exponent. With `passes` above 1 the whole measurement is repeated (the engines in the
+    opposite order every other pass), and each row holds every pass's runs (`shape_exponent` reads them).
     """
     engines = engines or [e for e in ENGINES if e != "natograph (rewritten)" or rewriter_available()]
     shapes = load_shapes()
     names = names or list(shapes)
     for size in sizes:
         ensure_project(size, log=log)
-    rows = []
-    for engine in engines:
-        pool = {size: Engine(engine, size) for size in sizes}
-        try:
-            for number, name in enumerate(names, 1):
-                print(f"  shapes: {engine}, {name} ({number} of {len(names)}) at {', '.join(sizes)} triples …",
-                      file=log, flush=True)
-                rows += _measure_shape(pool, engine, name, limit_s)
-        finally:
-            for process in pool.values():
-                process.stop()
-    return rows
+    measured: dict[tuple, list[dict]] = {}
+    for pass_number in range(passes):
+        for engine in engines if pass_number % 2 == 0 else engines[::-1]:
+            pool = {size: Engine(engine, size) for size in sizes}
+            try:
+                for number, name in enumerate(names, 1):
+                    print(f"  shapes: pass {pass_number + 1} of {passes}, {engine}, {name} ({number} of {len(names)}) "
+                          f"at {', '.join(sizes)} triples …", file=log, flush=True)
+                    for row in _measure_shape(pool, engine, name, limit_s):
+                        measured.setdefault((row["size"], engine, name), []).append(row)
+            finally:
+                for process in pool.values():
+                    process.stop()
+    return [_merged(passes_rows) for passes_rows in measured.values()]
+
+
+def _merged(passes_rows: list[dict]) -> dict:
+    """One row from the rows of every pass: every run, and the runs of each pass (`groups`); a pass that did not
+    answer makes the whole row that pass's status."""
+    failed = [row for row in passes_rows if row["status"] != "ok"]
+    if failed:
+        return failed[0]
+    runs = [seconds for row in passes_rows for seconds in row["samples"]]
+    return {**passes_rows[0], "seconds": statistics.median(runs), "samples": runs,
+            "groups": [row["samples"] for row in passes_rows]}
 
 
 def _measure_shape(pool: dict, engine: str, name: str, limit_s: float) -> list[dict]:
@@ -292,8 +313,9 @@ def fitted_exponent(points: list[tuple[int, float]]) -> float:
 
 @dataclass(frozen=True)
 class Exponent:
-    """A shape's growth on one engine: the fit of the medians, the quartiles of the rounds' own fits, and whether it
-    is a lower bound (the largest size ran past the time limit)."""
+    """A shape's growth on one engine: the fit of the fastest runs, the lowest and highest fit of the passes (or of
+    the two halves of the rounds, in one pass), and whether it is a lower bound (the largest size ran past the
+    time limit)."""
 
     value: float
     low: float | None = None
@@ -308,26 +330,37 @@ class Exponent:
         return f"{self.value:.2f} ({self.low:.2f}–{self.high:.2f})"
 
 
+def _groups(row: dict) -> list[list[float]]:
+    """A row's runs split in independent measurements: its passes, or with one pass the halves of its rounds."""
+    groups = row.get("groups") or [row["samples"]]
+    if len(groups) == 1 and len(groups[0]) >= 2:
+        runs = groups[0]
+        return [runs[:len(runs) // 2], runs[len(runs) // 2:]]
+    return groups
+
+
 def shape_exponent(size_rows: list[dict | None]) -> Exponent | None:
     """The growth exponent over the sizes of `size_rows` (one row per size, smallest first): the least-squares fit
-    of the median times, and the interquartile range of the fits of each round (one run at every size); None
-    when the smallest size did not answer."""
+    of log time against log triples, the time of a size being its fastest run (the one the shared machine's other
+    work delayed least: busy moments add time, and more to the larger sizes, whose data outgrow the caches), and
+    the spread of the same fit over independent parts of the runs (`_groups`). None when the smallest size did not
+    answer."""
     if any(row is None for row in size_rows) or size_rows[0]["status"] != "ok":
         return None
     points = []
     for row in size_rows:
         if row["status"] == "ok":
-            points.append((SIZES[row["size"]], row["seconds"]))
+            points.append((SIZES[row["size"]], min(row["samples"])))
         elif row["status"] == "over limit" and row is size_rows[-1] and len(points) == len(size_rows) - 1:
             return Exponent(fitted_exponent(points + [(SIZES[row["size"]], row["limit_s"])]), at_least=True)
         else:
             return None
-    rounds = min(len(row["samples"]) for row in size_rows)
-    fits = sorted(fitted_exponent([(SIZES[row["size"]], row["samples"][r]) for row in size_rows])
-                  for r in range(rounds))
-    if len(fits) < 4:
+    groups = [_groups(row) for row in size_rows]
+    if len({len(g) for g in groups}) != 1 or len(groups[0]) < 2:
         return Exponent(fitted_exponent(points))
-    return Exponent(fitted_exponent(points), *statistics.quantiles(fits, n=4)[::2])
+    fits = [fitted_exponent([(SIZES[row["size"]], min(group[part])) for row, group in zip(size_rows, groups)])
+            for part in range(len(groups[0]))]
+    return Exponent(fitted_exponent(points), min(fits), max(fits))
 
 
 def _time(row: dict | None) -> str:
