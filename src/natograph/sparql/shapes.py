@@ -33,6 +33,11 @@ of both (a BIND is not: its expression may fail, and `FILTER(BOUND(?k))` does no
     P BIND(R AS ?k) T FILTER(E = ?k)
       →  P BIND(COALESCE(R, <no-key:bind>) AS ?k) { T BIND(COALESCE(E, <no-key:filter>) AS ?k) } FILTER(E = ?k)
 
+and, when the BIND follows the patterns of both sides and nothing else, `T1 T2 BIND(R AS ?k) FILTER(E = ?k)`
+with T2 the patterns connected to E's variables through shared variables and T1 the others (a basic graph
+pattern without blank nodes is the join of any split of it; T1 and T2 share no variable and R reads none of
+T2's, so R has the same value on T1's part of a row as on the whole row), the same with P = T1 and T = T2.
+
 Equivalent when R and E are provably simple literals or errors (`STR(…)`, a string constant, and LCASE, UCASE,
 REPLACE, SUBSTR, STRBEFORE, STRAFTER, CONCAT of such, ENCODE_FOR_URI and the hashes of anything): `=` between
 two simple literals holds exactly when they are the same string, that is the same term, which is what a
@@ -531,6 +536,61 @@ def _key_join_at(text: str, tokens: list[_Token], groups: dict[int, int | None],
     if key is None or as_token.kind != "word" or as_token.text.upper() != "AS" \
             or not _is_simple_string(tokens, bind + 2, bind_close - 2):
         return None
+    filters = _group_filters(tokens, open_index, close_index)
+    inside_filters = {position for start, end in filters for position in range(start, end)}
+    if any(_variable(tokens[position]) == key and position != bind_close - 1 and position not in inside_filters
+           for position in range(open_index + 1, close_index)):
+        return None  # the key is bound, or read, elsewhere in the group
+    after, before = _patterns_after(tokens, bind_close, close_index), _patterns_before(tokens, open_index, bind)
+    bind_variables = {_variable(t) for t in tokens[bind + 2:bind_close - 2] if t.kind == "var"}
+    for start, end in filters:
+        side = _key_equality(tokens, start, end, key)
+        if side is None or not _is_simple_string(tokens, *side):
+            continue
+        expression = tokens[side[0]:side[1]]
+        if any(t.kind == "word" and t.text.upper() in _NOT_REPEATABLE or t.text == "{"
+               or t.kind in ("iri", "pname") for t in expression):
+            continue
+        variables = {_variable(t) for t in expression if t.kind == "var"}
+        key_text = text[expression[0].start:expression[-1].end]
+        keyed = f"BIND(COALESCE({key_text}, {_NO_KEY[1]}) AS {key_token.text})"
+        if after is not None and variables <= after[0] and key not in after[0]:
+            # P BIND(R AS ?k) T …  →  P BIND(COALESCE(R, …) AS ?k) { T BIND(COALESCE(E, …) AS ?k) } …
+            _, patterns, run_filters, run_end = after
+            edits = [(tokens[bind + 1].end, tokens[bind + 1].end, " COALESCE("),
+                     (tokens[bind_close - 3].end, tokens[bind_close - 3].end, f", {_NO_KEY[0]})"),
+                     (tokens[bind_close + 1].start, tokens[run_end - 1].end,
+                      f"{{ {_joined(patterns, text)} {keyed} }} {_filter_texts(run_filters, text)}")]
+        elif before is not None:
+            # T1 T2 BIND(R AS ?k) …, T2 the patterns E reads, sharing no variable with T1 nor with R
+            split = _split_patterns(before[1], variables)
+            if split is None or not split[0] or bind_variables & split[3] or key in split[2] | split[3] \
+                    or not variables <= split[3]:
+                continue
+            first, second, _, _ = split
+            bound = text[tokens[bind + 2].start:tokens[bind_close - 3].end]
+            edits = [(tokens[open_index + 1].start, tokens[bind_close].end,
+                      f"{_joined(first, text)} BIND(COALESCE({bound}, {_NO_KEY[0]}) AS {key_token.text}) "
+                      f"{{ {_joined(second, text)} {keyed} }} {_filter_texts(before[2], text)}")]
+        else:
+            continue
+        for begin, finish, replacement in reversed(edits):
+            text = text[:begin] + replacement + text[finish:]
+        return text
+    return None
+
+
+def _joined(patterns: list[_Pattern], source: str) -> str:
+    return " . ".join(pattern.text(source) for pattern in patterns)
+
+
+def _filter_texts(ranges: list[tuple[int, int]], source: str) -> str:
+    return " ".join(source[start.start:end.end] for start, end in ranges)
+
+
+def _patterns_after(tokens: list[_Token], bind_close: int, close_index: int):
+    """(variables, patterns, FILTERs as (first, last) tokens, end index) of the triple patterns and FILTERs right
+    after the BIND, up to the group's next element; None when there are none or they hold what the reader refuses."""
     run = _RunReader(tokens[bind_close + 1:close_index])
     try:
         run.read()
@@ -541,34 +601,43 @@ def _key_join_at(text: str, tokens: list[_Token], groups: dict[int, int | None],
     if not run.patterns or not (run_end == close_index or following.text == "{"
                                 or following.kind == "word" and following.text.upper() in _NEXT_ELEMENT):
         return None
-    run_variables = set().union(*(pattern.variables() for pattern in run.patterns))
-    if key in run_variables:
+    variables = set().union(*(pattern.variables() for pattern in run.patterns))
+    return variables, run.patterns, [(run.tokens[a], run.tokens[b - 1]) for a, b in run.filters], run_end
+
+
+def _patterns_before(tokens: list[_Token], open_index: int, bind: int):
+    """(variables, patterns, FILTERs as (first, last) tokens) when all of the group before the BIND is triple
+    patterns and FILTERs; else None."""
+    reader = _BodyReader(tokens[open_index + 1:bind])
+    try:
+        reader.read()
+    except _Unknown:
         return None
-    filters = _group_filters(tokens, open_index, close_index)
-    inside_filters = {position for start, end in filters for position in range(start, end)}
-    if any(_variable(tokens[position]) == key and position != bind_close - 1 and position not in inside_filters
-           for position in range(open_index + 1, close_index)):
-        return None  # the key is bound, or read, elsewhere in the group
-    for start, end in filters:
-        side = _key_equality(tokens, start, end, key)
-        if side is None or not _is_simple_string(tokens, *side):
-            continue
-        expression = tokens[side[0]:side[1]]
-        if any(t.kind == "word" and t.text.upper() in _NOT_REPEATABLE or t.text == "{"
-               or t.kind in ("iri", "pname") for t in expression) \
-                or not {_variable(t) for t in expression if t.kind == "var"} <= run_variables:
-            continue
-        run_filters = " ".join(text[run.tokens[a].start:run.tokens[b - 1].end] for a, b in run.filters)
-        patterns = " . ".join(pattern.text(text) for pattern in run.patterns)
-        key_text = text[expression[0].start:expression[-1].end]
-        group = f"{{ {patterns} BIND(COALESCE({key_text}, {_NO_KEY[1]}) AS {key_token.text}) }} {run_filters}"
-        edits = [(tokens[bind + 1].end, tokens[bind + 1].end, " COALESCE("),
-                 (tokens[bind_close - 3].end, tokens[bind_close - 3].end, f", {_NO_KEY[0]})"),
-                 (tokens[bind_close + 1].start, tokens[run_end - 1].end, group)]
-        for begin, finish, replacement in reversed(edits):
-            text = text[:begin] + replacement + text[finish:]
-        return text
-    return None
+    if not reader.patterns:
+        return None
+    variables = set().union(*(pattern.variables() for pattern in reader.patterns))
+    return variables, reader.patterns, [(reader.tokens[a], reader.tokens[b - 1]) for a, b in reader.filters]
+
+
+def _split_patterns(patterns: list[_Pattern], variables: set[str]):
+    """(the others, the patterns connected through shared variables to `variables`, the others' variables, theirs):
+    two parts that share no variable, so that their join is their product. None when nothing is connected."""
+    reached, second = set(variables), []
+    remaining = list(patterns)
+    grew = True
+    while grew:
+        grew = False
+        for pattern in list(remaining):
+            if pattern.variables() & reached:
+                reached |= pattern.variables()
+                second.append(pattern)
+                remaining.remove(pattern)
+                grew = True
+    if not second:
+        return None
+    first_variables = set().union(*(p.variables() for p in remaining)) if remaining else set()
+    second_variables = set().union(*(p.variables() for p in second))
+    return remaining, second, first_variables, second_variables
 
 
 def _key_joins(text: str) -> str:
