@@ -143,15 +143,16 @@ class _Unknown(Exception):
 class _BodyReader:
     """Reads an EXISTS body made of triple patterns and FILTERs only; raises _Unknown for anything else."""
 
-    def __init__(self, tokens: list[_Token]):
+    def __init__(self, tokens: list[_Token], start: int = 0, end: int | None = None):
         self.tokens = tokens
-        self.position = 0
+        self.position = start
+        self.end = len(tokens) if end is None else end  # reads tokens[start:end], indices into `tokens`
         self.patterns: list[_Pattern] = []
         self.filters: list[tuple[int, int]] = []  # token index ranges [start, end)
 
     def peek(self, offset: int = 0) -> _Token | None:
         index = self.position + offset
-        return self.tokens[index] if index < len(self.tokens) else None
+        return self.tokens[index] if index < self.end else None
 
     def take(self) -> _Token:
         token = self.peek()
@@ -176,7 +177,7 @@ class _BodyReader:
         """A FILTER, kept whole as written: `FILTER (…)`, `FILTER f(…)`, `FILTER [NOT] EXISTS { … }`."""
         start = self.position
         self.position += 1
-        words = [t.text.upper() if t.kind == "word" else "" for t in self.tokens[self.position:self.position + 2]]
+        words = [t.text.upper() if t.kind == "word" else "" for t in self.tokens[self.position:min(self.position + 2, self.end)]]
         if words[:1] == ["EXISTS"] or words == ["NOT", "EXISTS"]:
             self.position += 1 if words[0] == "EXISTS" else 2
             if self.peek() is None or self.peek().text != "{":
@@ -445,28 +446,6 @@ class _RunReader(_BodyReader):
 _NEXT_ELEMENT = frozenset({"OPTIONAL", "MINUS", "BIND", "VALUES", "GRAPH", "FILTER"})
 
 
-def _group_filters(tokens: list[_Token], open_index: int, close_index: int) -> list[tuple[int, int]]:
-    """The token ranges [start, end) of the FILTERs at the top level of the group between the two braces."""
-    filters = []
-    position = open_index + 1
-    while position < close_index:
-        token = tokens[position]
-        if token.kind == "punct" and token.text in ("(", "{"):
-            position = (_closing(tokens, position, close_index) or close_index) + 1
-            continue
-        if token.kind == "word" and token.text.upper() == "FILTER":
-            reader = _BodyReader(tokens[position:close_index])
-            try:
-                reader.read_filter()
-            except _Unknown:
-                return []
-            filters.append((position, position + reader.position))
-            position += reader.position
-            continue
-        position += 1
-    return filters
-
-
 def _equality_sides(tokens: list[_Token], start: int, end: int) -> tuple[tuple[int, int], tuple[int, int]] | None:
     """For `FILTER(A = B)` at tokens[start:end], one `=` at its top level, the token ranges of A and B; else None."""
     if end - start < 5 or tokens[start + 1].text != "(" or _closing(tokens, start + 1, end) != end - 1:
@@ -485,67 +464,122 @@ def _equality_sides(tokens: list[_Token], start: int, end: int) -> tuple[tuple[i
     return (start + 2, equals[0]), (equals[0] + 1, end - 1)
 
 
-def _key_equality(tokens: list[_Token], start: int, end: int, key: str) -> tuple[int, int] | None:
-    """For `FILTER(E = ?key)` or `FILTER(?key = E)` at tokens[start:end], the token range of E; else None."""
-    sides = _equality_sides(tokens, start, end)
-    if sides is None:
-        return None
-    for side, other in (sides, sides[::-1]):
-        if other[1] - other[0] == 1 and _variable(tokens[other[0]]) == key:
-            return side
-    return None
+def _bracket_pairs(tokens: list[_Token]) -> dict[int, int]:
+    """The index of the `)` or `}` closing each `(` and `{` (a text whose brackets do not pair is the engine's)."""
+    pairs, opened = {}, []
+    for index, token in enumerate(tokens):
+        if token.kind == "punct" and token.text in ("(", "{"):
+            opened.append(index)
+        elif token.kind == "punct" and token.text in (")", "}") and opened:
+            pairs[opened.pop()] = index
+    return pairs
+
+
+@dataclass
+class _Group:
+    """A group's top level: its FILTERs (token ranges), the indices of its BINDs, and its FILTERs `E = ?k` by ?k."""
+
+    close: int
+    filters: list[tuple[int, int]]
+    binds: list[int]
+    equalities: dict[str, list[tuple[int, int]]]
+
+
+class _KeyJoinScan:
+    """What the key-join rewrite reads of a text, each part once: brackets, groups, and where each variable is."""
+
+    def __init__(self, tokens: list[_Token]):
+        self.tokens = tokens
+        self.pairs = _bracket_pairs(tokens)
+        self.group_of: list[int | None] = []  # per token, the `{` of its innermost group
+        self.occurrences: dict[str, list[int]] = {}
+        enclosing: list[int] = []
+        for index, token in enumerate(tokens):
+            if token.kind == "punct" and token.text == "}" and enclosing:
+                enclosing.pop()
+            self.group_of.append(enclosing[-1] if enclosing else None)
+            if token.kind == "punct" and token.text == "{":
+                enclosing.append(index)
+            elif token.kind == "var":
+                self.occurrences.setdefault(token.text[1:], []).append(index)
+        self._groups: dict[int, _Group | None] = {}
+
+    def group(self, open_index: int) -> _Group | None:
+        if open_index not in self._groups:
+            self._groups[open_index] = self._read_group(open_index)
+        return self._groups[open_index]
+
+    def _read_group(self, open_index: int) -> _Group | None:
+        tokens, close = self.tokens, self.pairs.get(open_index)
+        if close is None:
+            return None
+        group = _Group(close, [], [], {})
+        position = open_index + 1
+        while position < close:
+            token = tokens[position]
+            if token.kind == "punct" and token.text in ("(", "{"):
+                position = self.pairs.get(position, close) + 1
+            elif token.kind == "word" and token.text.upper() == "FILTER":
+                reader = _BodyReader(tokens, position, close)
+                try:
+                    reader.read_filter()
+                except _Unknown:
+                    return None
+                group.filters.append((position, reader.position))
+                sides = _equality_sides(tokens, position, reader.position)
+                for side, other in (sides, sides[::-1]) if sides else ():
+                    if other[1] - other[0] == 1 and tokens[other[0]].kind == "var":
+                        group.equalities.setdefault(tokens[other[0]].text[1:], []).append(side)
+                position = reader.position
+            else:
+                if token.kind == "word" and token.text.upper() == "BIND":
+                    group.binds.append(position)
+                position += 1
+        return group
 
 
 def _key_join(text: str, tokens: list[_Token]) -> str | None:
     """`text` with its first join on a computed string key made a shared variable (see the module); None if none."""
-    enclosing: list[int] = []
-    groups = {}  # token index -> the index of the `{` of its innermost group
+    scan = _KeyJoinScan(tokens)
     for index, token in enumerate(tokens):
-        if token.kind == "punct" and token.text == "}" and enclosing:
-            enclosing.pop()
-        groups[index] = enclosing[-1] if enclosing else None
-        if token.kind == "punct" and token.text == "{":
-            enclosing.append(index)
-    for index, token in enumerate(tokens):
-        if token.kind != "word" or token.text.upper() != "BIND" or index + 1 >= len(tokens) \
-                or tokens[index + 1].text != "(":
-            continue
-        edit = _key_join_at(text, tokens, groups, index)
-        if edit is not None:
-            return edit
+        if token.kind == "word" and token.text.upper() == "BIND" and index + 1 < len(tokens) \
+                and tokens[index + 1].text == "(":
+            edit = _key_join_at(text, scan, index)
+            if edit is not None:
+                return edit
     return None
 
 
-def _key_join_at(text: str, tokens: list[_Token], groups: dict[int, int | None], bind: int) -> str | None:
-    open_index = groups[bind]
+def _key_join_at(text: str, scan: _KeyJoinScan, bind: int) -> str | None:
+    tokens = scan.tokens
+    open_index = scan.group_of[bind]
     if open_index is None:
         return None
     chain = open_index
     while chain is not None:  # inside an EXISTS, the outer row's values are substituted in: left alone
         if chain > 0 and tokens[chain - 1].kind == "word" and tokens[chain - 1].text.upper() in ("EXISTS", "LATERAL"):
             return None
-        chain = groups[chain]
+        chain = scan.group_of[chain]
     if open_index > 0 and tokens[open_index - 1].text.upper() == "OPTIONAL":
         return None  # an OPTIONAL's FILTERs are the left join's condition, over the outer row too
-    close_index = _closing(tokens, open_index, len(tokens))
-    bind_close = _closing(tokens, bind + 1, close_index or 0)
-    if close_index is None or bind_close is None or bind_close - bind < 5:
+    group = scan.group(open_index)
+    bind_close = scan.pairs.get(bind + 1)
+    if group is None or bind not in group.binds or bind_close is None or bind_close - bind < 5:
         return None
     key_token, as_token = tokens[bind_close - 1], tokens[bind_close - 2]
     key = _variable(key_token)
-    if key is None or as_token.kind != "word" or as_token.text.upper() != "AS" \
+    if key is None or as_token.kind != "word" or as_token.text.upper() != "AS" or key not in group.equalities \
             or not _is_simple_string(tokens, bind + 2, bind_close - 2):
         return None
-    filters = _group_filters(tokens, open_index, close_index)
-    inside_filters = {position for start, end in filters for position in range(start, end)}
-    if any(_variable(tokens[position]) == key and position != bind_close - 1 and position not in inside_filters
-           for position in range(open_index + 1, close_index)):
-        return None  # the key is bound, or read, elsewhere in the group
-    after, before = _patterns_after(tokens, bind_close, close_index), _patterns_before(tokens, open_index, bind)
+    for position in scan.occurrences[key]:
+        if open_index < position < group.close and position != bind_close - 1 \
+                and not any(start <= position < end for start, end in group.filters):
+            return None  # the key is bound, or read, elsewhere in its group
+    after = _patterns_after(tokens, bind_close, group.close)
+    before = _patterns_before(tokens, open_index, bind) if bind == group.binds[0] else None
     bind_variables = {_variable(t) for t in tokens[bind + 2:bind_close - 2] if t.kind == "var"}
-    for start, end in filters:
-        side = _key_equality(tokens, start, end, key)
-        if side is None or not _is_simple_string(tokens, *side):
+    for side in group.equalities[key]:
+        if not _is_simple_string(tokens, *side):
             continue
         expression = tokens[side[0]:side[1]]
         if any(t.kind == "word" and t.text.upper() in _NOT_REPEATABLE or t.text == "{"
@@ -591,24 +625,23 @@ def _filter_texts(ranges: list[tuple[int, int]], source: str) -> str:
 def _patterns_after(tokens: list[_Token], bind_close: int, close_index: int):
     """(variables, patterns, FILTERs as (first, last) tokens, end index) of the triple patterns and FILTERs right
     after the BIND, up to the group's next element; None when there are none or they hold what the reader refuses."""
-    run = _RunReader(tokens[bind_close + 1:close_index])
+    run = _RunReader(tokens, bind_close + 1, close_index)
     try:
         run.read()
     except _Unknown:
         return None
-    run_end = bind_close + 1 + run.position
-    following = tokens[run_end]
-    if not run.patterns or not (run_end == close_index or following.text == "{"
+    following = tokens[run.position]
+    if not run.patterns or not (run.position == close_index or following.text == "{"
                                 or following.kind == "word" and following.text.upper() in _NEXT_ELEMENT):
         return None
     variables = set().union(*(pattern.variables() for pattern in run.patterns))
-    return variables, run.patterns, [(run.tokens[a], run.tokens[b - 1]) for a, b in run.filters], run_end
+    return variables, run.patterns, [(tokens[a], tokens[b - 1]) for a, b in run.filters], run.position
 
 
 def _patterns_before(tokens: list[_Token], open_index: int, bind: int):
     """(variables, patterns, FILTERs as (first, last) tokens) when all of the group before the BIND is triple
     patterns and FILTERs; else None."""
-    reader = _BodyReader(tokens[open_index + 1:bind])
+    reader = _BodyReader(tokens, open_index + 1, bind)
     try:
         reader.read()
     except _Unknown:
@@ -616,7 +649,7 @@ def _patterns_before(tokens: list[_Token], open_index: int, bind: int):
     if not reader.patterns:
         return None
     variables = set().union(*(pattern.variables() for pattern in reader.patterns))
-    return variables, reader.patterns, [(reader.tokens[a], reader.tokens[b - 1]) for a, b in reader.filters]
+    return variables, reader.patterns, [(tokens[a], tokens[b - 1]) for a, b in reader.filters]
 
 
 def _split_patterns(patterns: list[_Pattern], variables: set[str]):
