@@ -703,7 +703,9 @@ def rewrite(text: str) -> str:
     lowered = text.lower()
     if "exists" not in lowered and "bind" not in lowered:
         return text
-    candidate = _key_joins(_rewritten(text)) if "bind" in lowered else _rewritten(text)
+    candidate = _rewritten(text)
+    if "bind" in lowered and "filter" in lowered:
+        candidate = _key_joins(candidate)
     if candidate == text:
         return text
     original = _signature(text)
