@@ -27,7 +27,7 @@ ALT_LABEL = ox.NamedNode("http://www.w3.org/2004/02/skos/core#altLabel")
 SAME_AS = ox.NamedNode("http://www.w3.org/2002/07/owl#sameAs")
 XSD = "http://www.w3.org/2001/XMLSchema#"
 OPERATION_KINDS = ("Operation", "PeaceSupportOperation", "TrainingMission", "MaritimeSecurityOperation")
-SIZES = {"1k": 1_000, "10k": 10_000, "100k": 100_000, "1M": 1_000_000}
+SIZES = {"1k": 1_000, "10k": 10_000, "30k": 30_000, "100k": 100_000, "1M": 1_000_000}
 
 
 def nato(name: str) -> ox.NamedNode:

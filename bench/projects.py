@@ -26,7 +26,7 @@ BENCH = Path(__file__).resolve().parent
 REPO_ROOT = BENCH.parent
 WORK = REPO_ROOT / ".natograph" / "bench"
 GENERATED = BENCH / "out" / "data"
-SIZES = {"1k": 1_000, "10k": 10_000, "100k": 100_000, "1M": 1_000_000}
+SIZES = {"1k": 1_000, "10k": 10_000, "30k": 30_000, "100k": 100_000, "1M": 1_000_000}
 
 
 @dataclass(frozen=True)

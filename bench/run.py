@@ -228,7 +228,9 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--remote-clients", type=int, default=4, help="concurrent clients of the remote throughput runs")
     parser.add_argument("--shape-limit-s", type=float, default=10,
                         help="time limit of one shape on one engine (the shapes benchmark)")
-    parser.add_argument("--shape-sizes", default=None, help="shapes benchmark sizes (default 1k,10k,100k)")
+    parser.add_argument("--shape-passes", type=int, default=1,
+                        help="passes of the shapes benchmark, engine after engine (the spread of the exponents)")
+    parser.add_argument("--shape-sizes", default=None, help="shapes benchmark sizes (default 10k,30k,100k; the exponents are fitted over all of them)")
     parser.add_argument("--timeout-s", type=float, default=900)
     parser.add_argument("--memory-limit-gb", type=float, default=14)
     parser.add_argument("--child", nargs=2, metavar=("ENGINE", "FILE"), help=argparse.SUPPRESS)
@@ -274,8 +276,8 @@ def main(argv: list[str]) -> int:
     if "web" in chosen:
         results["web"] = measure_web(["10k"] if quick else ["10k", "100k"], 3 if quick else 5, runs)
     if "shapes" in chosen:
-        shape_sizes = args.shape_sizes.split(",") if args.shape_sizes else ["1k", "10k"] if quick else ["1k", "10k", "100k"]
-        results["shapes"] = measure_shapes(shape_sizes, args.shape_limit_s)
+        shape_sizes = args.shape_sizes.split(",") if args.shape_sizes else ["1k", "10k"] if quick else ["10k", "30k", "100k"]
+        results["shapes"] = measure_shapes(shape_sizes, args.shape_limit_s, passes=args.shape_passes)
     if "remote" in chosen:
         remote_sizes = args.remote_sizes.split(",") if args.remote_sizes else ["10k"] if quick else ["10k", "100k"]
         results["remote"] = measure_remote(remote_sizes, 1 if quick else args.http_rounds,
@@ -297,9 +299,7 @@ def main(argv: list[str]) -> int:
     if results["web"]:
         sections += ["## Web: pages (Flask test client) and dumps", web_table(results["web"])]
     if results["shapes"]:
-        sizes = list(dict.fromkeys(r["size"] for r in results["shapes"]))
-        sections += ["## Query shapes (issue 15)", shapes_table(results["shapes"], *sizes[-2:]) if len(sizes) > 1
-                     else shapes_table(results["shapes"], sizes[0], sizes[0])]
+        sections += ["## Query shapes (issue 15)", shapes_table(results["shapes"])]
     if results["remote"]:
         sections += ["## Remote stores: natograph on an external engine against the engine directly (issue 16)",
                      remote_table(results["remote"]), remote_goals(results["remote"])]
