@@ -91,15 +91,16 @@ def wait_until_answering(process: subprocess.Popen, url: str, what: str) -> None
 VIRTUOSO_INI = (Path(__file__).parent / "virtuoso.ini.template").read_text(encoding="utf-8")
 
 
-def start_virtuoso(location: Path) -> tuple[subprocess.Popen, str]:
-    """A real Virtuoso (Debian's virtuoso-t) with a fresh database under `location`, on free local ports."""
+def start_virtuoso(location: Path, max_seconds: int = 60) -> tuple[subprocess.Popen, str]:
+    """A real Virtuoso (Debian's virtuoso-t) with a fresh database under `location`, on free local ports, stopping
+    queries after `max_seconds` (its MaxQueryExecutionTime)."""
     if shutil.which("virtuoso-t") is None:
         missing("Virtuoso is not installed (apt-get install virtuoso-opensource; .ci/run installs it)")
     location.mkdir(parents=True, exist_ok=True)
     http_port = free_port()
     (location / "virtuoso.ini").write_text(VIRTUOSO_INI.format(db=location, sql_port=free_port(), http_port=http_port,
                                                                connections=10, buffers=10000, dirty_buffers=6000,
-                                                               max_rows=VIRTUOSO_MAX_ROWS))
+                                                               max_rows=VIRTUOSO_MAX_ROWS, max_seconds=max_seconds))
     base = f"http://127.0.0.1:{http_port}"
     return run_virtuoso(location, base), base
 
@@ -516,6 +517,42 @@ def test_a_stopped_server_is_a_503_with_the_reason_and_queries_succeed_once_it_i
     finally:
         if process.poll() is None:
             stop(process)
+
+
+# Far beyond a second on the project's graph: every pair of triples compared, then counted.
+LONGER_THAN_THE_SERVERS_LIMIT = ("SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i "
+                                 "FILTER(STR(?c) != STR(?f) && STR(?f) != STR(?i)) }")
+
+
+def test_a_query_virtuoso_stops_at_its_own_time_limit_is_a_time_out_never_fewer_rows(
+        project_config, project_snapshot, tmp_path):
+    """Virtuoso with MaxQueryExecutionTime = 1 (s): a longer query is its error S1T00 (a 500), or, when a `timeout`
+    is asked for (here in the endpoint's URL, as an operator may configure it), an "anytime" answer cut short there
+    and sent as if whole with a 200 (X-SQL-State: S1TAT: a count of the rows seen so far). Either is natograph's
+    503 query-timeout naming the server's reason; the server then answers as before."""
+    process, base = start_virtuoso(tmp_path / "virtuoso", max_seconds=1)
+    try:
+        engine = Engine("virtuoso", base + "/sparql", base + "/sparql-graph-crud-auth", VIRTUOSO_DEFAULT_GRAPH,
+                        VIRTUOSO_USER, VIRTUOSO_PASSWORD)
+        publish(engine, project_snapshot)
+        client = served_by(project_config, engine, query_timeout_ms=60_000)
+        stopped = client.get("/sparql", query_string={"query": LONGER_THAN_THE_SERVERS_LIMIT}, headers=RESULTS_JSON)
+        assert stopped.status_code == 503, stopped.get_data(as_text=True)
+        assert stopped.get_json()["error"] == "query-timeout"
+        assert "stopped it at its own time limit (S1T00" in stopped.get_json()["message"]
+        store = RemoteStore(engine.query_url, project_snapshot, engine.default_graph)
+        with pytest.raises(QueryTimeoutError, match="own time limit"):
+            store.query(LONGER_THAN_THE_SERVERS_LIMIT, limits=QueryLimits(timeout_ms=60_000))
+        anytime = RemoteStore(engine.query_url + "?timeout=500", project_snapshot, engine.default_graph)
+        for text in (LONGER_THAN_THE_SERVERS_LIMIT, "ASK { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i FILTER(STR(?c) = "
+                                                   "CONCAT(STR(?f), STR(?i), 'never')) }"):
+            with pytest.raises(QueryTimeoutError, match=r"own time limit \(S1TAT: .*incomplete results"):
+                anytime.query(text, limits=QueryLimits(timeout_ms=60_000))
+        assert client.get("/sparql", query_string=COUNT_EVERYTHING, headers=RESULTS_JSON).get_json()[
+            "results"]["bindings"][0]["n"]["value"] == str(project_snapshot.manifest["counts"]["all"])
+        assert anytime.count_triples(None) == project_snapshot.manifest["counts"]["all"]
+    finally:
+        stop(process)
 
 
 def freeze(process: subprocess.Popen) -> None:
