@@ -6,8 +6,9 @@
 For each engine, Oxigraph server (`oxigraph serve`, read-write) and OpenLink Virtuoso (Debian's `virtuoso-t`,
 skipped when it is not installed), with a fresh database on 127.0.0.1:
 
-1. the size's snapshot is published with `natograph upload` (as its users publish: Virtuoso through its
-   Graph Store endpoint with digest credentials, into a named graph standing for the default graph);
+1. the size's snapshot is published with `natograph upload` (as its users publish: staged and switched in by
+   one update; Virtuoso through its Graph Store endpoint with digest credentials, into a named graph standing
+   for the default graph);
 2. `natograph serve` runs with `store = remote` on it, its result cache off (every query goes to the engine)
    and its per-client limits off (the load generator is one client);
 3. the same query goes, in the same rounds, to natograph's `/sparql` and to the engine's own endpoint
@@ -16,6 +17,8 @@ skipped when it is not installed), with a fresh database on 127.0.0.1:
    - latency: one client sending it through natograph and directly in turn, one request at a time, for
      `seconds`: each pair's ratio compares the two under the same load of the (shared) machine;
    - throughput: `clients` concurrent clients for `seconds`, requests per second, one target after the other.
+   The latency rounds also time the bare proxy (bench/proxy.py), the floor of any Python hop in front of an
+   engine, and optionally a baseline natograph from another checkout (see `measure_remote`).
 
 The answers of both targets are compared once before timing.
 """
@@ -51,10 +54,10 @@ VIRTUOSO_INI = (Path(__file__).resolve().parents[1] / "tests" / "store" / "virtu
 class Engine:
     """A started engine: its server, query endpoint, Graph Store endpoint, and how natograph publishes to it."""
 
-    def __init__(self, name: str, server: Server, base: str, query_path: str, data_path: str,
+    def __init__(self, name: str, server: Server, base: str, query_path: str, data_path: str, update_path: str,
                  default_graph: str | None = None, user: str | None = None, password: str | None = None):
         self.name, self.server, self.base = name, server, base
-        self.query_url, self.data_url = base + query_path, base + data_path
+        self.query_url, self.data_url, self.update_url = base + query_path, base + data_path, base + update_path
         self.default_graph, self.user, self.password = default_graph, user, password
 
     def direct_path(self, sparql: str) -> str:
@@ -73,7 +76,7 @@ def start_oxigraph_server(location) -> Engine:
     port = free_port()
     server = _start("oxigraph-remote", [tool("oxigraph"), "serve", "--location", location, "--bind", f"127.0.0.1:{port}"],
                     port=port, sparql_path="/query")
-    return Engine("Oxigraph server", server, f"http://127.0.0.1:{port}", "/query", "/store")
+    return Engine("Oxigraph server", server, f"http://127.0.0.1:{port}", "/query", "/store", "/update")
 
 
 def start_virtuoso(location) -> Engine | None:
@@ -89,12 +92,14 @@ def start_virtuoso(location) -> Engine | None:
                                    connections=20, buffers=40000, dirty_buffers=30000, max_seconds=60))
     server = _start("virtuoso", [binary, "+foreground", "+configfile", ini], port=http_port, sparql_path="/sparql")
     return Engine("Virtuoso", server, f"http://127.0.0.1:{http_port}", "/sparql", "/sparql-graph-crud-auth",
-                  VIRTUOSO_DEFAULT_GRAPH, VIRTUOSO_USER, VIRTUOSO_PASSWORD)
+                  "/sparql-auth", VIRTUOSO_DEFAULT_GRAPH, VIRTUOSO_USER, VIRTUOSO_PASSWORD)
 
 
 def publish(project: BenchProject, engine: Engine, log) -> float:
-    """`natograph upload` of the project's snapshot to the engine, its counts verified; returns its seconds."""
-    command = [sys.executable, "-m", "natograph.cli", "--root", str(project.root), "upload", "--data-url", engine.data_url]
+    """`natograph upload` of the project's snapshot to the engine, staged and switched in atomically, its counts
+    verified; returns its seconds."""
+    command = [sys.executable, "-m", "natograph.cli", "--root", str(project.root), "upload", "--data-url", engine.data_url,
+               "--update-url", engine.update_url]
     env = {**os.environ, "NATOGRAPH_STORE_URL": engine.query_url,
            "NATOGRAPH_STORE_DEFAULT_GRAPH": engine.default_graph or ""}
     if engine.user:
