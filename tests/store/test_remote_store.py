@@ -220,6 +220,20 @@ def test_the_dataset_parameters_choose_the_same_graphs(project_store, remote_sto
     assert answers(remote_store.query(text)) != answers(embedded)
 
 
+def test_named_graphs_alone_leave_the_default_graph_as_on_the_embedded_store(request, engine, project_store,
+                                                                            remote_store):
+    """`named-graph-uri` without `default-graph-uri`: the embedded store keeps asserted ∪ inferred as the default
+    graph; a server told of named graphs only has an empty default graph (SPARQL Protocol)."""
+    if engine.default_graph is None:
+        request.applymarker(pytest.mark.xfail(strict=True, reason=(
+            "explicit_dataset sends named-graph-uri alone to a server without store_default_graph (Oxigraph server), "
+            "whose default graph is then empty (a count of 0 triples); left to the rework of query-text inspection, "
+            "which owns explicit_dataset")))
+    text = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
+    named_only = Dataset(named_graphs=(ASSERTED_GRAPH,))
+    assert answers(remote_store.query(text, dataset=named_only)) == answers(project_store.query(text, dataset=named_only))
+
+
 # Texts where a reading of the letters and the grammar could disagree about a dataset clause (FROM, FROM NAMED):
 # the word in strings, comments, IRIs, names and variables, real clauses in either case, and nested subqueries.
 # Over Virtuoso a wrong verdict either way changes the answer: the dataset named twice is a union there, and
@@ -406,7 +420,7 @@ def test_a_republish_is_seen_all_old_or_all_new_never_a_mix(project_snapshot, tm
             # Oxigraph server: the switch is one transaction and a query reads one snapshot, so no answer mixes.
             # Virtuoso: one transaction too, but its readers (read committed, its default isolation) read each row
             # as committed when they reach it, so a query running during the commit may count some graphs old and
-            # others new (seen about once in 300 queries); only that window is left to it, not the whole upload.
+            # others new (one of 310 such queries in one run); only that window is left to it, not the whole upload.
         else:
             assert any(counts not in (old_counts, new_counts) for counts in during)
     finally:
