@@ -1,7 +1,8 @@
 """The remote store: a snapshot's copy in any SPARQL 1.1 server, queried over the SPARQL 1.1 Protocol.
 
 `natograph upload` puts the snapshot into the server with the Graph Store Protocol (`PUT ?default` and
-`PUT ?graph=…`, N-Triples), the same graphs the embedded store has; `RemoteStore.query` then sends each
+`PUT ?graph=…`, N-Triples), the same graphs the embedded store has (with an update endpoint, into staging
+graphs first, switched in by one SPARQL Update: `publish_staged`); `RemoteStore.query` then sends each
 query, with natograph's prefixes declared and parameters bound in a VALUES block (a server is sent text only;
 the embedded store binds the same way, see `Store`), and reads the answer back into the same result objects.
 
@@ -147,7 +148,9 @@ class RemoteStore:
             if state in SERVER_TIMEOUT_STATES:
                 keep = False
                 raise self._server_timeout(limits, state, response.headers.get("X-SQL-Message", ""))
-            result = read_answer(response, limits, deadline, self.server_max_rows)
+            # A server needing store_default_graph is read as Virtuoso is, also behind a proxy hiding its name.
+            result = read_answer(response, limits, deadline, self.server_max_rows,
+                                 standard=self.default_graph is None)
             if cut.is_set():
                 raise QueryTimeoutError(limits.timeout_ms)
             keep = response.isclosed() and not response.will_close
@@ -362,16 +365,18 @@ def explicit_dataset(keywords: set[str], dataset: Dataset, default_graph: str | 
     return dataset.default_graphs if dataset.default_graphs is not None else (default_graph,), named_graphs
 
 
-def read_answer(response, limits: QueryLimits, deadline: float | None, server_max_rows: int | None = None) -> QueryResult:
+def read_answer(response, limits: QueryLimits, deadline: float | None, server_max_rows: int | None = None, *,
+                standard: bool = True) -> QueryResult:
     """A SPARQL results or N-Triples response as a result object, read only as far as the row limit.
 
     An answer with as many rows or triples as the server's own limit (`server_max_rows`) may have been cut
-    there, and is reported as truncated.
+    there, and is reported as truncated. SPARQL JSON is read by Oxigraph's parser unless `standard` is false or
+    the server names itself as one writing forms of its own (see `read_results`).
     """
     media_type = response.headers.get_content_type()
     server_cut = response.headers.get(SERVER_ROW_LIMIT_HEADER) is not None
     if media_type == RESULTS_JSON:
-        result = read_results(response.read(), limits, deadline, standard=not _writes_own_json(response))
+        result = read_results(response.read(), limits, deadline, standard=standard and not _writes_own_json(response))
         reached = server_max_rows is not None and isinstance(result, SelectResult) and \
             len(result.rows) >= server_max_rows
         result.truncated = result.truncated or server_cut or reached
@@ -400,7 +405,9 @@ def _writes_own_json(response) -> bool:
 
 def read_results(body: bytes, limits: QueryLimits, deadline: float | None, *, standard: bool = True) -> QueryResult:
     """SPARQL JSON results as a result object: read by Oxigraph's parser when the engine writes the standard's
-    forms (a third faster than reading them in Python), else, or if that parser refuses them, by `read_results_json`.
+    forms (about a third faster than reading them in Python from a few dozen rows on), else, or if that parser
+    refuses them, by `read_results_json`. A boolean written 1 or 0 is the standard's JSON all the same: only
+    the caller can say that an engine writes them so (`standard=False`).
     """
     if standard:
         try:
