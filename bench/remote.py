@@ -6,8 +6,9 @@
 For each engine, Oxigraph server (`oxigraph serve`, read-write) and OpenLink Virtuoso (Debian's `virtuoso-t`,
 skipped when it is not installed), with a fresh database on 127.0.0.1:
 
-1. the size's snapshot is published with `natograph upload` (as its users publish: Virtuoso through its
-   Graph Store endpoint with digest credentials, into a named graph standing for the default graph);
+1. the size's snapshot is published with `natograph upload` (as its users publish: staged and switched in by
+   one update; Virtuoso through its Graph Store endpoint with digest credentials, into a named graph standing
+   for the default graph);
 2. `natograph serve` runs with `store = remote` on it, its result cache off (every query goes to the engine)
    and its per-client limits off (the load generator is one client);
 3. the same query goes, in the same rounds, to natograph's `/sparql` and to the engine's own endpoint
@@ -16,6 +17,8 @@ skipped when it is not installed), with a fresh database on 127.0.0.1:
    - latency: one client sending it through natograph and directly in turn, one request at a time, for
      `seconds`: each pair's ratio compares the two under the same load of the (shared) machine;
    - throughput: `clients` concurrent clients for `seconds`, requests per second, one target after the other.
+   The latency rounds also time the bare proxy (bench/proxy.py), the floor of any Python hop in front of an
+   engine, and optionally a baseline natograph from another checkout (see `measure_remote`).
 
 The answers of both targets are compared once before timing.
 """
@@ -51,10 +54,10 @@ VIRTUOSO_INI = (Path(__file__).resolve().parents[1] / "tests" / "store" / "virtu
 class Engine:
     """A started engine: its server, query endpoint, Graph Store endpoint, and how natograph publishes to it."""
 
-    def __init__(self, name: str, server: Server, base: str, query_path: str, data_path: str,
+    def __init__(self, name: str, server: Server, base: str, query_path: str, data_path: str, update_path: str,
                  default_graph: str | None = None, user: str | None = None, password: str | None = None):
         self.name, self.server, self.base = name, server, base
-        self.query_url, self.data_url = base + query_path, base + data_path
+        self.query_url, self.data_url, self.update_url = base + query_path, base + data_path, base + update_path
         self.default_graph, self.user, self.password = default_graph, user, password
 
     def direct_path(self, sparql: str) -> str:
@@ -73,7 +76,7 @@ def start_oxigraph_server(location) -> Engine:
     port = free_port()
     server = _start("oxigraph-remote", [tool("oxigraph"), "serve", "--location", location, "--bind", f"127.0.0.1:{port}"],
                     port=port, sparql_path="/query")
-    return Engine("Oxigraph server", server, f"http://127.0.0.1:{port}", "/query", "/store")
+    return Engine("Oxigraph server", server, f"http://127.0.0.1:{port}", "/query", "/store", "/update")
 
 
 def start_virtuoso(location) -> Engine | None:
@@ -86,15 +89,17 @@ def start_virtuoso(location) -> Engine | None:
     http_port = free_port()
     ini = location / "virtuoso.ini"
     ini.write_text(VIRTUOSO_INI.format(db=location, sql_port=free_port(), http_port=http_port, max_rows=100_000,
-                                   connections=20, buffers=40000, dirty_buffers=30000))
+                                   connections=20, buffers=40000, dirty_buffers=30000, max_seconds=60))
     server = _start("virtuoso", [binary, "+foreground", "+configfile", ini], port=http_port, sparql_path="/sparql")
     return Engine("Virtuoso", server, f"http://127.0.0.1:{http_port}", "/sparql", "/sparql-graph-crud-auth",
-                  VIRTUOSO_DEFAULT_GRAPH, VIRTUOSO_USER, VIRTUOSO_PASSWORD)
+                  "/sparql-auth", VIRTUOSO_DEFAULT_GRAPH, VIRTUOSO_USER, VIRTUOSO_PASSWORD)
 
 
 def publish(project: BenchProject, engine: Engine, log) -> float:
-    """`natograph upload` of the project's snapshot to the engine, its counts verified; returns its seconds."""
-    command = [sys.executable, "-m", "natograph.cli", "--root", str(project.root), "upload", "--data-url", engine.data_url]
+    """`natograph upload` of the project's snapshot to the engine, staged and switched in atomically, its counts
+    verified; returns its seconds."""
+    command = [sys.executable, "-m", "natograph.cli", "--root", str(project.root), "upload", "--data-url", engine.data_url,
+               "--update-url", engine.update_url]
     env = {**os.environ, "NATOGRAPH_STORE_URL": engine.query_url,
            "NATOGRAPH_STORE_DEFAULT_GRAPH": engine.default_graph or ""}
     if engine.user:
@@ -108,19 +113,22 @@ def publish(project: BenchProject, engine: Engine, log) -> float:
     return time.perf_counter() - started
 
 
-def alternating(through: str, direct: str, seconds: float, groups: dict[str, int]) -> dict:
-    """One client sending the query through natograph and directly in turn, one request at a time, for `seconds`
-    (each on its own keep-alive connection): the median latency of each, the median of the pairs' ratios, and
-    the CPU milliseconds per request natograph's process group and the engine's process used meanwhile."""
-    connections = {name: _connection(url) for name, url in (("natograph", through), ("direct", direct))}
-    paths = {"natograph": _path(through), "direct": _path(direct)}
-    latencies: dict[str, list[float]] = {"natograph": [], "direct": []}
+def alternating(targets: dict[str, str], seconds: float, groups: dict[str, int]) -> dict:
+    """One client sending the query to each target in turn ("natograph", "direct" and any others, such as the
+    bare proxy), one request at a time, for `seconds` (each on its own keep-alive connection): the median
+    latency of each, the median of its pairs' ratios to "direct", and the CPU milliseconds per request
+    natograph's process group and the engine's process used meanwhile."""
+    connections = {name: _connection(url) for name, url in targets.items()}
+    paths = {name: _path(url) for name, url in targets.items()}
+    latencies: dict[str, list[float]] = {name: [] for name in targets}
     errors = 0
     before = {name: cpu_seconds(group) for name, group in groups.items()}
     stop_at = time.perf_counter() + seconds
+    order = list(targets)
     try:
         while time.perf_counter() < stop_at or not latencies["direct"]:
-            for name in ("natograph", "direct"):
+            order = order[1:] + order[:1]  # each target first in turn: none gains from its place in the cycle
+            for name in order:
                 started = time.perf_counter()
                 response = _get_on(connections[name], paths[name])
                 latencies[name].append(time.perf_counter() - started)
@@ -128,13 +136,16 @@ def alternating(through: str, direct: str, seconds: float, groups: dict[str, int
     finally:
         for connection in connections.values():
             connection.close()
-    pairs = len(latencies["direct"])
+    rounds = len(latencies["direct"])
     used = {name: (cpu_seconds(group) - before[name]) * 1000 for name, group in groups.items()}
-    return {"natograph_p50_ms": statistics.median(latencies["natograph"]) * 1000,
-            "direct_p50_ms": statistics.median(latencies["direct"]) * 1000,
-            "ratio": statistics.median(a / b for a, b in zip(latencies["natograph"], latencies["direct"])),
-            "natograph_cpu_ms": used["natograph"] / pairs, "engine_cpu_ms": used["engine"] / (2 * pairs),
-            "requests": 2 * pairs, "errors": errors}
+    measured = {"natograph_cpu_ms": used["natograph"] / rounds, "engine_cpu_ms": used["engine"] / (len(targets) * rounds),
+                "requests": len(targets) * rounds, "errors": errors}
+    for name, times in latencies.items():
+        measured[f"{name}_p50_ms"] = statistics.median(times) * 1000
+        if name != "direct":
+            measured[f"{name}_ratio"] = statistics.median(a / b for a, b in zip(times, latencies["direct"]))
+    measured["ratio"] = measured["natograph_ratio"]
+    return measured
 
 
 def _connection(url: str) -> http.client.HTTPConnection:
@@ -186,8 +197,14 @@ def answer_rows(url: str) -> list:
     return sorted(json.dumps({k: v["value"] for k, v in b.items()}, sort_keys=True) for b in bindings)
 
 
-def measure_remote(sizes: list[str], rounds: int, seconds: float, clients: int, *, log=sys.stderr) -> list[dict]:
-    """Latency and throughput through natograph and directly, per size, engine and query."""
+def measure_remote(sizes: list[str], rounds: int, seconds: float, clients: int, *, baseline_src: str | None = None,
+                   log=sys.stderr) -> list[dict]:
+    """Latency and throughput through natograph and directly, per size, engine and query.
+
+    The latency rounds also time the bare proxy (bench/proxy.py: the floor of a Python hop) and, with
+    `baseline_src`, a second natograph running the code of another checkout's src/ (e.g. the commit before a
+    change), so that a change is measured against its baseline under the same load.
+    """
     rows = []
     texts = {name: (BENCH / "queries" / f"{name}.rq").read_text(encoding="utf-8") for name in QUERIES}
     for size in sizes:
@@ -197,40 +214,58 @@ def measure_remote(sizes: list[str], rounds: int, seconds: float, clients: int, 
             if engine is None:
                 rows.append({"benchmark": "remote", "size": size, "engine": "Virtuoso", "status": "not installed"})
                 continue
-            natograph = None
+            started: list[Server] = []
             try:
                 engine.server.wait_until(engine.direct_path("ASK { }"), timeout_s=READY_TIMEOUT_S)
                 upload_s = publish(project, engine, log)
-                natograph = start_natograph(project, store="remote", store_url=engine.query_url,
-                                            store_default_graph=engine.default_graph or "", result_cache_bytes=0,
-                                            **ONE_CLIENT_UNLIMITED)
-                natograph.wait_until("/health", timeout_s=READY_TIMEOUT_S,
-                                     accept_body=lambda body: json.loads(body)["status"] == "ok")
+                settings = dict(store="remote", store_url=engine.query_url, store_default_graph=engine.default_graph or "",
+                                result_cache_bytes=0, **ONE_CLIENT_UNLIMITED)
+                natograph = start_natograph(project, **settings)
+                started.append(natograph)
+                hops = {"natograph": natograph}
+                if baseline_src:
+                    hops["baseline"] = start_natograph(project, pythonpath=baseline_src, **settings)
+                    started.append(hops["baseline"])
+                hops["proxy"] = start_proxy(engine)
+                started.append(hops["proxy"])
+                for name, hop in hops.items():
+                    hop.wait_until("/health" if name != "proxy" else hop.query_path("ASK {}"), timeout_s=READY_TIMEOUT_S,
+                                   accept_body=(lambda body: json.loads(body)["status"] == "ok") if name != "proxy"
+                                   else (lambda body: True))
                 targets = {}
                 for name, text in texts.items():
-                    through = f"http://127.0.0.1:{natograph.port}{natograph.query_path(text)}"
-                    direct = engine.base + engine.direct_path(text)
-                    if answer_rows(through) != answer_rows(direct):
-                        raise RuntimeError(f"{name} answers differently through natograph and directly on {engine.name}")
-                    targets[name] = {"natograph": through, "direct": direct}
+                    targets[name] = {hop_name: f"http://127.0.0.1:{hop.port}{hop.query_path(text)}"
+                                     for hop_name, hop in hops.items()}
+                    targets[name]["direct"] = engine.base + engine.direct_path(text)
+                    expected = answer_rows(targets[name]["direct"])
+                    for hop_name in hops:
+                        if answer_rows(targets[name][hop_name]) != expected:
+                            raise RuntimeError(f"{name} answers differently through {hop_name} and directly on {engine.name}")
                 samples = {(name, kind): [] for name in texts for kind in ("latency", "natograph", "direct")}
                 groups = {"engine": engine.server.process.pid, "natograph": natograph.process.pid}
                 for round_number in range(rounds):
                     for name, urls in targets.items():
                         print(f"  remote: {size}, {engine.name}, {name}, round {round_number + 1} of {rounds} …",
                               file=log, flush=True)
-                        samples[(name, "latency")].append(
-                            alternating(urls["natograph"], urls["direct"], seconds, groups))
-                        for target, url in urls.items():
+                        samples[(name, "latency")].append(alternating(urls, seconds, groups))
+                        for target in ("natograph", "direct"):
                             samples[(name, target)].append(
-                                _with_clients(clients, lambda: run_python_load(url, seconds, JSON_RESULTS)))
+                                _with_clients(clients, lambda: run_python_load(urls[target], seconds, JSON_RESULTS)))
                 for name in texts:
                     rows.append(_row(size, engine.name, name, samples, clients, upload_s))
             finally:
-                if natograph is not None:
-                    natograph.stop()
+                for server in started:
+                    server.stop()
                 engine.server.stop()
     return rows
+
+
+def start_proxy(engine: Engine) -> Server:
+    """The bare proxy (bench/proxy.py) in front of the engine, asking what natograph asks."""
+    port = free_port()
+    command = [sys.executable, BENCH / "proxy.py", "--port", port, "--engine", engine.query_url,
+               "--default-graph", engine.default_graph or ""]
+    return _start("proxy", command, port=port, sparql_path="/sparql")
 
 
 def _with_clients(clients: int, run):
@@ -264,29 +299,37 @@ def _row(size: str, engine: str, name: str, samples: dict, clients: int, upload_
         "errors": sum(r["errors"] for r in latency) + sum(r["errors"] for runs in load.values() for r in runs),
         "requests": sum(r["requests"] for r in latency) + sum(r["requests"] for runs in load.values() for r in runs),
         "latency_samples": latency, "throughput_samples": load,
+        **{f"{hop}_{measure}": statistics.median(r[f"{hop}_{measure}"] for r in latency)
+           for hop in ("proxy", "baseline") for measure in ("p50_ms", "ratio") if f"{hop}_ratio" in latency[0]},
     }
 
 
 def remote_table(rows: list[dict]) -> str:
     """Latency and throughput through natograph against the engine directly, with the overhead."""
+    baseline = any("baseline_ratio" in row for row in rows)
     lines = ["| triples | engine | query | directly: p50 | through natograph: p50 | latency overhead (rounds) | "
-             "directly: req/s | through natograph: req/s | natograph ÷ directly (rounds) | CPU per request: engine; "
+             "bare proxy: p50, overhead (the floor) | " + ("baseline natograph: p50, overhead | " if baseline else "")
+             + "directly: req/s | through natograph: req/s | natograph ÷ directly (rounds) | CPU per request: engine; "
              "natograph's own | errors / requests |",
-             "|---|---|---|---|---|---|---|---|---|---|---|"]
+             "|---|---|---|---|---|---|---|---|---|---|---|---|" + ("---|" if baseline else "")]
     for row in rows:
         if row["status"] != "ok":
-            lines.append(f"| {row['size']} | {row['engine']} | {row['status']} | | | | | | | | |")
+            lines.append(f"| {row['size']} | {row['engine']} | {row['status']} | | | | | | | | | |" + (" |" if baseline else ""))
             continue
         lat, thr = row["latency_ratios"], row["throughput_ratios"]
+        hops = "".join(f"{row[f'{hop}_p50_ms']:.2f} ms, {row[f'{hop}_ratio'] - 1:+.0%} | " if f"{hop}_ratio" in row
+                       else "– | " for hop in ("proxy", "baseline")[:2 if baseline else 1])
         lines.append(
             f"| {row['size']} | {row['engine']} | {row['measure']} | {row['direct_p50_ms']:.2f} ms | "
             f"{row['natograph_p50_ms']:.2f} ms | {row['latency_ratio'] - 1:+.0%} ({min(lat) - 1:+.0%} to "
-            f"{max(lat) - 1:+.0%}) | {row['direct_rps']:,.0f} | {row['natograph_rps']:,.0f} | "
+            f"{max(lat) - 1:+.0%}) | {hops}{row['direct_rps']:,.0f} | {row['natograph_rps']:,.0f} | "
             f"{row['throughput_ratio']:.0%} ({min(thr):.0%}–{max(thr):.0%}) | {row['engine_cpu_ms']:.2f} ms; "
             f"{row['natograph_cpu_ms']:.2f} ms | {row['errors']} / {row['requests']:,} |")
     clients = rows[0].get("clients", "?") if rows else "?"
-    return "\n".join(lines + ["", f"Latency: one client, through natograph and directly in turn, one request at a "
-                                  "time; the overhead is the median of each round's median pair ratio (range: the "
+    return "\n".join(lines + ["", f"Latency: one client, through natograph, the bare proxy (bench/proxy.py"
+                                  + (", the baseline natograph" if baseline else "") + ") and directly in turn, one "
+                                  "request at a time; the overhead is the median of each round's median pair ratio "
+                                  "to the direct request (range: the "
                                   f"rounds'). Throughput: {clients} concurrent clients (Python load generator), each "
                                   "target in turn; the median of the per-round ratios. CPU: user and system time "
                                   "per request, of the engine's process and of natograph's process group, during "
@@ -306,10 +349,10 @@ def remote_goals(rows: list[dict]) -> str:
 
 
 if __name__ == "__main__":
-    # python bench/remote.py [SIZES [ROUNDS [SECONDS [CLIENTS]]]], e.g. 10k,100k 3 3 4
-    arguments = sys.argv[1:] + [None] * 4
+    # python bench/remote.py [SIZES [ROUNDS [SECONDS [CLIENTS [BASELINE_SRC]]]]], e.g. 10k,100k 3 3 4 /tmp/old/src
+    arguments = sys.argv[1:] + [None] * 5
     found = measure_remote((arguments[0] or "10k").split(","), int(arguments[1] or 1), float(arguments[2] or 2),
-                           int(arguments[3] or 4))
+                           int(arguments[3] or 4), baseline_src=arguments[4])
     print(remote_table(found))
     print(remote_goals(found))
     (BENCH / "out").mkdir(exist_ok=True)

@@ -96,10 +96,13 @@ def _start(name: str, command: list[str], *, port: int, sparql_path: str, env: d
     return Server(name, process, port, sparql_path, started, log)
 
 
-def start_natograph(project: BenchProject, **settings) -> Server:
-    """`natograph serve` on the project's existing snapshot, with NATOGRAPH_* settings."""
+def start_natograph(project: BenchProject, *, pythonpath: str | None = None, **settings) -> Server:
+    """`natograph serve` on the project's existing snapshot, with NATOGRAPH_* settings (and, with `pythonpath`,
+    natograph's code from another checkout's src/)."""
     port = free_port()
     env = {f"NATOGRAPH_{name.upper()}": str(value) for name, value in settings.items()}
+    if pythonpath:
+        env["PYTHONPATH"] = pythonpath
     command = [sys.executable, "-m", "natograph.cli", "--root", project.root, "serve", "--port", port]
     return _start("natograph", command, port=port, sparql_path="/sparql", env=env)
 

@@ -60,6 +60,9 @@ class Config:
     store: str = "embedded"
     store_url: str = ""
     store_data_url: str = ""
+    # The server's SPARQL Update endpoint: with it, `natograph upload` publishes atomically (staging graphs, counted,
+    # then switched in by one update request). Empty: the served graphs are replaced one request after the other.
+    store_update_url: str = ""
     # The named graph holding the snapshot's default graph, for a server without a writable default graph of its
     # own (Virtuoso): uploads go there and queries name it in default-graph-uri. Empty: the server's default graph.
     store_default_graph: str = ""

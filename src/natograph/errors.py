@@ -110,6 +110,16 @@ class QueryTimeoutError(NatographError):
         return {**super().to_dict(), "limit_ms": self.limit_ms, **({"hints": self.hints} if self.hints else {})}
 
 
+class ServerTimeoutError(QueryTimeoutError):
+    """The remote store stopped a query at its own time limit (Virtuoso's MaxQueryExecutionTime), or cut its answer
+    there: natograph's time-out, whose message names the server's reason (`limit_ms` is natograph's own limit)."""
+
+    def __init__(self, limit_ms: int | None, message: str):
+        self.limit_ms = limit_ms
+        self.hints = []
+        NatographError.__init__(self, message)
+
+
 class ParameterError(NatographError):
     """A request or canned-query parameter that is missing or invalid; names the parameter."""
 

@@ -28,7 +28,9 @@ from natograph.errors import ConfigError, QueryFailedError, QuerySyntaxError, Qu
 from click.testing import CliRunner
 
 from natograph.cli import main
-from natograph.store.remote import (XSD_BOOLEAN, RemoteStore, open_remote_store, typed_booleans, upload_chunks,
+from natograph.snapshot import Snapshot
+from natograph.store.remote import (STAGING_GRAPH_PREFIX, XSD_BOOLEAN, RemoteStore, open_remote_store, staging_graphs_on,
+                                    typed_booleans, upload_chunks,
                                     upload_snapshot, verify_upload)
 from natograph.serve import create_app
 from natograph.store import Dataset, GraphResult, QueryLimits, SelectResult, open_store
@@ -91,15 +93,16 @@ def wait_until_answering(process: subprocess.Popen, url: str, what: str) -> None
 VIRTUOSO_INI = (Path(__file__).parent / "virtuoso.ini.template").read_text(encoding="utf-8")
 
 
-def start_virtuoso(location: Path) -> tuple[subprocess.Popen, str]:
-    """A real Virtuoso (Debian's virtuoso-t) with a fresh database under `location`, on free local ports."""
+def start_virtuoso(location: Path, max_seconds: int = 60) -> tuple[subprocess.Popen, str]:
+    """A real Virtuoso (Debian's virtuoso-t) with a fresh database under `location`, on free local ports, stopping
+    queries after `max_seconds` (its MaxQueryExecutionTime)."""
     if shutil.which("virtuoso-t") is None:
         missing("Virtuoso is not installed (apt-get install virtuoso-opensource; .ci/run installs it)")
     location.mkdir(parents=True, exist_ok=True)
     http_port = free_port()
     (location / "virtuoso.ini").write_text(VIRTUOSO_INI.format(db=location, sql_port=free_port(), http_port=http_port,
                                                                connections=10, buffers=10000, dirty_buffers=6000,
-                                                               max_rows=VIRTUOSO_MAX_ROWS))
+                                                               max_rows=VIRTUOSO_MAX_ROWS, max_seconds=max_seconds))
     base = f"http://127.0.0.1:{http_port}"
     return run_virtuoso(location, base), base
 
@@ -122,6 +125,7 @@ class Engine:
     default_graph: str | None = None
     user: str | None = None
     password: str | None = None
+    update_url: str = ""
 
 
 def stop(process: subprocess.Popen) -> None:
@@ -136,10 +140,14 @@ def start_engine(name: str, location: Path) -> tuple[subprocess.Popen, Engine]:
     """A fresh server of the engine `name`, its database under `location`."""
     if name == "oxigraph":
         process, base = start_oxigraph(location)
-        return process, Engine("oxigraph", base + "/query", base + "/store")
+        return process, Engine("oxigraph", base + "/query", base + "/store", update_url=base + "/update")
     process, base = start_virtuoso(location)
-    return process, Engine("virtuoso", base + "/sparql", base + "/sparql-graph-crud-auth", VIRTUOSO_DEFAULT_GRAPH,
-                           VIRTUOSO_USER, VIRTUOSO_PASSWORD)
+    return process, virtuoso_engine(base)
+
+
+def virtuoso_engine(base: str) -> Engine:
+    return Engine("virtuoso", base + "/sparql", base + "/sparql-graph-crud-auth", VIRTUOSO_DEFAULT_GRAPH,
+                  VIRTUOSO_USER, VIRTUOSO_PASSWORD, base + "/sparql-auth")
 
 
 def restart_engine(engine: Engine, location: Path) -> subprocess.Popen:
@@ -158,9 +166,11 @@ def engine(request, tmp_path_factory):
     stop(process)
 
 
-def publish(engine: Engine, snapshot, **options) -> dict[str, int]:
+def publish(engine: Engine, snapshot, *, atomic: bool = True, **options) -> dict[str, int]:
+    """`upload_snapshot` to the engine: atomic (through its update endpoint) unless told otherwise."""
     return upload_snapshot(snapshot, engine.data_url, query_url=engine.query_url, default_graph=engine.default_graph,
-                           user=engine.user, password=engine.password, **options)
+                           user=engine.user, password=engine.password,
+                           update_url=engine.update_url if atomic else "", **options)
 
 
 @pytest.fixture(scope="module")
@@ -208,6 +218,20 @@ def test_the_dataset_parameters_choose_the_same_graphs(project_store, remote_sto
     embedded = project_store.query(text, dataset=asserted_only)
     assert answers(remote_store.query(text, dataset=asserted_only)) == answers(embedded)
     assert answers(remote_store.query(text)) != answers(embedded)
+
+
+def test_named_graphs_alone_leave_the_default_graph_as_on_the_embedded_store(request, engine, project_store,
+                                                                            remote_store):
+    """`named-graph-uri` without `default-graph-uri`: the embedded store keeps asserted ∪ inferred as the default
+    graph; a server told of named graphs only has an empty default graph (SPARQL Protocol)."""
+    if engine.default_graph is None:
+        request.applymarker(pytest.mark.xfail(strict=True, reason=(
+            "explicit_dataset sends named-graph-uri alone to a server without store_default_graph (Oxigraph server), "
+            "whose default graph is then empty (a count of 0 triples); left to the rework of query-text inspection, "
+            "which owns explicit_dataset")))
+    text = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
+    named_only = Dataset(named_graphs=(ASSERTED_GRAPH,))
+    assert answers(remote_store.query(text, dataset=named_only)) == answers(project_store.query(text, dataset=named_only))
 
 
 # Texts where a reading of the letters and the grammar could disagree about a dataset clause (FROM, FROM NAMED):
@@ -261,8 +285,9 @@ def test_a_malformed_query_is_reported_at_the_same_line_and_column(project_store
     assert (remote.value.line, remote.value.column) == (embedded.value.line, embedded.value.column)
 
 
-def test_publishing_again_replaces_the_graphs_and_verifies_each_count(engine, project_snapshot, remote_store):
-    uploaded = publish(engine, project_snapshot)
+@pytest.mark.parametrize("atomic", [True, False], ids=["staged", "graph-by-graph"])
+def test_publishing_again_replaces_the_graphs_and_verifies_each_count(engine, project_snapshot, remote_store, atomic):
+    uploaded = publish(engine, project_snapshot, atomic=atomic)
     assert uploaded["default"] == project_snapshot.manifest["counts"]["all"]
     for graph, triples in uploaded.items():
         assert remote_store.count_triples(None if graph == "default" else graph) == triples
@@ -304,6 +329,142 @@ def test_chunks_hold_every_triple_once_and_each_blank_nodes_in_one(project_snaps
         upload_snapshot(project_snapshot, "http://127.0.0.1:1/store", chunk_triples=0)
 
 
+# Every graph's triples counted in one query, so that the server answers from one state: ?g unbound for the
+# default graph (the server's, or the named graph standing for it: the dataset natograph queries).
+# (Virtuoso counts one triple per named graph for the simpler `{ ?s ?p ?o } UNION { GRAPH ?g { ?s ?p ?o } }`.)
+COUNTS_PER_GRAPH = ("SELECT ?g ?n WHERE { { SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o } } UNION "
+                    "{ SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g } }")
+
+
+def served_counts(store: RemoteStore) -> dict[str, int]:
+    """Triples per graph as natograph's queries see them, staging graphs aside (over Oxigraph server, where natograph
+    names no named graphs, a query over every named graph sees them while a publish runs)."""
+    rows = store.query(COUNTS_PER_GRAPH).rows
+    counts = {"default" if graph is None else graph.value: int(count.value) for graph, count in rows}
+    return {graph: count for graph, count in counts.items() if not graph.startswith(STAGING_GRAPH_PREFIX)}
+
+
+def snapshot_counts(snapshot) -> dict[str, int]:
+    """Triples per graph of a snapshot ("default": its default graph)."""
+    counts = {"default": len(list(snapshot.store.quads_for_pattern(None, None, None, ox.DefaultGraph())))}
+    for graph in snapshot.store.named_graphs():
+        counts[graph.value] = len(list(snapshot.store.quads_for_pattern(None, None, None, graph)))
+    return counts
+
+
+def changed_snapshot(snapshot) -> Snapshot:
+    """The snapshot with every seventh triple of each graph left out, its first among them (so each count changes), in memory."""
+    store = ox.Store()
+    for graph in [ox.DefaultGraph(), *snapshot.store.named_graphs()]:
+        quads = list(snapshot.store.quads_for_pattern(None, None, None, graph))
+        store.extend([quad for index, quad in enumerate(quads) if index % 7 != 0])
+    changed = Snapshot(snapshot.key + "-changed", snapshot.path, {**snapshot.manifest}, store)
+    changed.manifest["counts"] = {**snapshot.manifest["counts"], "all": snapshot_counts(changed)["default"]}
+    return changed
+
+
+@pytest.mark.parametrize("name", ENGINES)
+@pytest.mark.parametrize("atomic", [True, False], ids=["staged", "graph-by-graph"])
+def test_a_republish_is_seen_all_old_or_all_new_never_a_mix(project_snapshot, tmp_path, name, atomic):
+    """The attacker's way: natograph's query for every graph's count asked after each upload request (so during
+    every step of the upload) and continuously from another thread (so also while the switch commits). Staged,
+    every answer is the old snapshot's counts or the new one's; graph by graph, the steps see a mix, which is what
+    the staging prevents (and shows that the test can see one)."""
+    process, engine = start_engine(name, tmp_path / name)
+    try:
+        new = changed_snapshot(project_snapshot)
+        old_counts, new_counts = snapshot_counts(project_snapshot), snapshot_counts(new)
+        # Every graph's count changes, and the graphs of one triple are gone (the switch removes them).
+        assert all(old_counts[graph] != new_counts.get(graph) for graph in old_counts) and len(new_counts) < len(old_counts)
+        reader = RemoteStore(engine.query_url, project_snapshot, engine.default_graph)
+        publish(engine, project_snapshot)
+        assert served_counts(reader) == old_counts
+        during: list[dict] = []
+        concurrent: list[dict] = []
+        publishing = threading.Event()
+        last_graph = max(graph for graph in new_counts if graph != "default")
+
+        failures: list[Exception] = []
+
+        def keep_reading() -> None:
+            side = RemoteStore(engine.query_url, project_snapshot, engine.default_graph)
+            while publishing.is_set():
+                try:
+                    concurrent.append(served_counts(side))
+                except Exception as failure:  # reported below: a reader must never fail during the switch
+                    failures.append(failure)
+                    return
+
+        side_reader = threading.Thread(target=keep_reading)
+
+        def look(graph: str, sent: int, total: int) -> None:
+            if atomic or not any(counts not in (old_counts, new_counts) for counts in during):  # one mix shows it
+                during.append(served_counts(reader))
+            if graph == last_graph and sent == total:  # the last upload request: the counts and the switch follow
+                publishing.set()
+                side_reader.start()
+
+        try:
+            publish(engine, new, atomic=atomic, chunk_triples=500, progress=look)
+        finally:
+            publishing.clear()
+            if side_reader.is_alive():
+                side_reader.join()
+        assert failures == [] and concurrent
+        if atomic:
+            assert len(during) >= len(new_counts)  # a look after every request (each graph has one at least)
+            # Nothing of the new snapshot is served before the switch, and all of it after.
+            assert all(counts == old_counts for counts in during)
+            assert served_counts(reader) == new_counts and staging_graphs_on(engine.query_url) == []
+            assert all(counts in (old_counts, new_counts) or name == "virtuoso" for counts in concurrent)
+            # Oxigraph server: the switch is one transaction and a query reads one snapshot, so no answer mixes.
+            # Virtuoso: one transaction too, but its readers (read committed, its default isolation) read each row
+            # as committed when they reach it, so a query running during the commit may count some graphs old and
+            # others new (one of 310 such queries in one run); only that window is left to it, not the whole upload.
+        else:
+            assert any(counts not in (old_counts, new_counts) for counts in during)
+    finally:
+        stop(process)
+
+
+@pytest.mark.parametrize("name", ENGINES)
+def test_an_upload_killed_midway_leaves_the_served_graphs_whole_and_the_next_removes_its_staging_graphs(
+        project_config, project_snapshot, tmp_path, name):
+    """`natograph upload` killed (SIGKILL) while it sends the staging graphs: the server serves what it served,
+    and the next upload removes what the killed one left, then publishes."""
+    process, engine = start_engine(name, tmp_path / name)
+    try:
+        old = changed_snapshot(project_snapshot)
+        old_counts, new_counts = snapshot_counts(old), snapshot_counts(project_snapshot)
+        reader = RemoteStore(engine.query_url, project_snapshot, engine.default_graph)
+        publish(engine, old)
+        command = [sys.executable, "-m", "natograph.cli", "--root", str(project_config.root), "upload",
+                   "--data-url", engine.data_url, "--chunk-triples", "100"] + (["--user", engine.user] if engine.user else [])
+        environment = {**os.environ, "NATOGRAPH_SNAPSHOT_DIR": str(project_config.snapshot_dir),
+                       "NATOGRAPH_STORE_URL": engine.query_url, "NATOGRAPH_STORE_UPDATE_URL": engine.update_url,
+                       "NATOGRAPH_STORE_DEFAULT_GRAPH": engine.default_graph or "",
+                       "NATOGRAPH_STORE_PASSWORD": engine.password or ""}
+        upload = subprocess.Popen(command, env=environment, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        labels = set()
+        for line in upload.stderr:  # progress: "  <graph>: <sent> of <total> triples"
+            labels.add(line.strip().rsplit(": ", 1)[0])
+            if len(labels) >= 2:  # the default graph staged whole, another graph begun
+                break
+        upload.kill()
+        upload.wait()
+        assert upload.returncode == -signal.SIGKILL and len(labels) >= 2
+        left = staging_graphs_on(engine.query_url)
+        assert left and all(graph.startswith(STAGING_GRAPH_PREFIX) for graph in left)
+        assert served_counts(reader) == old_counts
+        again = subprocess.run(command, env=environment, capture_output=True, text=True)
+        assert again.returncode == 0, again.stderr
+        assert "switched in by one update" in again.stdout
+        assert staging_graphs_on(engine.query_url) == []
+        assert served_counts(reader) == new_counts
+    finally:
+        stop(process)
+
+
 def test_a_count_differing_after_the_upload_names_the_graph(engine, project_snapshot, remote_store):
     with pytest.raises(SnapshotError, match=r"the default graph: \d+ on the server, 1 in the snapshot"):
         verify_upload(remote_store, {"default": 1})
@@ -331,7 +492,8 @@ def test_publish_from_the_command_line_reads_the_password_from_a_file_or_the_env
         engine, project_config, project_snapshot, remote_store, tmp_path):
     arguments = ["--root", str(project_config.root), "upload", "--data-url", engine.data_url, "--chunk-triples", "1000"]
     environment = {"NATOGRAPH_SNAPSHOT_DIR": str(project_config.snapshot_dir), "NATOGRAPH_STORE_URL": engine.query_url,
-                   "NATOGRAPH_STORE_DEFAULT_GRAPH": engine.default_graph or "", "NATOGRAPH_STORE_PASSWORD": None}
+                   "NATOGRAPH_STORE_DEFAULT_GRAPH": engine.default_graph or "", "NATOGRAPH_STORE_PASSWORD": None,
+                   "NATOGRAPH_STORE_UPDATE_URL": engine.update_url}
     if engine.user:
         without = CliRunner().invoke(main, [*arguments, "--user", engine.user], env=environment)
         assert without.exit_code != 0 and "NATOGRAPH_STORE_PASSWORD" in without.output
@@ -341,7 +503,7 @@ def test_publish_from_the_command_line_reads_the_password_from_a_file_or_the_env
     result = CliRunner().invoke(main, arguments, env=environment)
     assert result.exit_code == 0, result.output
     total = sum(project_snapshot.manifest["counts"][graph] for graph in ("all",))
-    assert "triple counts verified on the server" in result.output
+    assert "triple counts verified on the server, switched in by one update" in result.output
     default_label = engine.default_graph or "the default graph"
     assert f"  {default_label}: 1,000 of {total:,} triples" in result.output
     assert f"  {default_label}: {total:,} of {total:,} triples" in result.output
@@ -516,6 +678,41 @@ def test_a_stopped_server_is_a_503_with_the_reason_and_queries_succeed_once_it_i
     finally:
         if process.poll() is None:
             stop(process)
+
+
+# Far beyond a second on the project's graph: every pair of triples compared, then counted.
+LONGER_THAN_THE_SERVERS_LIMIT = ("SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i "
+                                 "FILTER(STR(?c) != STR(?f) && STR(?f) != STR(?i)) }")
+
+
+def test_a_query_virtuoso_stops_at_its_own_time_limit_is_a_time_out_never_fewer_rows(
+        project_config, project_snapshot, tmp_path):
+    """Virtuoso with MaxQueryExecutionTime = 1 (s): a longer query is its error S1T00 (a 500), or, when a `timeout`
+    is asked for (here in the endpoint's URL, as an operator may configure it), an "anytime" answer cut short there
+    and sent as if whole with a 200 (X-SQL-State: S1TAT: a count of the rows seen so far). Either is natograph's
+    503 query-timeout naming the server's reason; the server then answers as before."""
+    process, base = start_virtuoso(tmp_path / "virtuoso", max_seconds=1)
+    try:
+        engine = virtuoso_engine(base)
+        publish(engine, project_snapshot)
+        client = served_by(project_config, engine, query_timeout_ms=60_000)
+        stopped = client.get("/sparql", query_string={"query": LONGER_THAN_THE_SERVERS_LIMIT}, headers=RESULTS_JSON)
+        assert stopped.status_code == 503, stopped.get_data(as_text=True)
+        assert stopped.get_json()["error"] == "query-timeout"
+        assert "stopped it at its own time limit (S1T00" in stopped.get_json()["message"]
+        store = RemoteStore(engine.query_url, project_snapshot, engine.default_graph)
+        with pytest.raises(QueryTimeoutError, match="own time limit"):
+            store.query(LONGER_THAN_THE_SERVERS_LIMIT, limits=QueryLimits(timeout_ms=60_000))
+        anytime = RemoteStore(engine.query_url + "?timeout=500", project_snapshot, engine.default_graph)
+        for text in (LONGER_THAN_THE_SERVERS_LIMIT, "ASK { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i FILTER(STR(?c) = "
+                                                   "CONCAT(STR(?f), STR(?i), 'never')) }"):
+            with pytest.raises(QueryTimeoutError, match=r"own time limit \(S1TAT: .*incomplete results"):
+                anytime.query(text, limits=QueryLimits(timeout_ms=60_000))
+        assert client.get("/sparql", query_string=COUNT_EVERYTHING, headers=RESULTS_JSON).get_json()[
+            "results"]["bindings"][0]["n"]["value"] == str(project_snapshot.manifest["counts"]["all"])
+        assert anytime.count_triples(None) == project_snapshot.manifest["counts"]["all"]
+    finally:
+        stop(process)
 
 
 def freeze(process: subprocess.Popen) -> None:

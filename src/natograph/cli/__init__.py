@@ -307,6 +307,9 @@ def export_command(config: Config, output_format: str, selection: str, output: s
 @main.command("upload")
 @click.option("--data-url", default=None,
               help="Graph Store Protocol endpoint of the SPARQL server (default: the store_data_url setting).")
+@click.option("--update-url", default=None,
+              help="SPARQL Update endpoint of the server (default: the store_update_url setting): with it, the "
+                   "graphs go into staging graphs, are counted there and replace the served ones in one update.")
 @click.option("--user", default=None,
               help="User to authenticate as (default: the store_user setting); the password is read from "
                    "NATOGRAPH_STORE_PASSWORD or --password-file, never from the command line.")
@@ -316,12 +319,13 @@ def export_command(config: Config, output_format: str, selection: str, output: s
               help="Triples per request (default: the store_upload_chunk_triples setting, 50,000); a blank "
                    "node's triples stay in one request.")
 @click.pass_obj
-def upload_command(config: Config, data_url: str | None, user: str | None, password_file: str | None,
-                   chunk_triples: int | None) -> None:
+def upload_command(config: Config, data_url: str | None, update_url: str | None, user: str | None,
+                   password_file: str | None, chunk_triples: int | None) -> None:
     """Load the current snapshot into a SPARQL server (store = remote), replacing its default and named graphs.
 
     Publishing again replaces the graphs (never adds to them); with store_url set, each graph's triples are
-    then counted on the server and compared with the snapshot's.
+    then counted on the server and compared with the snapshot's. With an update endpoint (--update-url) the
+    switch is atomic: the server serves the old graphs until the new ones are all there and counted.
     """
     from ..store.remote import upload_snapshot
 
@@ -339,10 +343,12 @@ def upload_command(config: Config, data_url: str | None, user: str | None, passw
     def progress(graph: str, sent: int, total: int) -> None:
         click.echo(f"  {graph}: {sent:,} of {total:,} triples", err=True)
 
-    uploaded = upload_snapshot(ensure_snapshot(config), target, query_url=config.store_url,
+    update_url = update_url or config.store_update_url
+    uploaded = upload_snapshot(ensure_snapshot(config), target, query_url=config.store_url, update_url=update_url,
                                default_graph=config.store_default_graph or None, user=user, password=password,
                                progress=progress, chunk_triples=chunk_triples or config.store_upload_chunk_triples)
     verified = ", triple counts verified on the server" if config.store_url else ""
+    verified += ", switched in by one update" if update_url else ""
     click.echo(f"uploaded {sum(uploaded.values())} triples in {len(uploaded)} graphs to {target}{verified}")
 
 

@@ -75,8 +75,9 @@ def write_json(result: SelectResult | AskResult, *, max_rows: int | None = None)
     if isinstance(result, AskResult):
         document = {"head": {}, "boolean": result.value}
     else:
+        json_term = _json_term
         bindings = [
-            {name: _json_term(term) for name, term in zip(result.variables, row) if term is not None}
+            {name: json_term(term) for name, term in zip(result.variables, row) if term is not None}
             for row in result.rows
         ]
         extension = {"truncated": result.truncated}
@@ -89,17 +90,21 @@ def write_json(result: SelectResult | AskResult, *, max_rows: int | None = None)
 
 
 def _json_term(term) -> dict:
-    if isinstance(term, ox.NamedNode):
-        return {"type": "uri", "value": term.value}
-    if isinstance(term, ox.BlankNode):
-        return {"type": "bnode", "value": term.value}
-    if isinstance(term, ox.Literal):
+    kind = type(term)  # pyoxigraph's term classes cannot be subclassed: one look-up instead of isinstance after another
+    if kind is ox.Literal:
         encoded = {"type": "literal", "value": term.value}
-        if term.language:
-            encoded["xml:lang"] = term.language
-        elif term.datatype.value != XSD_STRING:
-            encoded["datatype"] = term.datatype.value
+        language = term.language
+        if language:
+            encoded["xml:lang"] = language
+        else:
+            datatype = term.datatype.value
+            if datatype != XSD_STRING:
+                encoded["datatype"] = datatype
         return encoded
+    if kind is ox.NamedNode:
+        return {"type": "uri", "value": term.value}
+    if kind is ox.BlankNode:
+        return {"type": "bnode", "value": term.value}
     if isinstance(term, ox.Triple):
         return {
             "type": "triple",

@@ -13,6 +13,7 @@ and one module keeps both keyed the same way (the /64 grouping, the proxy hops).
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import math
 import threading
@@ -26,6 +27,7 @@ from ..errors import RateLimitError
 PRUNE_ABOVE_CLIENTS = 10_000
 
 
+@functools.lru_cache(maxsize=4096)
 def client_key(address: str | None) -> str:
     """The budget an address draws on: the IPv4 address itself, the /64 network of an IPv6 one."""
     try:

@@ -91,13 +91,25 @@ def choose_formats(*, accept: str | None = None, format_names: Sequence[str] = (
 
     A kind no accepted format can express keeps the 406's reason, raised if the query has that kind.
     """
+    names = tuple(format_names)
+    if len(accept or "") + sum(map(len, names)) > REMEMBERED_NEGOTIATION_CHARS:
+        return _format_choice(accept, names)
+    # Remembered whole: a remembered negotiation of one kind does not hold a refusal of the other kind (a client
+    # accepting SPARQL JSON only refuses every graph format), which would be worked out again for every request.
+    return _remembered_format_choice(accept, names)
+
+
+def _format_choice(accept: str | None, names: tuple[str, ...]) -> FormatChoice:
     choices = {}
     for kind in ResultKind:
         try:
-            choices[kind] = choose_format(kind, accept=accept, format_names=format_names)
+            choices[kind] = _negotiate(kind, accept, names)
         except NotAcceptableError as refusal:
             choices[kind] = (refusal.reason, tuple(refusal.offered))
     return FormatChoice(choices[ResultKind.SOLUTIONS], choices[ResultKind.GRAPH])
+
+
+_remembered_format_choice = lru_cache(maxsize=REMEMBERED_NEGOTIATIONS)(_format_choice)
 
 
 def _negotiate(kind: ResultKind, accept: str | None, names: tuple[str, ...]) -> Format:

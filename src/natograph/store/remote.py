@@ -1,7 +1,8 @@
 """The remote store: a snapshot's copy in any SPARQL 1.1 server, queried over the SPARQL 1.1 Protocol.
 
 `natograph upload` puts the snapshot into the server with the Graph Store Protocol (`PUT ?default` and
-`PUT ?graph=…`, N-Triples), the same graphs the embedded store has; `RemoteStore.query` then sends each
+`PUT ?graph=…`, N-Triples), the same graphs the embedded store has (with an update endpoint, into staging
+graphs first, switched in by one SPARQL Update: `publish_staged`); `RemoteStore.query` then sends each
 query, with natograph's prefixes declared and parameters bound in a VALUES block (a server is sent text only;
 the embedded store binds the same way, see `Store`), and reads the answer back into the same result objects.
 
@@ -16,6 +17,7 @@ from __future__ import annotations
 
 import base64
 import functools
+import hashlib
 import heapq
 import http.client
 import itertools
@@ -31,8 +33,8 @@ from urllib.parse import urlencode, urlsplit
 
 import pyoxigraph as ox
 
-from ..errors import (ConfigError, QueryFailedError, QueryRefusedError, QueryTimeoutError, SnapshotError,
-                      StoreUnavailableError)
+from ..errors import (ConfigError, QueryFailedError, QueryRefusedError, QueryTimeoutError, ServerTimeoutError,
+                      SnapshotError, StoreUnavailableError)
 from ..snapshot import Snapshot
 from ..sparql.text import QueryText, Token, TokenKind, values_block
 from ..vocab import PREFIXES
@@ -48,8 +50,11 @@ RESULTS_JSON = "application/sparql-results+json"
 N_TRIPLES = "application/n-triples"
 # The header by which Virtuoso says that its ResultSetMaxRows cut the answer.
 SERVER_ROW_LIMIT_HEADER = "X-SPARQL-MaxRows"
-# Virtuoso's SQL state of an answer its MaxQueryExecutionTime cut short ("anytime" results).
-SERVER_TIMEOUT_STATES = {"S1TAT"}
+# Virtuoso's SQL states of a query stopped at its time limit: S1T00, an error (500) at MaxQueryExecutionTime;
+# S1TAT, an answer cut short there and sent as if whole (200, "anytime" results, when a `timeout` is asked for).
+SERVER_TIMEOUT_STATES = {"S1T00", "S1TAT"}
+# How Virtuoso's error pages begin: "Virtuoso S1T00 Error SR171: Transaction timed out".
+_VIRTUOSO_ERROR = re.compile(r"Virtuoso (\w{5}) Error (.*)")
 # On one line, so that the query's own lines keep their numbers in the server's error messages.
 PROLOGUE = "".join(f"PREFIX {prefix}: <{iri}> " for prefix, iri in PREFIXES.items())
 UPLOAD_TIMEOUT_SECONDS = 600
@@ -137,8 +142,14 @@ class RemoteStore:
                 if cut.is_set():
                     raise QueryTimeoutError(limits.timeout_ms)
                 keep = not response.will_close
-                raise self._refusal(response.status, message)
-            result = read_answer(response, limits, deadline, self.server_max_rows)
+                raise self._refusal(response.status, message, limits)
+            state = response.headers.get("X-SQL-State")
+            if state in SERVER_TIMEOUT_STATES:
+                keep = False
+                raise self._server_timeout(limits, state, response.headers.get("X-SQL-Message", ""))
+            # A server needing store_default_graph is read as Virtuoso is, also behind a proxy hiding its name.
+            result = read_answer(response, limits, deadline, self.server_max_rows,
+                                 standard=self.default_graph is None)
             if cut.is_set():
                 raise QueryTimeoutError(limits.timeout_ms)
             keep = response.isclosed() and not response.will_close
@@ -218,7 +229,16 @@ class RemoteStore:
         dataset = Dataset() if graph is None else Dataset(default_graphs=(graph,), named_graphs=())
         return int(self.query(COUNT_DEFAULT_GRAPH, dataset=dataset).rows[0][0].value)
 
-    def _refusal(self, status: int, message: str):
+    def _server_timeout(self, limits: QueryLimits, state: str, reason: str) -> ServerTimeoutError:
+        """The server stopped the query at its own time limit (whatever it sent of the answer is not all of it)."""
+        reason = " ".join(reason.split())[:300]
+        return ServerTimeoutError(limits.timeout_ms, f"query stopped: the SPARQL store at {self.url} stopped it at its "
+                                  f"own time limit ({state}" + (f": {reason}" if reason else "") + ")")
+
+    def _refusal(self, status: int, message: str, limits: QueryLimits = QueryLimits()):
+        virtuoso = _VIRTUOSO_ERROR.match(message)
+        if virtuoso and virtuoso.group(1) in SERVER_TIMEOUT_STATES:
+            return self._server_timeout(limits, virtuoso.group(1), virtuoso.group(2).splitlines()[0])
         if status == 400:
             syntax = parse_error(SyntaxError(message))
             if syntax.line == 1 and syntax.column is not None:
@@ -359,18 +379,18 @@ def explicit_dataset(keywords: set[str], dataset: Dataset, default_graph: str | 
     return dataset.default_graphs if dataset.default_graphs is not None else (default_graph,), named_graphs
 
 
-def read_answer(response, limits: QueryLimits, deadline: float | None, server_max_rows: int | None = None) -> QueryResult:
+def read_answer(response, limits: QueryLimits, deadline: float | None, server_max_rows: int | None = None, *,
+                standard: bool = True) -> QueryResult:
     """A SPARQL results or N-Triples response as a result object, read only as far as the row limit.
 
     An answer with as many rows or triples as the server's own limit (`server_max_rows`) may have been cut
-    there, and is reported as truncated.
+    there, and is reported as truncated. SPARQL JSON is read by Oxigraph's parser unless `standard` is false or
+    the server names itself as one writing forms of its own (see `read_results`).
     """
     media_type = response.headers.get_content_type()
-    if response.headers.get("X-SQL-State") in SERVER_TIMEOUT_STATES:
-        raise QueryTimeoutError(limits.timeout_ms)
     server_cut = response.headers.get(SERVER_ROW_LIMIT_HEADER) is not None
     if media_type == RESULTS_JSON:
-        result = read_results_json(json.load(response), limits, deadline)
+        result = read_results(response.read(), limits, deadline, standard=standard and not _writes_own_json(response))
         reached = server_max_rows is not None and isinstance(result, SelectResult) and \
             len(result.rows) >= server_max_rows
         result.truncated = result.truncated or server_cut or reached
@@ -387,6 +407,45 @@ def read_answer(response, limits: QueryLimits, deadline: float | None, server_ma
         reached = server_max_rows is not None and len(triples) >= server_max_rows
         return GraphResult(triples, truncated or server_cut or reached)
     raise QueryFailedError(f"the SPARQL store answered in {media_type}, which natograph does not read")
+
+
+# Engines whose SPARQL JSON has forms of their own (see `term_from_json`), by the product in their Server header.
+OWN_JSON_SERVERS = ("virtuoso",)
+
+
+def _writes_own_json(response) -> bool:
+    return response.headers.get("Server", "").lower().startswith(OWN_JSON_SERVERS)
+
+
+def read_results(body: bytes, limits: QueryLimits, deadline: float | None, *, standard: bool = True) -> QueryResult:
+    """SPARQL JSON results as a result object: read by Oxigraph's parser when the engine writes the standard's
+    forms (about a third faster than reading them in Python from a few dozen rows on), else, or if that parser
+    refuses them, by `read_results_json`. A boolean written 1 or 0 is the standard's JSON all the same: only
+    the caller can say that an engine writes them so (`standard=False`).
+    """
+    if standard:
+        try:
+            return read_standard_results(body, limits, deadline)
+        except SyntaxError:
+            pass
+    return read_results_json(json.loads(body), limits, deadline)
+
+
+def read_standard_results(body: bytes, limits: QueryLimits, deadline: float | None) -> QueryResult:
+    """SPARQL JSON results in the standard's forms, read by Oxigraph's parser (SyntaxError for any other form)."""
+    answer = ox.parse_query_results(body, format=ox.QueryResultsFormat.JSON)
+    if isinstance(answer, ox.QueryBoolean):
+        return AskResult(bool(answer))
+    variables = [variable.value for variable in answer.variables]
+    rows, truncated = [], False
+    for index, solution in enumerate(answer):
+        if deadline is not None and index % 256 == 0 and time.monotonic() > deadline:
+            raise QueryTimeoutError(limits.timeout_ms)
+        if limits.max_rows is not None and len(rows) >= limits.max_rows:
+            truncated = True
+            break
+        rows.append(list(solution))
+    return SelectResult(variables, rows, truncated)
 
 
 def read_results_json(answer: dict, limits: QueryLimits, deadline: float | None) -> QueryResult:
@@ -572,9 +631,9 @@ def open_remote_store(url: str, snapshot: Snapshot, default_graph: str | None = 
 UPLOAD_CHUNK_TRIPLES = 50_000
 
 
-def upload_snapshot(snapshot: Snapshot, data_url: str, *, query_url: str = "", default_graph: str | None = None,
-                    user: str | None = None, password: str | None = None, progress=None,
-                    chunk_triples: int = UPLOAD_CHUNK_TRIPLES) -> dict[str, int]:
+def upload_snapshot(snapshot: Snapshot, data_url: str, *, query_url: str = "", update_url: str = "",
+                    default_graph: str | None = None, user: str | None = None, password: str | None = None,
+                    progress=None, chunk_triples: int = UPLOAD_CHUNK_TRIPLES) -> dict[str, int]:
     """Replace the server's graphs with the snapshot's (Graph Store Protocol); returns triples per graph.
 
     Each graph goes in requests of about `chunk_triples` triples: a PUT of the first, which replaces what the
@@ -584,35 +643,195 @@ def upload_snapshot(snapshot: Snapshot, data_url: str, *, query_url: str = "", d
     default graph of its own (Virtuoso). `user` and `password` answer the server's Basic or Digest challenge.
     With `query_url`, each graph's triples are counted on the server afterwards, and a difference is an error.
     `progress(graph, sent, total)` is called after each request.
+
+    With `update_url` (the server's SPARQL Update endpoint; `query_url` is then needed too) the publish is atomic
+    (`publish_staged`): the graphs go into staging graphs, are counted there, and replace the served ones in one
+    update request; without it, the served graphs are replaced one request after the other.
     """
     if not data_url:
         raise ConfigError("upload needs store_data_url: the server's Graph Store Protocol endpoint")
     if chunk_triples < 1:
         raise ConfigError(f"the upload's chunk size must be at least 1 triple, not {chunk_triples}")
+    if update_url and not query_url:
+        raise ConfigError("an atomic upload (store_update_url) needs store_url, to count the staged graphs")
     authorize = _authorizer(data_url, user, password)
-    graphs: list[ox.NamedNode | ox.DefaultGraph] = [ox.DefaultGraph(), *sorted(snapshot.store.named_graphs(),
-                                                                                  key=lambda g: g.value)]
+    graphs = snapshot_graphs(snapshot, default_graph)
+    if update_url:
+        return publish_staged(snapshot, graphs, data_url, authorize, query_url, update_url, default_graph,
+                              _authorizer(update_url, user, password), progress, chunk_triples)
     uploaded = {}
-    for graph in graphs:
-        triples = [quad.triple for quad in snapshot.store.quads_for_pattern(None, None, None, graph)]
-        name = default_graph if isinstance(graph, ox.DefaultGraph) else graph.value
-        target = urlencode({"graph": name}) if name else "default"
-        separator = "&" if "?" in data_url else "?"
-        label = name or "the default graph"
-        sent = 0
-        for index, chunk in enumerate(upload_chunks(triples, chunk_triples)):
-            request = urllib.request.Request(
-                f"{data_url}{separator}{target}", method="PUT" if index == 0 else "POST",
-                headers={"Content-Type": N_TRIPLES}, data=ox.serialize(chunk, format=ox.RdfFormat.N_TRIPLES),
-            )
-            _send_upload(request, authorize, data_url, label)
-            sent += len(chunk)
-            if progress is not None:
-                progress(label, sent, len(triples))
-        uploaded["default" if isinstance(graph, ox.DefaultGraph) else graph.value] = len(triples)
+    for key, name, triples in graphs:
+        _put_graph(triples, name, name or "the default graph", data_url, authorize, progress, chunk_triples)
+        uploaded[key] = len(triples)
     if query_url:
         verify_upload(RemoteStore(query_url, snapshot, default_graph), uploaded)
     return uploaded
+
+
+def snapshot_graphs(snapshot: Snapshot, default_graph: str | None) -> list[tuple[str, str | None, list[ox.Triple]]]:
+    """The snapshot's graphs to publish: (key: "default" or the graph's IRI, the server's graph name or None for
+    its default graph, the triples), the default graph first."""
+    graphs = [("default", default_graph, [quad.triple for quad in
+                                          snapshot.store.quads_for_pattern(None, None, None, ox.DefaultGraph())])]
+    for graph in sorted(snapshot.store.named_graphs(), key=lambda g: g.value):
+        graphs.append((graph.value, graph.value,
+                       [quad.triple for quad in snapshot.store.quads_for_pattern(None, None, None, graph)]))
+    return graphs
+
+
+def _put_graph(triples: list[ox.Triple], name: str | None, label: str, data_url: str, authorize, progress,
+               chunk_triples: int) -> None:
+    """Replace the server's graph `name` (None: its default graph) with the triples, in chunks."""
+    target = urlencode({"graph": name}) if name else "default"
+    separator = "&" if "?" in data_url else "?"
+    sent = 0
+    for index, chunk in enumerate(upload_chunks(triples, chunk_triples)):
+        request = urllib.request.Request(
+            f"{data_url}{separator}{target}", method="PUT" if index == 0 else "POST",
+            headers={"Content-Type": N_TRIPLES}, data=ox.serialize(chunk, format=ox.RdfFormat.N_TRIPLES),
+        )
+        _send_upload(request, authorize, data_url, label)
+        sent += len(chunk)
+        if progress is not None:
+            progress(label, sent, len(triples))
+
+
+# Where an atomic publish puts each graph until it is counted and switched in: this prefix and a digest of the
+# served graph's name (the server's default graph: `default`). Nothing else is named so.
+STAGING_GRAPH_PREFIX = "https://w3id.org/natograph/graph/staging/"
+# Every graph natograph names (its graphs, statement graphs and staging graphs) starts so: an atomic publish
+# removes those on the server that the snapshot does not have (an earlier snapshot's, a killed publish's staging).
+NATOGRAPH_NAMESPACE = "https://w3id.org/natograph/"
+LIST_NATOGRAPH_GRAPHS = ("SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } "
+                         f'FILTER(STRSTARTS(STR(?g), "{NATOGRAPH_NAMESPACE}")) }}')
+
+
+# The SQL state of a transaction rolled back as a deadlock's victim, and how often the switch is tried.
+SERIALIZATION_FAILURE = "40001"
+SWITCH_ATTEMPTS = 5
+
+
+def staging_graph(name: str | None) -> str:
+    """The staging graph of the server's graph `name` (None: its default graph)."""
+    return STAGING_GRAPH_PREFIX + ("default" if name is None else hashlib.sha256(name.encode("utf-8")).hexdigest()[:32])
+
+
+def publish_staged(snapshot: Snapshot, graphs, data_url: str, authorize, query_url: str, update_url: str,
+                   default_graph: str | None, authorize_update, progress, chunk_triples: int) -> dict[str, int]:
+    """Publish atomically: staging graphs left by an earlier publish removed, each graph uploaded into its staging
+    graph and counted there, then one SPARQL Update request replacing every served graph by its staging graph and
+    removing natograph's graphs that the snapshot no longer has (`switch_update`), and the served graphs counted.
+    On any failure before the switch the staging graphs are removed and the served graphs are as they were; a
+    publish killed meanwhile leaves its staging graphs, which the next one removes."""
+    store = RemoteStore(query_url, snapshot, default_graph)
+    on_server = natograph_graphs_on(query_url)
+    leftovers = [graph for graph in on_server if graph.startswith(STAGING_GRAPH_PREFIX)]
+    published = {name for _, name, _ in graphs}
+    stale = [graph for graph in on_server if graph not in published and graph not in leftovers]
+    if leftovers:
+        _send_update(drop_graphs_update(leftovers), update_url, authorize_update,
+                     "removing the staging graphs an earlier upload left")
+    staged = [staging_graph(name) for _, name, _ in graphs]
+    switched = False
+    try:
+        uploaded = {}
+        for (key, name, triples), staging in zip(graphs, staged):
+            _put_graph(triples, staging, name or "the default graph", data_url, authorize, progress, chunk_triples)
+            uploaded[key] = len(triples)
+        differences = []
+        for (key, name, triples), staging in zip(graphs, staged):
+            found = store.count_triples(staging)
+            if found != len(triples):
+                differences.append(f"{name or 'the default graph'}: {found} staged on the server, {len(triples)} "
+                                   "in the snapshot")
+        if differences:
+            raise SnapshotError(f"the SPARQL store at {query_url} did not take what was uploaded, and still serves "
+                                "what it served (" + "; ".join(differences) + ")")
+        switch = switch_update([(name, staging) for (_, name, _), staging in zip(graphs, staged)], stale)
+        for attempt in itertools.count(1):
+            try:
+                _send_update(switch, update_url, authorize_update, "replacing the served graphs by the staged ones")
+                break
+            except QueryFailedError as error:
+                # A server whose readers lock what they read (Virtuoso at repeatable read) may end the switch as a
+                # deadlock's victim, rolled back whole (SQL state 40001): it is tried again.
+                if SERIALIZATION_FAILURE not in str(error) or attempt == SWITCH_ATTEMPTS:
+                    raise
+                time.sleep(0.1 * attempt)
+        switched = True
+    finally:
+        if not switched:
+            try:
+                _send_update(drop_graphs_update(staged), update_url, authorize_update, "removing the staging graphs")
+            except QueryFailedError:
+                pass  # the next publish removes them
+    verify_upload(store, uploaded)
+    return uploaded
+
+
+def staging_graphs_on(query_url: str) -> list[str]:
+    """The staging graphs on the server."""
+    return [graph for graph in natograph_graphs_on(query_url) if graph.startswith(STAGING_GRAPH_PREFIX)]
+
+
+def natograph_graphs_on(query_url: str) -> list[str]:
+    """The graphs on the server named in natograph's namespace (asked without a dataset, so that every graph of the
+    server is seen)."""
+    request = urllib.request.Request(f"{query_url}{'&' if '?' in query_url else '?'}"
+                                     + urlencode({"query": LIST_NATOGRAPH_GRAPHS}), headers={"Accept": RESULTS_JSON})
+    try:
+        with urllib.request.urlopen(request, timeout=UPLOAD_TIMEOUT_SECONDS) as response:
+            answer = json.load(response)
+    except urllib.error.HTTPError as error:
+        reason = " ".join(error.read().decode("utf-8", "replace").split())[:500]
+        raise QueryFailedError(f"{query_url} refused to list its graphs: {error.code} {error.reason}"
+                               + (f": {reason}" if reason else "")) from None
+    except urllib.error.URLError as error:
+        raise QueryFailedError(f"the SPARQL store at {query_url} cannot be reached: {error.reason}") from None
+    return sorted(binding["g"]["value"] for binding in answer["results"]["bindings"])
+
+
+def _graph_ref(name: str | None) -> str:
+    return "DEFAULT" if name is None else f"GRAPH {ox.NamedNode(name)}"
+
+
+def switch_update(pairs: list[tuple[str | None, str]], stale: list[str] = ()) -> str:
+    """One SPARQL Update request replacing each served graph (None: the default graph) by its staging graph, and
+    removing the `stale` graphs.
+
+    DROP, ADD and DROP rather than MOVE: a staging graph the server never created (an empty graph) leaves its
+    served graph empty, where a MOVE SILENT from a graph that does not exist may leave it as it was.
+    """
+    operations = []
+    for name, staging in pairs:
+        operations += [f"DROP SILENT {_graph_ref(name)}", f"ADD SILENT {_graph_ref(staging)} TO {_graph_ref(name)}",
+                       f"DROP SILENT {_graph_ref(staging)}"]
+    operations += [f"DROP SILENT {_graph_ref(name)}" for name in stale]
+    return " ;\n".join(operations)
+
+
+def drop_graphs_update(names: list[str]) -> str:
+    """One SPARQL Update request removing the named graphs."""
+    return " ;\n".join(f"DROP SILENT {_graph_ref(name)}" for name in names)
+
+
+def _send_update(update: str, update_url: str, authorize, purpose: str) -> None:
+    """POST a SPARQL Update request (application/sparql-update), answering the server's challenge; `purpose` names
+    what it does in an error."""
+    request = urllib.request.Request(update_url, method="POST", data=update.encode("utf-8"),
+                                     headers={"Content-Type": "application/sparql-update"})
+    try:
+        header = authorize(request) if authorize is not None else None
+        if header:
+            request.add_header("Authorization", header)
+        with urllib.request.urlopen(request, timeout=UPLOAD_TIMEOUT_SECONDS):
+            pass
+    except urllib.error.HTTPError as error:
+        reason = " ".join(error.read().decode("utf-8", "replace").split())[:500]
+        raise QueryFailedError(f"{update_url} refused the update {purpose}: {error.code} "
+                               f"{error.reason}" + (f": {reason}" if reason else "")) from None
+    except urllib.error.URLError as error:
+        raise QueryFailedError(f"the SPARQL store at {update_url} cannot be reached: {error.reason}") from None
 
 
 def upload_chunks(triples: list[ox.Triple], size: int) -> list[list[ox.Triple]]:
