@@ -184,3 +184,20 @@ def test_after_kill_9_of_the_serving_process_its_query_workers_and_helpers_end(t
         assert alive == set()
     finally:
         server.stop()
+
+
+SLOW_TO_EVALUATE = ("ASK { " + " ".join(f"VALUES ?v{i} {{ {' '.join(str(n) for n in range(100))} }}" for i in range(6))
+                    + " FILTER(?v0 + ?v1 + ?v2 + ?v3 + ?v4 + ?v5 < 0)"
+                    + " FILTER NOT EXISTS { ?v0 <http://e/p> ?y . ?y <http://e/q>* ?v1 } }")
+DEEPLY_NESTED = ("SELECT * WHERE {" + "{" * 3900 + "?s ?p ?o FILTER EXISTS { ?s a ?t . ?t <http://e/sub>* ?c }"
+                 + "}" * 3900 + "}")
+
+
+@pytest.mark.parametrize("text", [SLOW_TO_EVALUATE, DEEPLY_NESTED], ids=["10^12-rows", "3900-levels"])
+def test_the_editors_hints_read_a_hostile_text_without_running_it_or_crashing(server, text):
+    """Hints are read in the server's own process: 10^12 rows were evaluated there (no time limit), and 7.9 KB of
+    nested groups overflowed its stack (the whole server died)."""
+    answer = server.request("POST", "/query/shape-hints", body=urlencode({"query": text}).encode(),
+                            headers={"Content-Type": "application/x-www-form-urlencoded"}, timeout=60)
+    assert answer.status == 200 and "hints" in answer.json()
+    assert server.request("GET", "/health").json()["status"] == "ok"

@@ -29,15 +29,16 @@ from click.testing import CliRunner
 
 from natograph.cli import main
 from natograph.snapshot import Snapshot
-from natograph.store.remote import (STAGING_GRAPH_PREFIX, XSD_BOOLEAN, RemoteStore, open_remote_store, staging_graphs_on,
-                                    typed_booleans, upload_chunks,
-                                    upload_snapshot, verify_upload)
+from natograph.sparql.text import QueryText
+from natograph.store.remote import (STAGING_GRAPH_PREFIX, XSD_BOOLEAN, RemoteStore, open_remote_store, query_form,
+                                    staging_graphs_on, typed_booleans, upload_chunks, upload_snapshot, verify_upload)
 from natograph.serve import create_app
-from natograph.store import Dataset, GraphResult, QueryLimits, SelectResult, open_store
+from natograph.store import AskResult, Dataset, GraphResult, QueryLimits, SelectResult, open_store
 from natograph.vocab import ASSERTED_GRAPH, INFERRED_GRAPH
 
 from ..conftest import REPO_ROOT
 from ..serving import free_port
+from ..sparql.test_engine import NEVER_ENDING, returns_within
 
 # Each engine is a real server started for the module (Virtuoso takes seconds): end-to-end tests.
 pytestmark = pytest.mark.slow
@@ -220,15 +221,9 @@ def test_the_dataset_parameters_choose_the_same_graphs(project_store, remote_sto
     assert answers(remote_store.query(text)) != answers(embedded)
 
 
-def test_named_graphs_alone_leave_the_default_graph_as_on_the_embedded_store(request, engine, project_store,
-                                                                            remote_store):
+def test_named_graphs_alone_leave_the_default_graph_as_on_the_embedded_store(project_store, remote_store):
     """`named-graph-uri` without `default-graph-uri`: the embedded store keeps asserted ∪ inferred as the default
     graph; a server told of named graphs only has an empty default graph (SPARQL Protocol)."""
-    if engine.default_graph is None:
-        request.applymarker(pytest.mark.xfail(strict=True, reason=(
-            "explicit_dataset sends named-graph-uri alone to a server without store_default_graph (Oxigraph server), "
-            "whose default graph is then empty (a count of 0 triples); left to the rework of query-text inspection, "
-            "which owns explicit_dataset")))
     text = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
     named_only = Dataset(named_graphs=(ASSERTED_GRAPH,))
     assert answers(remote_store.query(text, dataset=named_only)) == answers(project_store.query(text, dataset=named_only))
@@ -962,3 +957,13 @@ def test_free_queries_answer_the_same_in_every_format(embedded_client, remote_cl
         assert expected
         compared += 1
     assert compared >= (2 if form == "ask" else 4)
+
+
+@pytest.mark.parametrize(("text", "kind"), [(NEVER_ENDING[0], AskResult), (NEVER_ENDING[1], SelectResult),
+                                            (NEVER_ENDING[5], GraphResult)], ids=["ask", "count", "construct"])
+def test_a_query_is_read_in_natographs_process_never_run_there(text, kind):
+    """The remote store learns a query's kind with Oxigraph's parser before sending it; preparing it on an empty store
+    ran it (an ASK over 10^12 rows of VALUES, in the server's process, with no time limit)."""
+    found = []
+    assert returns_within(60, lambda: found.append(query_form(QueryText(text))))
+    assert found == [kind]

@@ -117,7 +117,7 @@ def parse_query_file(path: Path) -> CannedQuery:
         raise CatalogueError(f"{path.name}: the #+ header needs at least a summary")
     query = QueryText(text)
     try:
-        form = query_form(query.tokens)
+        form = query_form(query)
     except QueryRefusedError:
         form = QueryForm.UNKNOWN
     if form is QueryForm.UNKNOWN:

@@ -31,7 +31,8 @@ from .memory_image import ImageUnavailable, MemoryImage, has_image_file, image_s
 from ..sparql.shapes import slow_shape_hints
 from ..sparql.text import QueryText
 from ..formats.results import result_kind, serialize_result
-from .sandbox import SandboxError, die_with, leave_network, limit_memory, network_guard, run_on_deep_stack
+from .sandbox import SandboxError, die_with, leave_network, limit_memory, network_guard
+from ..sparql.engine import on_deep_stack
 from ..snapshot import open_snapshot, read_manifest
 from ..store import Dataset, EmbeddedStore, QueryLimits, Store
 
@@ -409,7 +410,7 @@ def serve_jobs(connection, config: Config, snapshot_key: str, memory=None, cell:
     if cell is not None:
         # A worker forked from the memory image outlives the image (the pool moves it to disk), not the server.
         die_with(cell.server_pid, and_parent=memory is None)
-    run_on_deep_stack(lambda: _answer_jobs(connection, config, store))
+    on_deep_stack(lambda: _answer_jobs(connection, config, store))
 
 
 def _answer_jobs(connection, config: Config, store: EmbeddedStore) -> None:

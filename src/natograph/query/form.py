@@ -10,7 +10,7 @@ from enum import Enum
 
 from ..errors import QueryRefusedError
 from ..formats import ResultKind
-from ..sparql.text import Token, TokenKind
+from ..sparql.text import UPDATE_KEYWORDS, QueryText
 from ..store import UPDATE_REFUSAL
 
 
@@ -29,25 +29,9 @@ class QueryForm(Enum):
         return ResultKind.GRAPH if self in (QueryForm.CONSTRUCT, QueryForm.DESCRIBE) else ResultKind.SOLUTIONS
 
 
-UPDATE_KEYWORDS = ("INSERT", "DELETE", "LOAD", "CLEAR", "CREATE", "DROP", "COPY", "MOVE", "ADD", "WITH")
-FORM_KEYWORDS = tuple(form.value for form in QueryForm if form is not QueryForm.UNKNOWN)
-
-
-def query_form(tokens: list[Token]) -> QueryForm:
-    """The form of a tokenized query; an update is refused with QueryRefusedError."""
-    index = 0
-    while index < len(tokens):
-        token = tokens[index]
-        word = token.text.upper() if token.kind is TokenKind.WORD else ""
-        if word == "BASE":
-            index += 2
-        elif word == "PREFIX":
-            index += 3
-        elif word.startswith(FORM_KEYWORDS):
-            return next(QueryForm(k) for k in FORM_KEYWORDS if word.startswith(k))
-        elif word.startswith(UPDATE_KEYWORDS):
-            raise QueryRefusedError(f"{UPDATE_REFUSAL} ({token.text!r} at line {token.line}, column {token.column})")
-        else:
-            return QueryForm.UNKNOWN
-    return QueryForm.UNKNOWN
-
+def query_form(query: QueryText) -> QueryForm:
+    """The form of a reviewed query text; an update is refused with QueryRefusedError."""
+    keyword, token = query.form_keyword, query.form_token
+    if keyword in UPDATE_KEYWORDS:
+        raise QueryRefusedError(f"{UPDATE_REFUSAL} ({token.text!r} at line {token.line}, column {token.column})")
+    return QueryForm(keyword) if keyword is not None else QueryForm.UNKNOWN

@@ -1,4 +1,4 @@
-"""The query worker's cell: no network, a memory ceiling, a deep stack, and no life after the server's.
+"""The query worker's cell: no network, a memory ceiling, and no life after the server's (its deep stack: sparql/engine.py).
 
 The guard against a query reaching the network (a SPARQL `SERVICE` call, which Oxigraph would make) is the
 operating system's, not a reading of the query text: each query worker enters a network namespace of its own
@@ -25,16 +25,12 @@ import sys
 import threading
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Callable
 
 from ..snapshot import process_alive
 
 CLONE_NEWUSER = 0x10000000
 CLONE_NEWNET = 0x40000000
 PR_SET_PDEATHSIG = 1
-# The stack a query runs on: Oxigraph's parser and evaluator recurse once per nesting level, about 4 KiB a
-# level, and a query within the 64 KiB text limit nests at most 32k levels deep.
-QUERY_STACK_BYTES = 256 * 1024 * 1024
 NETWORK_NAMESPACE = "network-namespace"
 
 
@@ -143,17 +139,6 @@ def mapped_bytes() -> int:
             if line.startswith("VmSize:"):
                 return int(line.split()[1]) * 1024
     raise SandboxError(errno.ENOENT, "VmSize is not in /proc/self/status")
-
-
-def run_on_deep_stack(target: Callable[[], None]) -> None:
-    """Run `target` in a thread with a stack deep enough for any query the text limit admits, and wait for it."""
-    previous = threading.stack_size(QUERY_STACK_BYTES)
-    try:
-        thread = threading.Thread(target=target, name="natograph-query")
-        thread.start()
-    finally:
-        threading.stack_size(previous)
-    thread.join()
 
 
 @lru_cache(maxsize=1)

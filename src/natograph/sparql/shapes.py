@@ -60,29 +60,16 @@ from dataclasses import dataclass
 import pyoxigraph as ox
 
 from ..vocab import PREFIXES
+from .engine import engine_call
+from .text import TokenKind, tokenize
 
-_PN_CHARS_BASE = "A-Za-z\u00C0-\u00D6\u00D8-\u00F6\u00F8-\u02FF\u0370-\u037D\u037F-\u1FFF\u200C-\u200D\u2070-\u218F" \
-                 "\u2C00-\u2FEF\u3001-\uD7FF\uF900-\uFDCF\uFDF0-\uFFFD"
-_NAME = f"[{_PN_CHARS_BASE}_0-9][{_PN_CHARS_BASE}_0-9\u00B7\u0300-\u036F\u203F-\u2040.-]*"
-_TOKEN = re.compile(
-    # White space and comment ends exactly as Oxigraph reads them: no other line terminator counts.
-    r"(?P<ws>[ \t\r\n]+)"
-    r"|(?P<comment>#[^\r\n]*)"
-    r"|(?P<iri><[^<>\"{}|^`\\\x00-\x20]*>)"
-    r"|(?P<string>\"\"\"(?:[^\"\\]|\\.|\"(?!\"\"))*\"\"\"|'''(?:[^'\\]|\\.|'(?!''))*'''"
-    r"|\"(?:[^\"\\\n\r]|\\.)*\"|'(?:[^'\\\n\r]|\\.)*')"
-    rf"|(?P<var>[?$]{_NAME})"
-    rf"|(?P<pname>(?:[{_PN_CHARS_BASE}][{_PN_CHARS_BASE}_0-9.-]*)?:(?:[{_PN_CHARS_BASE}_0-9:%\\]"
-    rf"(?:[{_PN_CHARS_BASE}_0-9.:%\\\u00B7-]*[{_PN_CHARS_BASE}_0-9:%\\-])?)?)"
-    r"|(?P<bnode>_:\S*)"
-    r"|(?P<lang>@[A-Za-z]+(?:-[A-Za-z0-9]+)*)"
-    r"|(?P<number>[+-]?(?:\d*\.\d+(?:[eE][+-]?\d+)?|\d+\.?[eE][+-]?\d+|\d+))"
-    r"|(?P<word>[A-Za-z_][A-Za-z0-9_]*)"
-    r"|(?P<punct>\^\^|&&|\|\||!=|<=|>=|[{}()\[\].,;|/^*+?!=<>&-])",
-    re.S,
-)
 # An IRI holding these may be a comparison to the engine (`?a<?b && ?c>?d`): such a text is left alone.
 _SUSPICIOUS_IRI = re.compile(r"[()]|&&|\|\|")
+_OPERATORS = ("^^", "&&", "||", "!=", "<=", ">=")
+_PUNCTUATION = frozenset("{}()[].,;|/^*+?!=<>&-")
+_NUMBER = re.compile(r"(?:\d*\.\d+(?:[eE][+-]?\d+)?|\d+\.?\d*[eE][+-]?\d+|\d+)")
+_KEYWORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_KINDS = {TokenKind.IRI: "iri", TokenKind.STRING: "string", TokenKind.VARIABLE: "var", TokenKind.LANGTAG: "lang"}
 
 
 @dataclass(frozen=True)
@@ -94,20 +81,60 @@ class _Token:
 
 
 def _tokens(text: str) -> list[_Token] | None:
-    """The tokens of `text` without white space and comments, or None where a character fits no token."""
-    tokens = []
-    position = 0
-    while position < len(text):
-        match = _TOKEN.match(text, position)
-        if match is None:
-            return None
-        kind = match.lastgroup
-        if kind == "iri" and _SUSPICIOUS_IRI.search(match.group()):
-            return None
-        if kind not in ("ws", "comment"):
-            tokens.append(_Token(kind, match.group(), match.start(), match.end()))
-        position = match.end()
+    """The tokens of `text` in the kinds the rewriter reads, or None where it meets one it does not know.
+
+    The one tokenizer's reading (`sparql.text.tokenize`: strings, IRIs, comments and white space as Oxigraph
+    delimits them), with its words told apart (prefixed names, blank nodes, numbers with their sign, keywords)
+    and the two-character operators joined.
+    """
+    tokens: list[_Token] = []
+    for token in tokenize(text):
+        start, end = token.offset, token.offset + len(token.text)
+        previous = tokens[-1] if tokens else None
+        adjacent = previous is not None and previous.end == start
+        if token.kind is TokenKind.PUNCT:
+            if adjacent and previous.kind == "punct" and previous.text + token.text in _OPERATORS:
+                tokens[-1] = _Token("punct", previous.text + token.text, previous.start, end)
+            elif token.text in _PUNCTUATION:
+                tokens.append(_Token("punct", token.text, start, end))
+            else:
+                return None
+            continue
+        if token.kind is TokenKind.WORD:
+            if token.text.startswith("_:"):
+                kind = "bnode"
+            elif ":" in token.text:
+                kind = "pname"
+            elif _NUMBER.fullmatch(token.text):
+                kind = "number"
+                if adjacent and previous.kind == "punct" and previous.text in "+-":
+                    tokens[-1] = _Token("number", previous.text + token.text, previous.start, end)
+                    continue
+            elif _KEYWORD.fullmatch(token.text):
+                kind = "word"
+            else:
+                return None
+        else:
+            kind = _KINDS[token.kind]
+            if kind == "iri" and _SUSPICIOUS_IRI.search(token.text):
+                return None
+            if kind == "string" and not _closed(token.text):
+                return None
+        tokens.append(_Token(kind, token.text, start, end))
     return tokens
+
+
+def _closed(string: str) -> bool:
+    quote = string[:3] if string[:3] in ('"""', "'''") else string[:1]
+    return len(string) >= 2 * len(quote) and string.endswith(quote) and not _escaped_end(string, len(quote))
+
+
+def _escaped_end(string: str, quote_length: int) -> bool:
+    # The closing quote preceded by an odd number of backslashes is an escaped quote, not the end.
+    index, backslashes = len(string) - quote_length - 1, 0
+    while index >= quote_length and string[index] == "\\":
+        backslashes, index = backslashes + 1, index - 1
+    return backslashes % 2 == 1
 
 
 @dataclass(frozen=True)
@@ -689,9 +716,13 @@ def _key_joins(text: str) -> str:
 def _signature(text: str):
     """What the engine reads a query as, on an empty store: its result kind and variables; None if it does not parse."""
     try:
-        result = ox.Store().query(text, prefixes=PREFIXES)
+        return engine_call(text, lambda: _signature_of(ox.Store().query(text, prefixes=PREFIXES)))
     except (SyntaxError, ValueError, OSError):
         return None
+
+
+def _signature_of(result) -> tuple:
+    # Read in the thread that made the result: pyoxigraph's results may not cross threads.
     if isinstance(result, ox.QuerySolutions):
         return "select", tuple(v.value for v in result.variables)
     return type(result).__name__, ()
@@ -699,18 +730,28 @@ def _signature(text: str):
 
 @functools.lru_cache(maxsize=256)
 def rewrite(text: str) -> str:
-    """The query with its quadratic EXISTS bodies nested (see the module); `text` itself when nothing applies."""
+    """The query with its quadratic EXISTS bodies nested (see the module); `text` itself when nothing applies.
+
+    The check against the engine prepares both texts on an empty store, which may evaluate them: it runs where
+    the query runs (a query worker, under the time limit), never in the server's own process.
+    """
+    candidate = _token_rewrite(text)
+    if candidate == text:
+        return text
+    original = _signature(text)
+    if original is None or _signature(candidate) != original:
+        return text
+    return candidate
+
+
+def _token_rewrite(text: str) -> str:
+    """What the rewrites make of a text, read by its tokens alone (not yet checked against the engine)."""
     lowered = text.lower()
     if "exists" not in lowered and "bind" not in lowered:
         return text
     candidate = _rewritten(text)
     if "bind" in lowered and "filter" in lowered:
         candidate = _key_joins(candidate)
-    if candidate == text:
-        return text
-    original = _signature(text)
-    if original is None or _signature(candidate) != original:
-        return text
     return candidate
 
 
@@ -752,14 +793,15 @@ HINTS_MAX_CHARS = 8 * 1024
 
 
 def slow_shape_hints(text: str) -> list[ShapeHint]:
-    """The hints of SLOW_SHAPES that a query text matches after `rewrite`: what a time-out message can suggest.
+    """The hints of SLOW_SHAPES that a query text matches after the rewrites: what a time-out message and the editor
+    can suggest.
 
-    Reads tokens only, to choose a hint: a wrong guess costs a useless sentence, never a wrong answer. A text
-    longer than HINTS_MAX_CHARS gets none.
+    Reads tokens only, and asks the engine nothing (this runs in the server's own process): a wrong guess costs a
+    useless sentence, never a wrong answer. A text longer than HINTS_MAX_CHARS gets none.
     """
     if len(text) > HINTS_MAX_CHARS:
         return []
-    tokens = _tokens(rewrite(text))
+    tokens = _tokens(_token_rewrite(text))
     if tokens is None:
         return []
     hints = []

@@ -221,6 +221,18 @@ class QueryText:
         return self._token_readings.variables
 
     @property
+    def form_keyword(self) -> str | None:
+        """The first keyword after the prologue, upper-case: SELECT, ASK, CONSTRUCT, DESCRIBE, an update's
+        (UPDATE_KEYWORDS), or None for anything else."""
+        token = self._token_readings.form_token
+        return token.text.upper() if token is not None else None
+
+    @property
+    def form_token(self) -> Token | None:
+        """The token of `form_keyword`, with its line and column."""
+        return self._token_readings.form_token
+
+    @property
     def where_offset(self) -> int:
         """The offset just after the `{` that opens the query's outermost WHERE group; ValueError if it has none."""
         offset = self._token_readings.where_offset
@@ -268,6 +280,7 @@ class _TokenReadings:
     keywords: frozenset[str]
     variables: frozenset[str]
     where_offset: int | None
+    form_token: Token | None
 
     @classmethod
     def of(cls, tokens: list[Token]) -> "_TokenReadings":
@@ -276,7 +289,26 @@ class _TokenReadings:
         except ValueError:
             offset = None
         return cls(frozenset(t.text.upper() for t in tokens if t.kind is TokenKind.WORD),
-                   frozenset(t.text[1:] for t in tokens if t.kind is TokenKind.VARIABLE), offset)
+                   frozenset(t.text[1:] for t in tokens if t.kind is TokenKind.VARIABLE), offset, _form_token(tokens))
+
+
+FORM_KEYWORDS = ("SELECT", "ASK", "CONSTRUCT", "DESCRIBE")
+UPDATE_KEYWORDS = ("INSERT", "DELETE", "LOAD", "CLEAR", "CREATE", "DROP", "COPY", "MOVE", "ADD", "WITH")
+
+
+def _form_token(tokens: list[Token]) -> Token | None:
+    """The first word after the prologue (BASE <iri>, PREFIX p: <iri>), if it is a query's or an update's keyword."""
+    index = 0
+    while index < len(tokens):
+        token = tokens[index]
+        word = token.text.upper() if token.kind is TokenKind.WORD else ""
+        if word == "BASE":
+            index += 2
+        elif word == "PREFIX":
+            index += 3
+        else:
+            return token if word in FORM_KEYWORDS or word in UPDATE_KEYWORDS else None
+    return None
 
 
 def values_block(bindings: Mapping[str, object]) -> str:

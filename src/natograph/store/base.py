@@ -12,11 +12,6 @@ import pyoxigraph as ox
 from ..errors import QuerySyntaxError, QueryTimeoutError
 from ..snapshot import Snapshot
 from ..sparql.text import QueryText
-from ..vocab import ASSERTED_GRAPH, INFERRED_GRAPH
-
-# The graphs whose union is a snapshot's default graph (which the snapshot also stores as one graph).
-DEFAULT_DATASET = (ASSERTED_GRAPH, INFERRED_GRAPH)
-
 
 _POSITION = re.compile(r"error at (\d+):(\d+): ?(.*)", re.S)
 

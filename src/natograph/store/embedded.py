@@ -11,7 +11,8 @@ import pyoxigraph as ox
 from ..errors import QueryEvaluationError, QueryRefusedError
 from ..snapshot import DEFAULT_GRAPH_FILE, Snapshot
 from ..sparql.shapes import rewrite
-from ..sparql.text import QueryText
+from ..sparql.engine import engine_call
+from ..sparql.text import UPDATE_KEYWORDS, QueryText
 from ..vocab import PREFIXES
 from .base import SERVICE_REFUSAL, UPDATE_REFUSAL, Dataset, QueryLimits, QueryResult, collect, parse_error
 
@@ -61,8 +62,8 @@ class EmbeddedStore:
         try:
             # A known slow shape goes to the engine in an equivalent form; the user's text stays what the
             # cache keys on and what errors point into (sparql/shapes.py says why each rewrite is equivalent).
-            result = store.query(rewrite(text), prefixes=PREFIXES, base_iri=base_iri, **options)
-            return collect(result, limits, deadline)
+            return engine_call(text, lambda: collect(
+                store.query(rewrite(text), prefixes=PREFIXES, base_iri=base_iri, **options), limits, deadline))
         except SyntaxError as exc:
             if is_update(query, network_isolated=self.network_isolated):
                 raise QueryRefusedError(UPDATE_REFUSAL) from None
@@ -77,16 +78,17 @@ class EmbeddedStore:
 
 
 def is_update(sparql: str | QueryText, *, network_isolated: bool) -> bool:
-    """Whether Oxigraph reads the text as a SPARQL Update: it runs it on an empty store of its own.
+    """Whether a text that is not a query is a SPARQL Update, for the wording of its refusal.
 
-    Outside a network namespace, only a text that can neither LOAD nor call SERVICE is run (their letters
-    are absent); another is not asked about, and stays a syntax error of a query.
+    In a query worker cut off from the network (and under the time limit), Oxigraph itself is asked: it runs
+    the text on an empty store of its own. Elsewhere, asking it would run an update's WHERE clause in this
+    process with nothing to stop it (or call out, for LOAD): the text's first keyword says.
     """
     query = QueryText.of(sparql)
-    if not network_isolated and (query.names_load or query.names_service):
-        return False
+    if not network_isolated:
+        return query.form_keyword in UPDATE_KEYWORDS
     try:
-        ox.Store().update(query.text, prefixes=PREFIXES)
+        engine_call(query.text, lambda: ox.Store().update(query.text, prefixes=PREFIXES))
     except SyntaxError:
         return False
     except (OSError, RuntimeError):

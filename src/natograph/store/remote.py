@@ -36,14 +36,15 @@ import pyoxigraph as ox
 from ..errors import (ConfigError, QueryFailedError, QueryRefusedError, QueryTimeoutError, ServerTimeoutError,
                       SnapshotError, StoreUnavailableError)
 from ..snapshot import Snapshot
+from ..sparql.engine import check_parses
 from ..sparql.text import QueryText, Token, TokenKind, values_block
-from ..vocab import PREFIXES
+from ..vocab import ASSERTED_GRAPH, INFERRED_GRAPH, PREFIXES, PROVENANCE_GRAPH
 
 # Virtuoso answers with one header per graph of the query's dataset, and a snapshot has a statement graph
 # per line of each source document (hundreds): http.client's default limit of 100 headers would refuse it.
 http.client._MAXHEADERS = max(http.client._MAXHEADERS, 100_000)
-from .base import (SERVICE_REFUSAL, UPDATE_REFUSAL, AskResult, Dataset, GraphResult, QueryLimits, QueryResult,
-                   SelectResult, parse_error)
+from .base import (SERVICE_REFUSAL, UPDATE_REFUSAL, AskResult, Dataset, GraphResult, QueryLimits,
+                   QueryResult, SelectResult, parse_error)
 from .embedded import is_update
 
 RESULTS_JSON = "application/sparql-results+json"
@@ -320,13 +321,14 @@ REMEMBERED_QUERY_CHARS = 8192
 @functools.lru_cache(maxsize=1024)
 def _prepared_request(query: QueryText, bindings: tuple, base_iri: str | None, dataset: Dataset,
                       default_graph: str | None, named_graphs: tuple[str, ...]) -> tuple[bytes, str]:
-    """The body and Accept header of a query's request: booleans typed, values bound, the form read by Oxigraph's
-    parser (a malformed query is refused here), natograph's prefixes declared, the dataset explicit."""
+    """The body and Accept header of a query's request: the text checked by Oxigraph's parser (a malformed query is
+    refused here, as on the embedded store), booleans typed, values bound, natograph's prefixes declared, the
+    dataset explicit."""
+    form = query_form(query, base_iri)
     insertions = boolean_casts(query.tokens)
     if bindings:
         insertions.append((query.where_offset, values_block(dict(bindings))))
     text = _inserted(query.text, insertions)
-    form = query_form(text, base_iri)
     # BASE on the prologue's line, so that the query's own lines keep their numbers in error messages.
     base = f"BASE <{base_iri}> " if base_iri else ""
     # A VALUES block of terms adds no keyword but VALUES: the query's own keywords choose the pragma and dataset.
@@ -352,6 +354,11 @@ def _inserted(text: str, insertions: list[tuple[int, str]]) -> str:
     return text
 
 
+# The graphs whose union is a snapshot's default graph (the snapshot also stores it as one graph); provenance
+# since natograph records it.
+DEFAULT_GRAPH_PARTS = (ASSERTED_GRAPH, INFERRED_GRAPH, PROVENANCE_GRAPH)
+
+
 # Virtuoso describes a resource by its triples in and out, and follows no blank node; the embedded store gives the
 # concise bounded description (its triples, and those of the blank nodes they reach), which Virtuoso gives in this
 # mode. Asked of the servers that need `store_default_graph`, Virtuoso being the one natograph knows of.
@@ -366,6 +373,10 @@ def explicit_dataset(keywords: set[str], dataset: Dataset, default_graph: str | 
     (None: the server's), `named_graphs` the snapshot's; `keywords` are the query's words, upper-case.
     """
     if default_graph is None:
+        if dataset.named_graphs is not None and dataset.default_graphs is None:
+            # Named graphs alone would leave the server an empty default graph: the graphs whose union is the
+            # snapshot's default graph are named with them.
+            return tuple(g for g in named_graphs if g in DEFAULT_GRAPH_PARTS), dataset.named_graphs
         return dataset.default_graphs or (), dataset.named_graphs or ()
     if dataset.default_graphs is None and dataset.named_graphs is None and "FROM" in keywords:
         # The query names its own dataset (FROM, FROM NAMED), which the protocol's parameters would replace.
@@ -600,22 +611,20 @@ def is_boolean_expression(tokens: list[Token]) -> bool:
     return False
 
 
-def query_form(sparql: str, base_iri: str | None = None) -> type:
-    """Which result a query gives (SelectResult, AskResult or GraphResult), read by Oxigraph's parser.
+def query_form(query: QueryText, base_iri: str | None = None) -> type:
+    """Which result a query gives (SelectResult, AskResult or GraphResult): its keyword, once Oxigraph's parser has
+    read the text (so that a malformed query is reported as on the embedded store, whichever the engine).
 
-    The parser is the embedded store's, so that a malformed query is reported as there, whichever the engine.
+    Only parsed, never run here: this is the server's process, where nothing limits a query's time (see
+    `sparql.engine.check_parses`).
     """
     try:
-        result = ox.Store().query(sparql, prefixes=PREFIXES, base_iri=base_iri)
+        check_parses(query, base_iri)
     except SyntaxError as exc:
-        if is_update(sparql, network_isolated=False):
+        if is_update(query, network_isolated=False):
             raise QueryRefusedError(UPDATE_REFUSAL) from None
         raise parse_error(exc) from None
-    except (OSError, RuntimeError):
-        return SelectResult
-    if isinstance(result, ox.QueryBoolean):
-        return AskResult
-    return SelectResult if isinstance(result, ox.QuerySolutions) else GraphResult
+    return {"ASK": AskResult, "CONSTRUCT": GraphResult, "DESCRIBE": GraphResult}.get(query.form_keyword, SelectResult)
 
 
 def open_remote_store(url: str, snapshot: Snapshot, default_graph: str | None = None) -> RemoteStore:
