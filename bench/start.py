@@ -53,7 +53,9 @@ def start_natograph_once(project) -> dict:
 
 def natograph_memory(project, *, workers: int = 4) -> dict:
     """PSS in megabytes of natograph's whole process tree on the memory image: idle, and after queries."""
-    server = start_natograph(project, queries_per_minute=0, result_cache_bytes=0, max_concurrent_queries=workers)
+    # One client sends every request: per-client limits off, as in the throughput benchmark.
+    server = start_natograph(project, queries_per_minute=0, concurrent_queries_per_client=0, query_seconds_per_minute=0,
+                             result_cache_bytes=0, max_concurrent_queries=workers)
     try:
         server.wait_until("/health", timeout_s=START_TIMEOUT_S, accept_body=_every_worker_in_memory)
         idle = process_tree_pss_mb(server.process.pid)
