@@ -30,7 +30,7 @@ from click.testing import CliRunner
 from natograph.cli import main
 from natograph.snapshot import Snapshot
 from natograph.sparql.text import QueryText
-from natograph.store.remote import (STAGING_GRAPH_PREFIX, XSD_BOOLEAN, RemoteStore, open_remote_store, query_form,
+from natograph.store.remote import (DEFAULT_GRAPH_PARTS, STAGING_GRAPH_PREFIX, XSD_BOOLEAN, RemoteStore, open_remote_store, query_form,
                                     staging_graphs_on, typed_booleans, upload_chunks, upload_snapshot, verify_upload)
 from natograph.serve import create_app
 from natograph.store import AskResult, Dataset, GraphResult, QueryLimits, SelectResult, open_store
@@ -332,11 +332,10 @@ COUNTS_PER_GRAPH = ("SELECT ?g ?n WHERE { { SELECT (COUNT(*) AS ?n) WHERE { ?s ?
 
 
 def served_counts(store: RemoteStore) -> dict[str, int]:
-    """Triples per graph as natograph's queries see them, staging graphs aside (over Oxigraph server, where natograph
-    names no named graphs, a query over every named graph sees them while a publish runs)."""
+    """Triples per graph as natograph's queries see them (never the staging graphs: the snapshot's named graphs are
+    named in every query that reads named graphs)."""
     rows = store.query(COUNTS_PER_GRAPH).rows
-    counts = {"default" if graph is None else graph.value: int(count.value) for graph, count in rows}
-    return {graph: count for graph, count in counts.items() if not graph.startswith(STAGING_GRAPH_PREFIX)}
+    return {"default" if graph is None else graph.value: int(count.value) for graph, count in rows}
 
 
 def snapshot_counts(snapshot) -> dict[str, int]:
@@ -348,11 +347,15 @@ def snapshot_counts(snapshot) -> dict[str, int]:
 
 
 def changed_snapshot(snapshot) -> Snapshot:
-    """The snapshot with every seventh triple of each graph left out, its first among them (so each count changes), in memory."""
+    """The snapshot with every seventh triple of each named graph left out, its first among them (so each count
+    changes), and its default graph the union of its parts as a build writes it, in memory."""
     store = ox.Store()
-    for graph in [ox.DefaultGraph(), *snapshot.store.named_graphs()]:
+    for graph in snapshot.store.named_graphs():
         quads = list(snapshot.store.quads_for_pattern(None, None, None, graph))
         store.extend([quad for index, quad in enumerate(quads) if index % 7 != 0])
+    parts = [ox.NamedNode(iri) for iri in DEFAULT_GRAPH_PARTS]
+    store.extend({ox.Quad(*quad.triple, ox.DefaultGraph()) for part in parts
+                  for quad in store.quads_for_pattern(None, None, None, part)})
     changed = Snapshot(snapshot.key + "-changed", snapshot.path, {**snapshot.manifest}, store)
     changed.manifest["counts"] = {**snapshot.manifest["counts"], "all": snapshot_counts(changed)["default"]}
     return changed

@@ -370,24 +370,26 @@ def explicit_dataset(keywords: set[str], dataset: Dataset, default_graph: str | 
     """The graphs to name in `default-graph-uri` and `named-graph-uri`: the embedded store's dataset, explicit.
 
     `default_graph` is the named graph holding the snapshot's default graph on a server without one of its own
-    (None: the server's), `named_graphs` the snapshot's; `keywords` are the query's words, upper-case.
+    (None: the server's), `named_graphs` the snapshot's; `keywords` are the query's words, upper-case. A query
+    reading named graphs (GRAPH) is given the snapshot's, never all of the server's (a publish's staging graphs,
+    another dataset's); naming them means naming the default graph too, which would be empty otherwise.
     """
-    if default_graph is None:
-        if dataset.named_graphs is not None and dataset.default_graphs is None:
-            # Named graphs alone would leave the server an empty default graph: the graphs whose union is the
-            # snapshot's default graph are named with them.
-            return tuple(g for g in named_graphs if g in DEFAULT_GRAPH_PARTS), dataset.named_graphs
-        return dataset.default_graphs or (), dataset.named_graphs or ()
     if dataset.default_graphs is None and dataset.named_graphs is None and "FROM" in keywords:
         # The query names its own dataset (FROM, FROM NAMED), which the protocol's parameters would replace.
         return (), ()
-    if dataset.named_graphs is not None:
-        named_graphs = dataset.named_graphs
+    named = dataset.named_graphs if dataset.named_graphs is not None else named_graphs
     if "GRAPH" not in keywords:
         # Named graphs change nothing for a query without the GRAPH keyword, except Virtuoso's DESCRIBE, which
         # describes from them too (the asserted triples again in a description of the inferred graph).
-        named_graphs = ()
-    return dataset.default_graphs if dataset.default_graphs is not None else (default_graph,), named_graphs
+        named = ()
+    if dataset.default_graphs is not None:
+        return dataset.default_graphs, named
+    if default_graph is not None:
+        return (default_graph,), named
+    if named:
+        # The graphs whose union is the snapshot's default graph, as the server holds them.
+        return tuple(g for g in named_graphs if g in DEFAULT_GRAPH_PARTS), named
+    return (), ()
 
 
 def read_answer(response, limits: QueryLimits, deadline: float | None, server_max_rows: int | None = None, *,
