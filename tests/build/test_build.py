@@ -148,13 +148,10 @@ def test_a_default_graph_loaded_in_memory_gives_the_same_answers_to_every_kind_o
     for text, dataset in ((graphs, Dataset()), (default, Dataset()), (lowercase_graph, Dataset()),
                           (default, asserted_only)):
         expected = on_disk.query(text, dataset=dataset).rows
-        assert _without_blank_labels(in_memory.query(text, dataset=dataset).rows) == _without_blank_labels(expected)
+        # Blank nodes too: the memory image names each as the snapshot's database does (`Store.load` renamed them).
+        assert sorted(map(str, in_memory.query(text, dataset=dataset).rows)) == sorted(map(str, expected))
         assert expected
-
-
-def _without_blank_labels(rows):
-    # Blank-node labels are local to a result: the in-memory copy names its blank nodes afresh.
-    return sorted(str(["_:" if isinstance(term, ox.BlankNode) else term for term in row]) for row in rows)
+    assert any(isinstance(term, ox.BlankNode) for row in on_disk.query(default).rows for term in row)
 
 
 @pytest.mark.parametrize("make_unreadable", [
