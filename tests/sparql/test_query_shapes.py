@@ -413,3 +413,12 @@ def test_a_key_join_written_with_comments_dollar_variables_and_lower_case_is_rew
     assert "no-key" in rewritten
     assert answer(store, rewritten) == answer(store, PREFIX + text)
     assert len(answer(store, rewritten)) == 2
+
+
+def test_the_free_ends_hint_leaves_a_path_whose_end_another_pattern_binds():
+    from natograph.sparql.shapes import SLOW_SHAPES, slow_shape_hints
+
+    joined = PREFIX + "SELECT ?op ?c WHERE { ?op :area ?place . ?place :sub* ?c }"
+    free = PREFIX + "SELECT ?a ?b WHERE { ?a :sub* ?b }"
+    assert SLOW_SHAPES[1] not in slow_shape_hints(joined)
+    assert SLOW_SHAPES[1] in slow_shape_hints(free)

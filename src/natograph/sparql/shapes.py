@@ -810,11 +810,13 @@ def slow_shape_hints(text: str) -> list[ShapeHint]:
     if any(_slow_exists_body(tokens, i, stars) for i, t in enumerate(tokens)
            if t.kind == "word" and t.text.upper() == "EXISTS"):
         hints.append(SLOW_SHAPES[0])
+    body = next((i for i, t in enumerate(tokens) if t.text == "{" and t.kind == "punct"), len(tokens))
     for index in stars:
         subject = next((tokens[j] for j in range(index - 1, -1, -1)
                         if tokens[j].kind == "var" or tokens[j].text in (".", ";", "{", "}")), None)
         following = tokens[index + 1] if index + 1 < len(tokens) else None
-        if subject is not None and subject.kind == "var" and following is not None and following.kind == "var":
+        if subject is not None and subject.kind == "var" and following is not None and following.kind == "var" \
+                and not _named_elsewhere(tokens[body:], subject) and not _named_elsewhere(tokens[body:], following):
             hints.append(SLOW_SHAPES[1])
             break
     if _string_comparison_left(tokens):
@@ -840,6 +842,12 @@ def _string_comparison_left(tokens: list[_Token]) -> bool:
         if all(variables) and not any(b - a == 1 and _variable(tokens[a]) in joined for a, b in sides):
             return True
     return False
+
+
+def _named_elsewhere(tokens: list[_Token], variable: _Token) -> bool:
+    """Whether a path's end variable appears in another place of the query's body, where a pattern may bind it
+    first (the engine then starts the path from its values): a guess, for a hint only."""
+    return any(t.kind == "var" and t.text[1:] == variable.text[1:] and t.start != variable.start for t in tokens)
 
 
 def _slow_exists_body(tokens: list[_Token], index: int, stars: list[int]) -> bool:
