@@ -138,7 +138,8 @@ def readable_reason(reason: str) -> str:
 
 
 def collect(result, limits: QueryLimits, deadline: float | None) -> QueryResult:
-    """Materialise an Oxigraph result, honouring the row limit and (between rows) the deadline."""
+    """Materialise an Oxigraph result (of a query, or of a server's answer parsed by Oxigraph), honouring the row
+    limit and (between rows) the deadline."""
     if isinstance(result, ox.QueryBoolean):
         return AskResult(bool(result))
     items = []
@@ -151,6 +152,6 @@ def collect(result, limits: QueryLimits, deadline: float | None) -> QueryResult:
             break
         items.append(item)
     if isinstance(result, ox.QuerySolutions):
-        variables = [v.value for v in result.variables]
-        return SelectResult(variables, [[row[v] for v in variables] for row in items], truncated)
+        # A solution lists its values in the order of the variables (unbound: None).
+        return SelectResult([v.value for v in result.variables], [list(row) for row in items], truncated)
     return GraphResult(items, truncated)

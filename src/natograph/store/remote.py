@@ -44,7 +44,7 @@ from ..vocab import ASSERTED_GRAPH, INFERRED_GRAPH, PREFIXES, PROVENANCE_GRAPH
 # per line of each source document (hundreds): http.client's default limit of 100 headers would refuse it.
 http.client._MAXHEADERS = max(http.client._MAXHEADERS, 100_000)
 from .base import (SERVICE_REFUSAL, UPDATE_REFUSAL, AskResult, Dataset, GraphResult, QueryLimits,
-                   QueryResult, SelectResult, parse_error)
+                   QueryResult, SelectResult, collect, parse_error)
 from .embedded import is_update
 
 RESULTS_JSON = "application/sparql-results+json"
@@ -446,19 +446,7 @@ def read_results(body: bytes, limits: QueryLimits, deadline: float | None, *, st
 
 def read_standard_results(body: bytes, limits: QueryLimits, deadline: float | None) -> QueryResult:
     """SPARQL JSON results in the standard's forms, read by Oxigraph's parser (SyntaxError for any other form)."""
-    answer = ox.parse_query_results(body, format=ox.QueryResultsFormat.JSON)
-    if isinstance(answer, ox.QueryBoolean):
-        return AskResult(bool(answer))
-    variables = [variable.value for variable in answer.variables]
-    rows, truncated = [], False
-    for index, solution in enumerate(answer):
-        if deadline is not None and index % 256 == 0 and time.monotonic() > deadline:
-            raise QueryTimeoutError(limits.timeout_ms)
-        if limits.max_rows is not None and len(rows) >= limits.max_rows:
-            truncated = True
-            break
-        rows.append(list(solution))
-    return SelectResult(variables, rows, truncated)
+    return collect(ox.parse_query_results(body, format=ox.QueryResultsFormat.JSON), limits, deadline)
 
 
 def read_results_json(answer: dict, limits: QueryLimits, deadline: float | None) -> QueryResult:
@@ -831,18 +819,7 @@ def _send_update(update: str, update_url: str, authorize, purpose: str) -> None:
     what it does in an error."""
     request = urllib.request.Request(update_url, method="POST", data=update.encode("utf-8"),
                                      headers={"Content-Type": "application/sparql-update"})
-    try:
-        header = authorize(request) if authorize is not None else None
-        if header:
-            request.add_header("Authorization", header)
-        with urllib.request.urlopen(request, timeout=UPLOAD_TIMEOUT_SECONDS):
-            pass
-    except urllib.error.HTTPError as error:
-        reason = " ".join(error.read().decode("utf-8", "replace").split())[:500]
-        raise QueryFailedError(f"{update_url} refused the update {purpose}: {error.code} "
-                               f"{error.reason}" + (f": {reason}" if reason else "")) from None
-    except urllib.error.URLError as error:
-        raise QueryFailedError(f"the SPARQL store at {update_url} cannot be reached: {error.reason}") from None
+    _send(request, authorize, update_url, f"the update {purpose}")
 
 
 def upload_chunks(triples: list[ox.Triple], size: int) -> list[list[ox.Triple]]:
@@ -885,6 +862,11 @@ def upload_chunks(triples: list[ox.Triple], size: int) -> list[list[ox.Triple]]:
 
 
 def _send_upload(request: urllib.request.Request, authorize, data_url: str, label: str) -> None:
+    _send(request, authorize, data_url, f"graph {label}")
+
+
+def _send(request: urllib.request.Request, authorize, url: str, what: str) -> None:
+    """Send a publishing request, answering the server's challenge; a refusal names `what` and the server's answer."""
     try:
         header = authorize(request) if authorize is not None else None
         if header:
@@ -893,10 +875,10 @@ def _send_upload(request: urllib.request.Request, authorize, data_url: str, labe
             pass
     except urllib.error.HTTPError as error:
         reason = " ".join(error.read().decode("utf-8", "replace").split())[:500]
-        raise QueryFailedError(f"{data_url} refused graph {label}: {error.code} {error.reason}"
+        raise QueryFailedError(f"{url} refused {what}: {error.code} {error.reason}"
                                + (f": {reason}" if reason else "")) from None
     except urllib.error.URLError as error:
-        raise QueryFailedError(f"the SPARQL store at {data_url} cannot be reached: {error.reason}") from None
+        raise QueryFailedError(f"the SPARQL store at {url} cannot be reached: {error.reason}") from None
 
 
 def verify_upload(store: RemoteStore, uploaded: dict[str, int]) -> None:
