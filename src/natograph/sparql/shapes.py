@@ -413,19 +413,26 @@ def _call(tokens: list[_Token], start: int, end: int) -> tuple[str, list[tuple[i
     if end - start < 3 or tokens[start].kind != "word" or tokens[start + 1].text != "(" \
             or _closing(tokens, start + 1, end) != end - 1:
         return None
-    arguments, depth, begin = [], 0, start + 2
-    for position in range(start + 1, end - 1):
+    arguments, begin = [], start + 2
+    for position in _top_level(tokens, start + 2, end - 1, ","):
+        arguments.append((begin, position))
+        begin = position + 1
+    if begin < end - 1 or arguments:
+        arguments.append((begin, end - 1))
+    return tokens[start].text.upper(), arguments
+
+
+def _top_level(tokens: list[_Token], start: int, end: int, punctuation: str):
+    """The positions in tokens[start:end] of `punctuation` outside any bracket opened there."""
+    depth = 0
+    for position in range(start, end):
         token = tokens[position]
         if token.kind == "punct" and token.text in ("(", "{"):
             depth += 1
         elif token.kind == "punct" and token.text in (")", "}"):
             depth -= 1
-        elif token.text == "," and token.kind == "punct" and depth == 1:
-            arguments.append((begin, position))
-            begin = position + 1
-    if begin < end - 1 or arguments:
-        arguments.append((begin, end - 1))
-    return tokens[start].text.upper(), arguments
+        elif depth == 0 and token.kind == "punct" and token.text == punctuation:
+            yield position
 
 
 def _is_simple_string(tokens: list[_Token], start: int, end: int) -> bool:
@@ -477,15 +484,7 @@ def _equality_sides(tokens: list[_Token], start: int, end: int) -> tuple[tuple[i
     """For `FILTER(A = B)` at tokens[start:end], one `=` at its top level, the token ranges of A and B; else None."""
     if end - start < 5 or tokens[start + 1].text != "(" or _closing(tokens, start + 1, end) != end - 1:
         return None
-    depth, equals = 0, []
-    for position in range(start + 2, end - 1):
-        token = tokens[position]
-        if token.kind == "punct" and token.text in ("(", "{"):
-            depth += 1
-        elif token.kind == "punct" and token.text in (")", "}"):
-            depth -= 1
-        elif depth == 0 and token.kind == "punct" and token.text == "=":
-            equals.append(position)
+    equals = list(_top_level(tokens, start + 2, end - 1, "="))
     if len(equals) != 1 or equals[0] == start + 2 or equals[0] == end - 2:
         return None
     return (start + 2, equals[0]), (equals[0] + 1, end - 1)
