@@ -421,6 +421,8 @@ def test_a_republish_is_seen_all_old_or_all_new_never_a_mix(project_snapshot, tm
             # others new (one of 310 such queries in one run); only that window is left to it, not the whole upload.
         else:
             assert any(counts not in (old_counts, new_counts) for counts in during)
+            # Replaced in the end all the same: the graphs the new snapshot no longer has are removed too.
+            assert served_counts(reader) == new_counts
     finally:
         stop(process)
 

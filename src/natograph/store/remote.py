@@ -645,7 +645,8 @@ def upload_snapshot(snapshot: Snapshot, data_url: str, *, query_url: str = "", u
 
     With `update_url` (the server's SPARQL Update endpoint; `query_url` is then needed too) the publish is atomic
     (`publish_staged`): the graphs go into staging graphs, are counted there, and replace the served ones in one
-    update request; without it, the served graphs are replaced one request after the other.
+    update request; without it, the served graphs are replaced one request after the other (and, with
+    `query_url`, natograph's graphs the snapshot no longer has are removed after them).
     """
     if not data_url:
         raise ConfigError("upload needs store_data_url: the server's Graph Store Protocol endpoint")
@@ -663,8 +664,20 @@ def upload_snapshot(snapshot: Snapshot, data_url: str, *, query_url: str = "", u
         _put_graph(triples, name, name or "the default graph", data_url, authorize, progress, chunk_triples)
         uploaded[key] = len(triples)
     if query_url:
+        # Last, so that no graph the served snapshot needs is missing while the upload runs.
+        published = {name for _, name, _ in graphs}
+        for graph in natograph_graphs_on(query_url):
+            if graph not in published:
+                _delete_graph(graph, data_url, authorize)
         verify_upload(RemoteStore(query_url, snapshot, default_graph), uploaded)
     return uploaded
+
+
+def _delete_graph(name: str, data_url: str, authorize) -> None:
+    """Remove a graph of the server (Graph Store Protocol DELETE): an earlier snapshot's, a killed publish's staging."""
+    separator = "&" if "?" in data_url else "?"
+    request = urllib.request.Request(f"{data_url}{separator}{urlencode({'graph': name})}", method="DELETE")
+    _send(request, authorize, data_url, f"the removal of graph {name}")
 
 
 def snapshot_graphs(snapshot: Snapshot, default_graph: str | None) -> list[tuple[str, str | None, list[ox.Triple]]]:
