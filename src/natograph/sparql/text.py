@@ -154,7 +154,8 @@ class QueryText:
       letters are in the text, so each is an over-approximation needing no grammar (the word in a string, an IRI
       or a comment is a false alarm, which costs speed or a refusal's wording only);
     - by its tokens, read once on first use, where a wrong reading costs an error message or speed only:
-      keywords, variables, and where the outermost WHERE group opens (where a store binds values).
+      keywords, variables, the form's keyword, and where the outermost WHERE group opens (where a store binds
+      values). The tokenizer delimits as Oxigraph does, which differential tests check.
 
     Made once where a text enters (the protocol's reading of a request, a canned query's catalogue entry, a
     command) and passed through the executor, the cache and the stores. Two QueryTexts are equal when their
