@@ -337,12 +337,9 @@ def _exists_bodies(tokens: list[_Token]):
             continue
         if index + 1 >= len(tokens) or tokens[index + 1].text != "{":
             continue
-        depth = 0
-        for close in range(index + 1, len(tokens)):
-            depth += {"{": 1, "}": -1}.get(tokens[close].text, 0) if tokens[close].kind == "punct" else 0
-            if depth == 0:
-                yield index, close
-                break
+        close = _closing(tokens, index + 1, len(tokens))
+        if close is not None:
+            yield index, close
 
 
 def _rewrite_innermost(text: str) -> str:
@@ -394,18 +391,22 @@ _NOT_REPEATABLE = frozenset({"RAND", "UUID", "STRUUID", "BNODE", "EXISTS", "NOT"
 _NO_KEY = ("<urn:natograph:query-shape:no-key:bind>", "<urn:natograph:query-shape:no-key:filter>")
 
 
-def _closing(tokens: list[_Token], index: int, end: int) -> int | None:
-    """The index of the `)` or `}` that closes the bracket at `index`, before `end`; None if there is none."""
+def _depths(tokens: list[_Token], start: int, end: int):
+    """Each position of tokens[start:end] with its token and the depth of `(` and `{` brackets after it."""
     depth = 0
-    for position in range(index, end):
+    for position in range(start, end):
         token = tokens[position]
         if token.kind == "punct" and token.text in ("(", "{"):
             depth += 1
         elif token.kind == "punct" and token.text in (")", "}"):
             depth -= 1
-            if depth == 0:
-                return position
-    return None
+        yield position, token, depth
+
+
+def _closing(tokens: list[_Token], index: int, end: int) -> int | None:
+    """The index of the `)` or `}` that closes the bracket at `index`, before `end`; None if there is none."""
+    return next((position for position, token, depth in _depths(tokens, index, end)
+                 if depth == 0 and token.text in (")", "}")), None)
 
 
 def _call(tokens: list[_Token], start: int, end: int) -> tuple[str, list[tuple[int, int]]] | None:
@@ -424,14 +425,8 @@ def _call(tokens: list[_Token], start: int, end: int) -> tuple[str, list[tuple[i
 
 def _top_level(tokens: list[_Token], start: int, end: int, punctuation: str):
     """The positions in tokens[start:end] of `punctuation` outside any bracket opened there."""
-    depth = 0
-    for position in range(start, end):
-        token = tokens[position]
-        if token.kind == "punct" and token.text in ("(", "{"):
-            depth += 1
-        elif token.kind == "punct" and token.text in (")", "}"):
-            depth -= 1
-        elif depth == 0 and token.kind == "punct" and token.text == punctuation:
+    for position, token, depth in _depths(tokens, start, end):
+        if depth == 0 and token.kind == "punct" and token.text == punctuation:
             yield position
 
 
@@ -853,12 +848,7 @@ def _slow_exists_body(tokens: list[_Token], index: int, stars: list[int]) -> boo
     """Whether the EXISTS at `index` has a * or + path in a body of more than one pattern, after `rewrite`."""
     if index + 1 >= len(tokens) or tokens[index + 1].text != "{":
         return False
-    depth, close = 0, None
-    for j in range(index + 1, len(tokens)):
-        depth += {"{": 1, "}": -1}.get(tokens[j].text, 0)
-        if depth == 0:
-            close = j
-            break
+    close = _closing(tokens, index + 1, len(tokens))
     if close is None or not any(index + 1 < s < close for s in stars):
         return False
     body = tokens[index + 2:close]
