@@ -791,15 +791,7 @@ def natograph_graphs_on(query_url: str) -> list[str]:
     server is seen)."""
     request = urllib.request.Request(f"{query_url}{'&' if '?' in query_url else '?'}"
                                      + urlencode({"query": LIST_NATOGRAPH_GRAPHS}), headers={"Accept": RESULTS_JSON})
-    try:
-        with urllib.request.urlopen(request, timeout=UPLOAD_TIMEOUT_SECONDS) as response:
-            answer = json.load(response)
-    except urllib.error.HTTPError as error:
-        reason = " ".join(error.read().decode("utf-8", "replace").split())[:500]
-        raise QueryFailedError(f"{query_url} refused to list its graphs: {error.code} {error.reason}"
-                               + (f": {reason}" if reason else "")) from None
-    except urllib.error.URLError as error:
-        raise QueryFailedError(f"the SPARQL store at {query_url} cannot be reached: {error.reason}") from None
+    answer = json.loads(_send(request, None, query_url, "to list its graphs"))
     return sorted(binding["g"]["value"] for binding in answer["results"]["bindings"])
 
 
@@ -878,14 +870,15 @@ def _send_upload(request: urllib.request.Request, authorize, data_url: str, labe
     _send(request, authorize, data_url, f"graph {label}")
 
 
-def _send(request: urllib.request.Request, authorize, url: str, what: str) -> None:
-    """Send a publishing request, answering the server's challenge; a refusal names `what` and the server's answer."""
+def _send(request: urllib.request.Request, authorize, url: str, what: str) -> bytes:
+    """Send a publishing request, answering the server's challenge, and return the answer's body; a refusal names
+    `what` and the server's answer."""
     try:
         header = authorize(request) if authorize is not None else None
         if header:
             request.add_header("Authorization", header)
-        with urllib.request.urlopen(request, timeout=UPLOAD_TIMEOUT_SECONDS):
-            pass
+        with urllib.request.urlopen(request, timeout=UPLOAD_TIMEOUT_SECONDS) as response:
+            return response.read()
     except urllib.error.HTTPError as error:
         reason = " ".join(error.read().decode("utf-8", "replace").split())[:500]
         raise QueryFailedError(f"{url} refused {what}: {error.code} {error.reason}"
