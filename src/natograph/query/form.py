@@ -1,7 +1,7 @@
 """The form of a reviewed query text (a canned query, natograph's own): SELECT, ASK, CONSTRUCT or DESCRIBE.
 
 Never used to judge a user's text: what a free query is, and whether it may run, is the engine's to say
-(store.py, sandbox.py).
+(store/, query/sandbox.py).
 """
 
 from __future__ import annotations

@@ -35,7 +35,7 @@ _thread = threading.local()
 
 def engine_call(text: str, call: Callable[[], T]) -> T:
     """`call()`, an Oxigraph parse or evaluation of `text`, on a stack deep enough for the text's nesting."""
-    if getattr(_thread, "deep", False) or text.count("{") + text.count("(") + text.count("[") <= SHALLOW_BRACKETS:
+    if text.count("{") + text.count("(") + text.count("[") <= SHALLOW_BRACKETS:
         return call()
     return on_deep_stack(call)
 

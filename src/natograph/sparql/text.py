@@ -257,7 +257,6 @@ class QueryText:
         return f"{self.text[:offset]}{values_block(bindings)}{self.text[offset:]}"
 
 
-
 @dataclass(frozen=True)
 class _LetterReadings:
     """What one reading of a text's letters (upper-case) gives."""
@@ -285,12 +284,11 @@ class _TokenReadings:
 
     @classmethod
     def of(cls, tokens: list[Token]) -> "_TokenReadings":
-        try:
-            offset = _where_group_offset(tokens)
-        except ValueError:
-            offset = None
+        form = _form_token(tokens)
+        is_construct = form is not None and form.text.upper() == "CONSTRUCT"
         return cls(frozenset(t.text.upper() for t in tokens if t.kind is TokenKind.WORD),
-                   frozenset(t.text[1:] for t in tokens if t.kind is TokenKind.VARIABLE), offset, _form_token(tokens))
+                   frozenset(t.text[1:] for t in tokens if t.kind is TokenKind.VARIABLE),
+                   _where_group_offset(tokens, is_construct), form)
 
 
 FORM_KEYWORDS = ("SELECT", "ASK", "CONSTRUCT", "DESCRIBE")
@@ -333,9 +331,9 @@ def _remembered_query_text(text: str) -> QueryText:
     return QueryText(text)
 
 
-def _where_group_offset(tokens: list[Token]) -> int:
-    words = (t.text.upper() for t in tokens if t.kind is TokenKind.WORD)
-    is_construct = next((w for w in words if w in ("SELECT", "CONSTRUCT", "ASK", "DESCRIBE")), None) == "CONSTRUCT"
+def _where_group_offset(tokens: list[Token], is_construct: bool) -> int | None:
+    """The offset just after the `{` opening the outermost WHERE group (a CONSTRUCT's second group when it writes
+    no WHERE); None if there is none."""
     depth, opened, after_where = 0, 0, False
     for token in tokens:
         if token.kind is TokenKind.WORD and token.text.upper() == "WHERE" and depth == 0:
@@ -348,7 +346,7 @@ def _where_group_offset(tokens: list[Token]) -> int:
             depth += 1
         elif token.kind is TokenKind.PUNCT and token.text == "}":
             depth -= 1
-    raise ValueError("the query has no WHERE group")
+    return None
 
 
 def text_for_display(query: "str | QueryText", bindings: Mapping[str, object]) -> str:
