@@ -189,16 +189,22 @@ class _BodyReader:
         return token
 
     def read(self) -> None:
+        self.read_run()
+        if self.peek() is not None:
+            raise _Unknown
+
+    def read_run(self) -> None:
+        """Read triple patterns, FILTERs and `.` up to the first token that starts something else (or the end)."""
         while self.peek() is not None:
             token = self.peek()
-            if token.text == ".":
+            if token.text == "." and token.kind == "punct":
                 self.position += 1
             elif token.kind == "word" and token.text.upper() == "FILTER":
                 self.read_filter()
             elif token.kind in ("var", "iri", "pname"):
                 self.read_triples()
             else:
-                raise _Unknown
+                return
 
     def read_filter(self) -> None:
         """A FILTER, kept whole as written: `FILTER (…)`, `FILTER f(…)`, `FILTER [NOT] EXISTS { … }`."""
@@ -455,22 +461,6 @@ def _variable(token: _Token) -> str | None:
     return token.text[1:] if token.kind == "var" else None
 
 
-class _RunReader(_BodyReader):
-    """Reads the triple patterns and FILTERs that follow a BIND in its group, up to the group's next other element."""
-
-    def read(self) -> None:
-        while self.peek() is not None:
-            token = self.peek()
-            if token.text == "." and token.kind == "punct":
-                self.position += 1
-            elif token.kind == "word" and token.text.upper() == "FILTER":
-                self.read_filter()
-            elif token.kind in ("var", "iri", "pname"):
-                self.read_triples()
-            else:
-                return
-
-
 # The elements that may follow the triples after the BIND: the reader stops at them, having read what comes before.
 _NEXT_ELEMENT = frozenset({"OPTIONAL", "MINUS", "BIND", "VALUES", "GRAPH", "FILTER"})
 
@@ -646,9 +636,9 @@ def _filter_texts(ranges: list[tuple[int, int]], source: str) -> str:
 def _patterns_after(tokens: list[_Token], bind_close: int, close_index: int):
     """(variables, patterns, FILTERs as (first, last) tokens, end index) of the triple patterns and FILTERs right
     after the BIND, up to the group's next element; None when there are none or they hold what the reader refuses."""
-    run = _RunReader(tokens, bind_close + 1, close_index)
+    run = _BodyReader(tokens, bind_close + 1, close_index)
     try:
-        run.read()
+        run.read_run()
     except _Unknown:
         return None
     following = tokens[run.position]
