@@ -3,7 +3,7 @@ by its staging graph, an empty staging graph leaving an empty graph, stale graph
 
 import pyoxigraph as ox
 
-from natograph.store.remote import STAGING_GRAPH_PREFIX, drop_graphs_update, staging_graph, switch_update
+from natograph.store.publish import STAGING_GRAPH_PREFIX, drop_graphs_update, staging_graph, switch_update
 
 EX = "http://example.org/"
 

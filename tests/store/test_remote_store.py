@@ -30,8 +30,8 @@ from click.testing import CliRunner
 from natograph.cli import main
 from natograph.snapshot import Snapshot
 from natograph.sparql.text import QueryText
-from natograph.store.remote import (DEFAULT_GRAPH_PARTS, STAGING_GRAPH_PREFIX, XSD_BOOLEAN, RemoteStore, open_remote_store, query_form,
-                                    staging_graphs_on, typed_booleans, upload_chunks, upload_snapshot, verify_upload)
+from natograph.store.publish import STAGING_GRAPH_PREFIX, staging_graphs_on, upload_chunks, upload_snapshot, verify_upload
+from natograph.store.remote import DEFAULT_GRAPH_PARTS, XSD_BOOLEAN, RemoteStore, open_remote_store, query_form, typed_booleans
 from natograph.serve import create_app
 from natograph.store import AskResult, Dataset, GraphResult, QueryLimits, SelectResult, open_store
 from natograph.vocab import ASSERTED_GRAPH, INFERRED_GRAPH

@@ -327,7 +327,7 @@ def upload_command(config: Config, data_url: str | None, update_url: str | None,
     then counted on the server and compared with the snapshot's. With an update endpoint (--update-url) the
     switch is atomic: the server serves the old graphs until the new ones are all there and counted.
     """
-    from ..store.remote import upload_snapshot
+    from ..store.publish import upload_snapshot
 
     target = data_url or config.store_data_url
     user = user or config.store_user or None
