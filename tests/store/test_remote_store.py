@@ -991,6 +991,8 @@ def test_a_deeply_nested_query_is_answered_and_the_server_lives_on(engine, proje
         result = remote_store.query(text)
     except QuerySyntaxError as refusal:
         assert engine.name == "virtuoso" and "nested too deep" in str(refusal)
+        # Virtuoso's page repeats the whole query after its message: the client is told the reason, not its text.
+        assert "nato:Operation" not in str(refusal) and len(str(refusal)) < 600
     else:
         assert answers(result) == answers(project_store.query(text))
     assert remote_store.query("ASK { }").value is True

@@ -10,7 +10,7 @@ from enum import Enum
 
 from ..errors import QueryRefusedError
 from ..formats import ResultKind
-from ..sparql.text import UPDATE_KEYWORDS, QueryText
+from ..sparql.text import QueryText
 from ..store import UPDATE_REFUSAL
 
 
@@ -32,6 +32,6 @@ class QueryForm(Enum):
 def query_form(query: QueryText) -> QueryForm:
     """The form of a reviewed query text; an update is refused with QueryRefusedError."""
     keyword, token = query.form_keyword, query.form_token
-    if keyword in UPDATE_KEYWORDS:
+    if query.is_update:
         raise QueryRefusedError(f"{UPDATE_REFUSAL} ({token.text!r} at line {token.line}, column {token.column})")
     return QueryForm(keyword) if keyword is not None else QueryForm.UNKNOWN

@@ -234,6 +234,13 @@ class QueryText:
         return self._token_readings.form_token
 
     @property
+    def is_update(self) -> bool:
+        """Whether the text is a SPARQL Update rather than a query: its first keyword after the prologue is an
+        update's. Only the wording of a refusal hangs on it (a store runs queries alone), so nothing of the text is
+        run to learn it, in any process: asking the engine meant running an update's WHERE clause."""
+        return self.form_keyword in UPDATE_KEYWORDS
+
+    @property
     def where_offset(self) -> int:
         """The offset just after the `{` that opens the query's outermost WHERE group; ValueError if it has none."""
         offset = self._token_readings.where_offset

@@ -5,12 +5,12 @@ from __future__ import annotations
 from ..snapshot import Snapshot
 from .base import (SERVICE_REFUSAL, UPDATE_REFUSAL, AskResult, Dataset, GraphResult, QueryLimits,
                    QueryResult, SelectResult, ServedStore, Store, collect, parse_error, readable_reason)
-from .embedded import EmbeddedStore, is_update, load_default_graph
+from .embedded import EmbeddedStore, load_default_graph
 from .remote import RemoteStore, open_remote_store
 
 __all__ = [
     "SERVICE_REFUSAL", "UPDATE_REFUSAL", "AskResult", "Dataset", "EmbeddedStore", "GraphResult",
-    "QueryLimits", "QueryResult", "RemoteStore", "SelectResult", "ServedStore", "Store", "collect", "is_update",
+    "QueryLimits", "QueryResult", "RemoteStore", "SelectResult", "ServedStore", "Store", "collect",
     "load_default_graph", "open_store", "parse_error", "readable_reason",
 ]
 

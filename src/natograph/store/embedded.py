@@ -12,7 +12,7 @@ from ..errors import QueryEvaluationError, QueryRefusedError
 from ..snapshot import DEFAULT_GRAPH_FILE, Snapshot
 from ..sparql.shapes import rewrite
 from ..sparql.engine import engine_call
-from ..sparql.text import UPDATE_KEYWORDS, QueryText
+from ..sparql.text import QueryText
 from ..vocab import PREFIXES
 from .base import SERVICE_REFUSAL, UPDATE_REFUSAL, Dataset, QueryLimits, QueryResult, collect, parse_error
 
@@ -26,8 +26,7 @@ class EmbeddedStore:
     (see `load_default_graph`) answers the queries that cannot read named graphs: 2–4× faster than on disk.
 
     A user's text is read by the engine alone: `network_isolated` (this process has no network, see
-    sandbox.py) lets the store ask the engine itself whether a text is an update, and name a SERVICE call the
-    engine tried, instead of refusing by a scan.
+    sandbox.py) lets the store name a SERVICE call the engine tried, instead of refusing by a scan.
     """
 
     snapshot: Snapshot
@@ -65,7 +64,7 @@ class EmbeddedStore:
             return engine_call(text, lambda: collect(
                 store.query(rewrite(text), prefixes=PREFIXES, base_iri=base_iri, **options), limits, deadline))
         except SyntaxError as exc:
-            if is_update(query, network_isolated=self.network_isolated):
+            if query.is_update:
                 raise QueryRefusedError(UPDATE_REFUSAL) from None
             raise parse_error(exc) from None
         except RuntimeError as exc:
@@ -75,25 +74,6 @@ class EmbeddedStore:
             if self.network_isolated and query.names_service:
                 raise QueryRefusedError(f"{SERVICE_REFUSAL} (the engine's call was cut off: {exc})") from None
             raise
-
-
-def is_update(sparql: str | QueryText, *, network_isolated: bool) -> bool:
-    """Whether a text that is not a query is a SPARQL Update, for the wording of its refusal.
-
-    In a query worker cut off from the network (and under the time limit), Oxigraph itself is asked: it runs
-    the text on an empty store of its own. Elsewhere, asking it would run an update's WHERE clause in this
-    process with nothing to stop it (or call out, for LOAD): the text's first keyword says.
-    """
-    query = QueryText.of(sparql)
-    if not network_isolated:
-        return query.form_keyword in UPDATE_KEYWORDS
-    try:
-        engine_call(query.text, lambda: ox.Store().update(query.text, prefixes=PREFIXES))
-    except SyntaxError:
-        return False
-    except (OSError, RuntimeError):
-        return True
-    return True
 
 
 def load_default_graph(snapshot_path: Path) -> ox.Store:

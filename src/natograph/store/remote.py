@@ -22,7 +22,6 @@ import re
 import socket
 import threading
 import time
-import urllib.error
 from dataclasses import dataclass, field
 from urllib.parse import urlencode, urlsplit
 
@@ -40,7 +39,6 @@ from ..vocab import ASSERTED_GRAPH, INFERRED_GRAPH, PREFIXES, PROVENANCE_GRAPH
 http.client._MAXHEADERS = max(http.client._MAXHEADERS, 100_000)
 from .base import (SERVICE_REFUSAL, UPDATE_REFUSAL, AskResult, Dataset, GraphResult, QueryLimits,
                    QueryResult, SelectResult, collect, parse_error)
-from .embedded import is_update
 
 RESULTS_JSON = "application/sparql-results+json"
 N_TRIPLES = "application/n-triples"
@@ -231,6 +229,7 @@ class RemoteStore:
                                   f"own time limit ({state}" + (f": {reason}" if reason else "") + ")")
 
     def _refusal(self, status: int, message: str, limits: QueryLimits = QueryLimits()):
+        message = server_message(message)
         virtuoso = _VIRTUOSO_ERROR.match(message)
         if virtuoso and virtuoso.group(1) in SERVER_TIMEOUT_STATES:
             return self._server_timeout(limits, virtuoso.group(1), virtuoso.group(2).splitlines()[0])
@@ -240,7 +239,19 @@ class RemoteStore:
                 syntax = type(syntax)(syntax.reason, 1, max(1, syntax.column - len(PROLOGUE)))
             return syntax
         kind = StoreUnavailableError if status in (502, 503, 504) else QueryFailedError
-        return kind(f"the SPARQL store at {self.url} answered {status}: {message[:500]}")
+        return kind(f"the SPARQL store at {self.url} answered {status}: {message}")
+
+
+# Where Virtuoso's error pages start repeating the query they refuse (all of it, however long).
+_QUERY_ECHO = re.compile(r"\n\s*SPARQL query:\s*\n")
+SERVER_MESSAGE_CHARACTERS = 500
+
+
+def server_message(message: str) -> str:
+    """A server's error page as natograph passes it on: without the query it echoes (Virtuoso sends it whole after
+    "SPARQL query:", 60 KB for a long text), cut to SERVER_MESSAGE_CHARACTERS."""
+    message = _QUERY_ECHO.split(message, maxsplit=1)[0].strip()
+    return message if len(message) <= SERVER_MESSAGE_CHARACTERS else message[:SERVER_MESSAGE_CHARACTERS - 1] + "…"
 
 
 class Watchdog:
@@ -605,7 +616,7 @@ def query_form(query: QueryText, base_iri: str | None = None) -> type:
     try:
         check_parses(query, base_iri)
     except SyntaxError as exc:
-        if is_update(query, network_isolated=False):
+        if query.is_update:
             raise QueryRefusedError(UPDATE_REFUSAL) from None
         raise parse_error(exc) from None
     return {"ASK": AskResult, "CONSTRUCT": GraphResult, "DESCRIBE": GraphResult}.get(query.form_keyword, SelectResult)
