@@ -81,6 +81,16 @@ def test_where_the_outermost_where_group_opens_for_each_form():
         assert text[:query.where_offset].count("{") == (2 if text.startswith("CONSTRUCT") else 1)
 
 
+def test_a_group_within_the_select_clause_is_not_the_where_group():
+    # EXISTS may stand in a projected expression: its `{` is inside the clause's brackets.
+    text = "SELECT ?s (EXISTS { ?s a ?c } AS ?typed) WHERE { ?s ?p ?o }"
+    query = QueryText(text)
+    assert text[query.where_offset:] == " ?s ?p ?o }"
+    bound = query.bound({"s": ox.NamedNode("http://e/x")})
+    assert ox.Store().query(bound).variables == [ox.Variable("s"), ox.Variable("typed")]
+    assert bound.index("VALUES") > bound.index("WHERE")
+
+
 def test_a_text_without_a_where_group_cannot_be_bound():
     with pytest.raises(ValueError, match="no WHERE group"):
         QueryText("DESCRIBE <http://e/x>").bound({"x": ox.NamedNode("http://e/y")})

@@ -61,7 +61,7 @@ import pyoxigraph as ox
 
 from ..vocab import PREFIXES
 from .engine import engine_call
-from .text import TokenKind, tokenize
+from .text import TokenKind, argument_ranges, bracket_levels, tokenize, top_level_positions
 
 # An IRI holding these may be a comparison to the engine (`?a<?b && ?c>?d`): such a text is left alone.
 _SUSPICIOUS_IRI = re.compile(r"[()]|&&|\|\|")
@@ -397,22 +397,10 @@ _NOT_REPEATABLE = frozenset({"RAND", "UUID", "STRUUID", "BNODE", "EXISTS", "NOT"
 _NO_KEY = ("<urn:natograph:query-shape:no-key:bind>", "<urn:natograph:query-shape:no-key:filter>")
 
 
-def _depths(tokens: list[_Token], start: int, end: int):
-    """Each position of tokens[start:end] with its token and the depth of `(` and `{` brackets after it."""
-    depth = 0
-    for position in range(start, end):
-        token = tokens[position]
-        if token.kind == "punct" and token.text in ("(", "{"):
-            depth += 1
-        elif token.kind == "punct" and token.text in (")", "}"):
-            depth -= 1
-        yield position, token, depth
-
-
 def _closing(tokens: list[_Token], index: int, end: int) -> int | None:
-    """The index of the `)` or `}` that closes the bracket at `index`, before `end`; None if there is none."""
-    return next((position for position, token, depth in _depths(tokens, index, end)
-                 if depth == 0 and token.text in (")", "}")), None)
+    """The index of the bracket that closes the one at `index`, before `end`; None if there is none."""
+    return next((position for position, token, level in bracket_levels(tokens, index + 1, end)
+                 if level == -1), None)
 
 
 def _call(tokens: list[_Token], start: int, end: int) -> tuple[str, list[tuple[int, int]]] | None:
@@ -420,20 +408,7 @@ def _call(tokens: list[_Token], start: int, end: int) -> tuple[str, list[tuple[i
     if end - start < 3 or tokens[start].kind != "word" or tokens[start + 1].text != "(" \
             or _closing(tokens, start + 1, end) != end - 1:
         return None
-    arguments, begin = [], start + 2
-    for position in _top_level(tokens, start + 2, end - 1, ","):
-        arguments.append((begin, position))
-        begin = position + 1
-    if begin < end - 1 or arguments:
-        arguments.append((begin, end - 1))
-    return tokens[start].text.upper(), arguments
-
-
-def _top_level(tokens: list[_Token], start: int, end: int, punctuation: str):
-    """The positions in tokens[start:end] of `punctuation` outside any bracket opened there."""
-    for position, token, depth in _depths(tokens, start, end):
-        if depth == 0 and token.kind == "punct" and token.text == punctuation:
-            yield position
+    return tokens[start].text.upper(), argument_ranges(tokens, start + 2, end - 1)
 
 
 def _is_simple_string(tokens: list[_Token], start: int, end: int) -> bool:
@@ -469,7 +444,7 @@ def _equality_sides(tokens: list[_Token], start: int, end: int) -> tuple[tuple[i
     """For `FILTER(A = B)` at tokens[start:end], one `=` at its top level, the token ranges of A and B; else None."""
     if end - start < 5 or tokens[start + 1].text != "(" or _closing(tokens, start + 1, end) != end - 1:
         return None
-    equals = list(_top_level(tokens, start + 2, end - 1, "="))
+    equals = list(top_level_positions(tokens, "=", start + 2, end - 1))
     if len(equals) != 1 or equals[0] == start + 2 or equals[0] == end - 2:
         return None
     return (start + 2, equals[0]), (equals[0] + 1, end - 1)

@@ -7,7 +7,7 @@ import re
 from dataclasses import dataclass
 from enum import Enum
 from functools import cached_property, lru_cache
-from typing import Iterator, Mapping
+from typing import Iterator, Mapping, Sequence
 
 
 class TokenKind(Enum):
@@ -338,21 +338,55 @@ def _remembered_query_text(text: str) -> QueryText:
     return QueryText(text)
 
 
+OPENING_BRACKETS = frozenset("({[")
+CLOSING_BRACKETS = frozenset(")}]")
+
+
+def bracket_levels(tokens: Sequence, start: int = 0, end: int | None = None) -> Iterator[tuple[int, object, int]]:
+    """Each position of tokens[start:end] with its token and its level: how many brackets (`(`, `{`, `[`) opened
+    within tokens[start:end] enclose it. A bracket stands at the level outside it, so level 0 holds the outermost
+    brackets themselves. Tokens of any kind with a `text` will do: only punctuation's text is a bare bracket."""
+    level = 0
+    for position in range(start, len(tokens) if end is None else end):
+        token = tokens[position]
+        if token.text in CLOSING_BRACKETS:
+            level -= 1
+        yield position, token, level
+        if token.text in OPENING_BRACKETS:
+            level += 1
+
+
+def top_level_positions(tokens: Sequence, text: str, start: int = 0, end: int | None = None) -> Iterator[int]:
+    """The positions in tokens[start:end] of the punctuation `text` outside every bracket opened there."""
+    return (position for position, token, level in bracket_levels(tokens, start, end)
+            if level == 0 and token.text == text)
+
+
+def argument_ranges(tokens: Sequence, start: int, end: int) -> list[tuple[int, int]]:
+    """The (start, end) ranges of the comma-separated arguments in tokens[start:end], a call's parenthesised list
+    without its parentheses: none for an empty list."""
+    arguments, begin = [], start
+    for position in top_level_positions(tokens, ",", start, end):
+        arguments.append((begin, position))
+        begin = position + 1
+    if begin < end or arguments:
+        arguments.append((begin, end))
+    return arguments
+
+
 def _where_group_offset(tokens: list[Token], is_construct: bool) -> int | None:
     """The offset just after the `{` opening the outermost WHERE group (a CONSTRUCT's second group when it writes
-    no WHERE); None if there is none."""
-    depth, opened, after_where = 0, 0, False
-    for token in tokens:
-        if token.kind is TokenKind.WORD and token.text.upper() == "WHERE" and depth == 0:
+    no WHERE); None if there is none. A `{` within the SELECT clause's brackets (`(EXISTS { … } AS ?x)`) is not it."""
+    opened, after_where = 0, False
+    for _, token, level in bracket_levels(tokens):
+        if level != 0:
+            continue
+        if token.kind is TokenKind.WORD and token.text.upper() == "WHERE":
             after_where = True
         elif token.kind is TokenKind.PUNCT and token.text == "{":
-            if depth == 0:
-                opened += 1
-                if after_where or not is_construct or opened == 2:
-                    return token.offset + 1
-            depth += 1
-        elif token.kind is TokenKind.PUNCT and token.text == "}":
-            depth -= 1
+            opened += 1
+            if after_where or not is_construct or opened == 2:
+                return token.offset + 1
     return None
 
 

@@ -31,7 +31,8 @@ from ..errors import (ConfigError, QueryFailedError, QueryRefusedError, QueryTim
                       SnapshotError, StoreUnavailableError)
 from ..snapshot import Snapshot
 from ..sparql.engine import check_parses
-from ..sparql.text import QueryText, Token, TokenKind, values_block
+from ..sparql.text import (OPENING_BRACKETS, QueryText, Token, TokenKind, argument_ranges, bracket_levels,
+                            values_block)
 from ..vocab import ASSERTED_GRAPH, INFERRED_GRAPH, PREFIXES, PROVENANCE_GRAPH
 
 # Virtuoso answers with one header per graph of the query's dataset, and a snapshot has a statement graph
@@ -505,13 +506,17 @@ def boolean_casts(tokens: list[Token]) -> list[tuple[int, str]]:
     cast. The cast changes nothing in SPARQL's semantics; `read_results_json` makes its lexical form canonical.
     Each `( expression AS ?v )` is read: of BIND, of a SELECT clause, of GROUP BY, at any depth.
     """
+    levels = [level for _, _, level in bracket_levels(tokens)]
     insertions: list[tuple[int, str]] = []
     for index, token in enumerate(tokens[:-2]):
         if not (token.kind is TokenKind.WORD and token.text.upper() == "AS" and tokens[index + 1].kind is
                 TokenKind.VARIABLE and tokens[index + 2].text == ")"):
             continue
-        opening = _opening_parenthesis(tokens, index)
-        if opening is not None and opening < index - 1 and is_boolean_expression(tokens[opening + 1:index]):
+        # The bracket enclosing AS: the last one opened before it at the level outside it.
+        opening = next((position for position in range(index - 1, -1, -1)
+                        if levels[position] == levels[index] - 1 and tokens[position].text in OPENING_BRACKETS), None)
+        if opening is not None and tokens[opening].text == "(" and opening < index - 1 \
+                and is_boolean_expression(tokens[opening + 1:index]):
             insertions += [(tokens[opening].offset + 1, f"<{XSD_BOOLEAN}>("), (token.offset, ") ")]
     return insertions
 
@@ -522,57 +527,13 @@ def typed_booleans(sparql: str | QueryText) -> str:
     return _inserted(query.text, boolean_casts(query.tokens))
 
 
-def _opening_parenthesis(tokens: list[Token], before: int) -> int | None:
-    """The index of the unclosed `(` nearest before tokens[before]."""
-    depth = 0
-    for index in range(before - 1, -1, -1):
-        text = tokens[index].text if tokens[index].kind is TokenKind.PUNCT else ""
-        if text in (")", "}", "]"):
-            depth += 1
-        elif text in ("(", "{", "["):
-            if depth == 0:
-                return index if text == "(" else None
-            depth -= 1
-    return None
-
-
-def _top_level(tokens: list[Token]) -> list[tuple[int, Token]]:
-    """The tokens outside any bracket, with their indexes."""
-    depth, top = 0, []
-    for index, token in enumerate(tokens):
-        text = token.text if token.kind is TokenKind.PUNCT else ""
-        if text in (")", "}", "]"):
-            depth -= 1
-        elif depth == 0:
-            top.append((index, token))
-        if text in ("(", "{", "["):
-            depth += 1
-    return top
-
-
-def _arguments(tokens: list[Token]) -> list[list[Token]]:
-    """The comma-separated arguments of a call's parenthesised list (its tokens without the parentheses)."""
-    arguments, current, depth = [], [], 0
-    for token in tokens:
-        text = token.text if token.kind is TokenKind.PUNCT else ""
-        if text == "," and depth == 0:
-            arguments.append(current)
-            current = []
-            continue
-        if text in ("(", "{", "["):
-            depth += 1
-        elif text in (")", "}", "]"):
-            depth -= 1
-        current.append(token)
-    return [*arguments, current] if current else arguments
-
-
 def is_boolean_expression(tokens: list[Token]) -> bool:
     """Whether an expression (its tokens) is of type xsd:boolean, by the grammar's operator precedence."""
     if not tokens:
         return False
-    top = _top_level(tokens)
-    texts = [token.text.upper() for _, token in top if token.kind in (TokenKind.PUNCT, TokenKind.WORD)]
+    # The tokens outside every bracket, the outermost brackets among them.
+    top = [token for _, token, level in bracket_levels(tokens) if level == 0]
+    texts = [token.text.upper() for token in top if token.kind in (TokenKind.PUNCT, TokenKind.WORD)]
     if any(text in _RELATIONAL_OR_LOGICAL or text == "IN" for text in texts):
         return True  # `||`, `&&`, comparisons and IN bind less tightly than anything else
     if any(text in _ARITHMETIC for text in texts[1:]) or (texts and texts[0] in ("+", "-")):
@@ -580,7 +541,7 @@ def is_boolean_expression(tokens: list[Token]) -> bool:
     first = tokens[0]
     if first.kind is TokenKind.PUNCT and first.text == "!":
         return True
-    if first.kind is TokenKind.PUNCT and first.text == "(" and len(top) == 1:
+    if first.kind is TokenKind.PUNCT and first.text == "(" and len(top) == 2:
         return is_boolean_expression(tokens[1:-1])
     word = first.text.upper()
     if len(tokens) == 1:
@@ -588,13 +549,13 @@ def is_boolean_expression(tokens: list[Token]) -> bool:
     if first.kind is TokenKind.STRING:
         return len(tokens) == 4 and tokens[1].text == tokens[2].text == "^" and tokens[3].text.upper() in (
             "XSD:BOOLEAN", f"<{XSD_BOOLEAN}>")
-    if word in ("EXISTS", "NOT") and len(top) <= 3:
+    if word in ("EXISTS", "NOT") and len(top) <= 4:
         return True
-    if len(top) != 2 or tokens[1].text != "(":
+    if len(top) != 3 or tokens[1].text != "(":
         return False
     if word in BOOLEAN_FUNCTIONS:
         return True
-    arguments = _arguments(tokens[2:-1])
+    arguments = [tokens[begin:end] for begin, end in argument_ranges(tokens, 2, len(tokens) - 1)]
     if word == "IF" and len(arguments) == 3:
         return is_boolean_expression(arguments[1]) and is_boolean_expression(arguments[2])
     if word == "COALESCE":
