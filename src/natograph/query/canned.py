@@ -81,7 +81,7 @@ class CannedQuery:
     tags: tuple[str, ...]
     parameters: tuple[Parameter, ...]
     query: QueryText
-    form: str
+    form: QueryForm
     path: Path = field(compare=False)
 
     @property
@@ -138,7 +138,7 @@ def parse_query_file(path: Path) -> CannedQuery:
         tags=tuple(header.get("tags") or ()),
         parameters=parameters,
         query=query,
-        form=form.value,
+        form=form,
         path=path,
     )
 

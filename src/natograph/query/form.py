@@ -1,4 +1,5 @@
-"""The form of a reviewed query text (a canned query, natograph's own): SELECT, ASK, CONSTRUCT or DESCRIBE.
+"""The form of a reviewed query text (a canned query, natograph's own): SELECT, ASK, CONSTRUCT or DESCRIBE, an
+update refused.
 
 Never used to judge a user's text: what a free query is, and whether it may run, is the engine's to say
 (store/, query/sandbox.py).
@@ -6,32 +7,20 @@ Never used to judge a user's text: what a free query is, and whether it may run,
 
 from __future__ import annotations
 
-from enum import Enum
-
 from ..errors import QueryRefusedError
 from ..formats import ResultKind
-from ..sparql.text import QueryText
+from ..sparql.text import QueryForm, QueryText
 from ..store import UPDATE_REFUSAL
-
-
-class QueryForm(Enum):
-    """The form of a SPARQL query, as its first keyword after the prologue says."""
-
-    SELECT = "SELECT"
-    ASK = "ASK"
-    CONSTRUCT = "CONSTRUCT"
-    DESCRIBE = "DESCRIBE"
-    UNKNOWN = "UNKNOWN"
-
-    @property
-    def result_kind(self) -> ResultKind:
-        """Bindings/boolean for SELECT and ASK (and an unknown form), a graph for CONSTRUCT and DESCRIBE."""
-        return ResultKind.GRAPH if self in (QueryForm.CONSTRUCT, QueryForm.DESCRIBE) else ResultKind.SOLUTIONS
 
 
 def query_form(query: QueryText) -> QueryForm:
     """The form of a reviewed query text; an update is refused with QueryRefusedError."""
-    keyword, token = query.form_keyword, query.form_token
     if query.is_update:
+        token = query.form_token
         raise QueryRefusedError(f"{UPDATE_REFUSAL} ({token.text!r} at line {token.line}, column {token.column})")
-    return QueryForm(keyword) if keyword is not None else QueryForm.UNKNOWN
+    return query.form
+
+
+def result_kind_of(form: QueryForm) -> ResultKind:
+    """A graph for CONSTRUCT and DESCRIBE, solutions (bindings or a boolean) for SELECT and ASK."""
+    return ResultKind.GRAPH if form.gives_graph else ResultKind.SOLUTIONS

@@ -11,6 +11,7 @@ from ..query.canned import CannedQuery, bind_parameters, load_catalogue
 from .catalogue_docs import EXAMPLE_PREFIXES, openapi_document, sparql_examples
 from ..errors import NotFoundError, ParameterError
 from ..query.executor import QueryJob
+from ..query.form import result_kind_of
 from ..formats import Format, ResultKind
 from ..sparql import read_query
 from ..sparql.text import text_for_display
@@ -73,7 +74,7 @@ def run_query(name: str) -> Response:
     """Run a canned query with its parameters, answering in the negotiated format; a browser gets the query's page."""
     state = current_state()
     query = _find(name)
-    kind = ResultKind.GRAPH if query.form in ("CONSTRUCT", "DESCRIBE") else ResultKind.SOLUTIONS
+    kind = result_kind_of(query.form)
     if wants_page(kind):
         return query_page(query, kind)
     fmt = choose_format(kind, accept=request.headers.get("Accept"), format_name=request.args.get("format"))
@@ -201,7 +202,7 @@ def describe(query: CannedQuery) -> dict:
         "summary": query.summary,
         "description": query.description,
         "tags": list(query.tags),
-        "form": query.form,
+        "form": query.form.value,
         "url": url_for("canned.run_query", name=query.name, _external=True),
         "text": url_for("canned.query_text", name=query.name, _external=True),
         "parameters": [

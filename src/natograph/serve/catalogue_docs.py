@@ -46,7 +46,7 @@ def openapi_document(catalogue: dict[str, CannedQuery], *, server_url: str) -> d
     """An OpenAPI 3.0 description of GET /queries/{name} for every canned query."""
     paths = {}
     for query in catalogue.values():
-        media = SELECT_MEDIA_TYPES if query.form in ("SELECT", "ASK") else GRAPH_MEDIA_TYPES
+        media = GRAPH_MEDIA_TYPES if query.form.gives_graph else SELECT_MEDIA_TYPES
         paths[f"/queries/{query.name}"] = {
             "get": {
                 "operationId": query.name.replace("-", "_"),
@@ -55,7 +55,7 @@ def openapi_document(catalogue: dict[str, CannedQuery], *, server_url: str) -> d
                 "tags": list(query.tags),
                 "parameters": [_openapi_parameter(p) for p in query.parameters] + [_format_parameter(media)],
                 "responses": {
-                    "200": {"description": f"the {query.form} result",
+                    "200": {"description": f"the {query.form.value} result",
                             "content": {m: {"schema": {"type": "string"}} for m in media}},
                     "400": _error_response("a parameter is missing or invalid"),
                     "406": _error_response("none of the accepted media types is offered"),
@@ -117,10 +117,10 @@ def sparql_examples(catalogue: dict[str, CannedQuery], *, base_url: str, endpoin
         node = ox.NamedNode(f"{base_url}/queries/{query.name}")
         statements = [
             (RDF_TYPE, ox.NamedNode(SH + "SPARQLExecutable")),
-            (RDF_TYPE, ox.NamedNode(SH + EXECUTABLE_KIND[query.form])),
+            (RDF_TYPE, ox.NamedNode(SH + EXECUTABLE_KIND[query.form.value])),
             (RDFS_LABEL, ox.Literal(query.summary, language="en")),
             (RDFS_COMMENT, ox.Literal(query.description or query.summary, language="en")),
-            (ox.NamedNode(SH + TEXT_PROPERTY[query.form]), ox.Literal(query.text)),
+            (ox.NamedNode(SH + TEXT_PROPERTY[query.form.value]), ox.Literal(query.text)),
             (ox.NamedNode(SCHEMA + "target"), ox.NamedNode(endpoint_url)),
         ]
         statements += [(ox.NamedNode(SCHEMA + "keywords"), ox.Literal(tag)) for tag in query.tags]

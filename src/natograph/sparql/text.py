@@ -21,6 +21,21 @@ class TokenKind(Enum):
     PUNCT = "punct"
 
 
+class QueryForm(Enum):
+    """The form of a SPARQL query, as its first keyword after the prologue says (UNKNOWN: none of the four)."""
+
+    SELECT = "SELECT"
+    ASK = "ASK"
+    CONSTRUCT = "CONSTRUCT"
+    DESCRIBE = "DESCRIBE"
+    UNKNOWN = "UNKNOWN"
+
+    @property
+    def gives_graph(self) -> bool:
+        """Whether the query's answer is a graph (CONSTRUCT, DESCRIBE) rather than solutions or a boolean."""
+        return self in (QueryForm.CONSTRUCT, QueryForm.DESCRIBE)
+
+
 @dataclass(frozen=True)
 class Token:
     """One token of a query, with its 1-based line and column."""
@@ -232,6 +247,12 @@ class QueryText:
     def form_token(self) -> Token | None:
         """The token of `form_keyword`, with its line and column."""
         return self._token_readings.form_token
+
+    @property
+    def form(self) -> QueryForm:
+        """The query's form by its `form_keyword` (UNKNOWN for an update's keyword, or none)."""
+        keyword = self.form_keyword
+        return QueryForm(keyword) if keyword in FORM_KEYWORDS else QueryForm.UNKNOWN
 
     @property
     def is_update(self) -> bool:

@@ -31,7 +31,7 @@ from ..errors import (ConfigError, QueryFailedError, QueryRefusedError, QueryTim
                       SnapshotError, StoreUnavailableError)
 from ..snapshot import Snapshot
 from ..sparql.engine import check_parses
-from ..sparql.text import (OPENING_BRACKETS, QueryText, Token, TokenKind, argument_ranges, bracket_levels,
+from ..sparql.text import (OPENING_BRACKETS, QueryForm, QueryText, Token, TokenKind, argument_ranges, bracket_levels,
                             values_block)
 from ..vocab import ASSERTED_GRAPH, INFERRED_GRAPH, PREFIXES, PROVENANCE_GRAPH
 
@@ -580,7 +580,8 @@ def query_form(query: QueryText, base_iri: str | None = None) -> type:
         if query.is_update:
             raise QueryRefusedError(UPDATE_REFUSAL) from None
         raise parse_error(exc) from None
-    return {"ASK": AskResult, "CONSTRUCT": GraphResult, "DESCRIBE": GraphResult}.get(query.form_keyword, SelectResult)
+    form = query.form
+    return GraphResult if form.gives_graph else AskResult if form is QueryForm.ASK else SelectResult
 
 
 def open_remote_store(url: str, snapshot: Snapshot, default_graph: str | None = None) -> RemoteStore:
