@@ -257,6 +257,7 @@ def test_range_and_conditional_garbage_on_a_dump_gets_the_whole_dump(server, hea
     whole = send(server, "GET", "/dump/natograph-all.nt")
     answer = send(server, "GET", "/dump/natograph-all.nt", headers=headers)
     assert answer.status == 200 and answer.body == whole.body
+    assert answer.headers["Accept-Ranges"] == "none"
 
 
 # What waitress reads before the application: framing, codings, sizes. Each answered in natograph's shape.
@@ -281,9 +282,11 @@ def parse(raw: bytes) -> tuple[int, dict, bytes]:
     (b"GET / HTTP/1.1\r\n" + HEAD + b"X-Big: " + b"x" * 9000 + b"\r\n\r\n", 431, "request-head-too-large", b"8192"),
     (b"get / HTTP/1.1\r\n" + HEAD + b"\r\n", 400, "bad-request", b"method"),
     (b"GET / HTTP/1.1\r\n" + HEAD + b"Bad\x00Header: 1\r\n\r\n", 400, "bad-request", b"header"),
-    (b"\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03\r\n\r\n", 400, "bad-request", b"Start line"),
+    (b"\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03\r\n\r\n", 400, "bad-request", b"request line"),
+    (b"GET /search?q=a b HTTP/1.1\r\n" + HEAD + b"\r\n", 400, "bad-request", b"%20"),
+    ("GET /search?q=\u00e9 HTTP/1.1\r\n".encode() + HEAD + b"\r\n", 400, "bad-request", b"percent-encoded"),
 ], ids=["chunk-size", "chunk-end", "length-not-a-number", "two-lengths", "unknown-coding", "declared-too-large",
-        "head-too-large", "lowercase-method", "nul-in-header", "tls-to-http"])
+        "head-too-large", "lowercase-method", "nul-in-header", "tls-to-http", "raw-space", "raw-non-ascii"])
 def test_malformed_framing_is_answered_in_natograph_s_shape(server, request_bytes, status, kind, named):
     code, headers, body = parse(exchange(server, request_bytes))
     assert code == status and headers["content-type"].startswith("application/json"), body[:300]

@@ -58,6 +58,8 @@ def dump_file(file_name: str) -> Response:
     response = Response(iter_dump(state.snapshot, fmt, selection, context=context), content_type=fmt.content_type)
     response.headers["ETag"] = etag
     response.headers["Content-Disposition"] = f'attachment; filename="{dump_file_name(selection, fmt)}"'
+    # Written as it is sent, so a Range is not served (the whole dump is, with 200): said, for download tools.
+    response.headers["Accept-Ranges"] = "none"
     return response
 
 

@@ -134,7 +134,14 @@ def _message(error, adj: Adjustments) -> str:
                 "or chunked")
     if error.code >= 500:
         return "the server failed to answer this request; the failure is logged"
-    return f"malformed request: {error.body}"
+    return f"malformed request: {WAITRESS_REASONS.get(error.body, error.body)}"
+
+
+# waitress's terse reasons for a request line it cannot read, said so that a client knows what to change.
+WAITRESS_REASONS = {
+    "Start line is invalid": "the request line is not 'METHOD target HTTP/1.1' (a space in the target is sent as %20)",
+    "Bad URI": "the request target is not a URL (characters beyond ASCII are sent percent-encoded, as UTF-8)",
+}
 
 
 class NatographChannel(HTTPChannel):
