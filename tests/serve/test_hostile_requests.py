@@ -346,3 +346,25 @@ def test_a_pipelined_request_is_answered_after_the_one_before(server):
            b"GET /sparql?query=ASK%7B%7D HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
     raw = exchange(server, two)
     assert raw.count(b"HTTP/1.1 200 OK") == 2 and raw.endswith(b'"boolean":true}')
+
+
+@pytest.mark.parametrize("path", GET_ROUTES)
+@pytest.mark.parametrize("host", [b"a>b", b"127.0.0.1\r\nHost: 127.0.0.2", b"x" * 2000, "例え.jp".encode()],
+                         ids=["bad-character", "given-twice", "label-too-long", "not-ascii"])
+def test_a_host_header_that_names_no_host_is_a_400_naming_it(server, path, host):
+    # RFC 9112, 3.2; werkzeug read such a Host as "" (links and IRIs to http:///…), or failed to render the page.
+    for accept in (b"application/json", BROWSER.encode()):
+        raw = exchange(server, b"GET %s HTTP/1.1\r\nHost: %s\r\nAccept: %s\r\nConnection: close\r\n\r\n"
+                       % (path.encode(), host, accept))
+        code, headers, body = parse(raw)
+        assert code == 400 and b"Host header" in body and b"Traceback" not in body, (accept, raw[:300])
+        # A name werkzeug cannot even encode (IDNA) leaves the request without URLs to build a page with: JSON.
+        page = accept.startswith(b"text/html") and len(host) < 64
+        assert headers["content-type"].startswith("text/html" if page else "application/json")
+
+
+def test_http_1_1_without_a_host_is_a_400_and_http_1_0_is_served(server):
+    code, _, body = parse(exchange(server, b"GET /health HTTP/1.1\r\nConnection: close\r\n\r\n"))
+    assert code == 400 and b"no Host header" in body
+    code, _, body = parse(exchange(server, b"GET /health HTTP/1.0\r\n\r\n"))
+    assert code == 200 and json.loads(body)["status"]

@@ -6,7 +6,7 @@ import re
 import sys
 
 from flask import Flask, request
-from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound, RequestEntityTooLarge
+from werkzeug.exceptions import BadHost, HTTPException, MethodNotAllowed, NotFound, RequestEntityTooLarge
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from ..query.cache import CachingExecutor
@@ -102,6 +102,9 @@ def _http_error_response(exc: HTTPException):
         limit = request.max_content_length or 0
         return error_response(PayloadTooLargeError(f"the request body is larger than the limit of {limit} bytes", limit))
     body = {"error": re.sub(r"[^a-z0-9]+", "-", (exc.name or "error").lower()).strip("-"), "message": exc.description}
+    if isinstance(exc, BadHost):
+        body["message"] = ("the Host header is not a host name this server can read (a name of labels of at most 63 "
+                           "characters, or an IP address, and an optional port)")
     if isinstance(exc, NotFound):
         body["message"] = f"nothing is served at {request.path}; the home page, /, links to what is"
     allowed = exc.get_response().headers.get("Allow")

@@ -1,4 +1,4 @@
-"""What every request must be before a page reads it: a UTF-8 path, each URL parameter UTF-8 and given once, and a
+"""What every request must be before a page reads it: one valid Host, a UTF-8 path, each URL parameter UTF-8 and given once, and a
 body without a content coding. The SPARQL endpoint reads its own request by the protocol's rules (protocol.py).
 
 Kept rather than left to each page: werkzeug decodes a byte that is not UTF-8 silently (to `%FF` in a parameter,
@@ -22,6 +22,7 @@ IDENTITY = "identity"
 
 def check_request(request: Request) -> None:
     """Raise the error that names what is wrong with a request's path, parameters or body coding, if anything."""
+    _check_host(request)
     _check_path(request.environ.get("PATH_INFO", ""))
     _check_body_coding(request)
     if request.endpoint == PROTOCOL_ENDPOINT:
@@ -34,6 +35,18 @@ def check_request(request: Request) -> None:
     if repeated:
         name, count = repeated[0]
         raise ParameterError(name, f"given {count} times; give it once")
+
+
+def _check_host(request: Request) -> None:
+    # RFC 9112, 3.2: a 400 for an HTTP/1.1 request without a Host, with two, or with one that is not a host;
+    # werkzeug reads such a Host as "" and would build links and IRIs as http:///…
+    given = request.environ.get("HTTP_HOST")
+    if given is None:
+        if request.environ.get("SERVER_PROTOCOL") == "HTTP/1.1":
+            raise BadRequestError("the request has no Host header, which HTTP/1.1 requires")
+    elif not request.host:
+        raise BadRequestError(f"the Host header {given[:100]!r} is not one host name or address (with an optional "
+                              "port), given once")
 
 
 def _check_path(path: str) -> None:
