@@ -10,13 +10,18 @@ from __future__ import annotations
 
 import http.client
 import json
+import shutil
 import socket
 import threading
+import time
 from pathlib import Path
 
 import pytest
 
-from ..serving import ServerProcess, built_mini_project, in_process_client
+from natograph.build import build
+from natograph.config import Config
+
+from ..serving import TEST_DATA, ServerProcess, built_mini_project, in_process_client
 
 pytestmark = pytest.mark.slow
 
@@ -24,6 +29,7 @@ QUERIES = str(Path(__file__).resolve().parents[2] / "queries")
 # Past keep-alive (5 s), so that a request stalled mid-way shows it is answered at its deadline, not closed at 5 s.
 READ_TIMEOUT_MS = 6500
 MAX_BODY_BYTES = 4000
+SERVER_THREADS = 12  # max(8, 2 * max_concurrent_queries + 4), with the default 4 query workers
 # Far longer than any answer takes; only a server that hangs reaches it.
 PATIENCE_S = 30
 BROWSER = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
@@ -368,3 +374,60 @@ def test_http_1_1_without_a_host_is_a_400_and_http_1_0_is_served(server):
     assert code == 400 and b"no Host header" in body
     code, _, body = parse(exchange(server, b"GET /health HTTP/1.0\r\n\r\n"))
     assert code == 200 and json.loads(body)["status"]
+
+
+# A dump far larger than what waitress holds for a connection before its task waits for the client to read
+# (`outbuf_high_watermark`, 16 MiB) and what the sockets hold.
+BIG_LITERALS, BIG_LITERAL_BYTES = 4, 7 * 1024 * 1024
+
+
+@pytest.fixture(scope="module")
+def big_server(tmp_path_factory):
+    directory = tmp_path_factory.mktemp("big")
+    root = directory / "mini"
+    shutil.copytree(TEST_DATA / "mini", root)
+    with open(root / "data" / "big.ttl", "w") as turtle:
+        turtle.write("@prefix natoid: <https://w3id.org/natograph/id/> .\n"
+                     "@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .\n")
+        for number in range(BIG_LITERALS):
+            turtle.write(f'natoid:big rdfs:comment "{number}{"x" * BIG_LITERAL_BYTES}" .\n')
+    build(Config.load(root=root))
+    process = ServerProcess(root, directory / "big.log")
+    yield process
+    process.stop()
+
+
+def test_clients_that_stop_reading_a_large_answer_are_closed_and_free_their_threads(big_server):
+    dump = "/dump/natograph-all.nt"
+    length = len(send(big_server, "GET", dump).body)
+    readers = []
+    for number in range(SERVER_THREADS + 2):  # more than the server has threads
+        reader = socket.socket()
+        reader.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+        reader.bind((f"127.0.0.{20 + number}", 0))
+        reader.connect(("127.0.0.1", big_server.port))
+        reader.sendall(f"GET {dump} HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n".encode())
+        readers.append(reader)
+    try:
+        # None of them reads; each is closed once its task has waited for the client a while (the log says so).
+        wait_for_log(big_server, "answer not read", len(readers))
+        assert send(big_server, "GET", "/health").status == 200
+        for reader in readers:
+            reader.settimeout(PATIENCE_S)
+            received = 0
+            try:
+                while chunk := reader.recv(1 << 20):
+                    received += len(chunk)
+            except ConnectionResetError:
+                pass
+            assert received < length  # cut off, not sent whole
+    finally:
+        for reader in readers:
+            reader.close()
+
+
+def wait_for_log(server: ServerProcess, text: str, count: int) -> None:
+    give_up = time.monotonic() + 3 * PATIENCE_S
+    while server.log_path.read_text().count(text) < count:
+        assert time.monotonic() < give_up, f"the log never said {text!r} {count} times"
+        time.sleep(0.2)

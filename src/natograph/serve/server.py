@@ -204,18 +204,29 @@ class NatographWSGIServer(TcpWSGIServer):
         return "application/json; charset=utf-8", json.dumps(body).encode()
 
     def maintenance(self, now):
-        # waitress's own rule closes any connection idle for channel_timeout, a request half-received too; here
-        # only connections between requests are closed so, and a request has its deadline and is answered 408.
+        # waitress's own rule closes any connection without a task that has sent and received nothing for
+        # channel_timeout, a request half-received too, and never one whose task waits for the client to read.
         idle_before = now - self.adj.channel_timeout
         started_before = time.monotonic() - self.read_timeout_s
         for channel in list(self.active_channels.values()):
-            if channel.request is None:
-                if not channel.requests and channel.last_activity < idle_before:
-                    channel.will_close = True
-            elif isinstance(channel, NatographChannel) and channel.overdue(started_before):
-                logger.warning("%s: request not received within %.3g s; answered 408 and closed",
-                               channel.addr[0] if channel.addr else "?", self.read_timeout_s)
-                channel.answer_timeout(self.read_timeout_s)
+            stalled = channel.last_activity < idle_before
+            if channel.requests:
+                # Its task waits until the client reads (more than the high watermark is waiting to be sent): a
+                # client that has stopped reading would hold the thread for ever, so its connection is closed,
+                # which ends the task. Closed here: the I/O loop closes a channel when its socket is writable, and
+                # the socket of a client that reads nothing never is.
+                if stalled and channel.total_outbufs_len > self.adj.outbuf_high_watermark:
+                    logger.warning("%s: answer not read for %s s; connection closed",
+                                   channel.addr[0] if channel.addr else "?", self.adj.channel_timeout)
+                    channel.handle_close()
+            elif channel.request is not None:
+                if isinstance(channel, NatographChannel) and channel.overdue(started_before):
+                    logger.warning("%s: request not received within %.3g s; answered 408 and closed",
+                                   channel.addr[0] if channel.addr else "?", self.read_timeout_s)
+                    channel.answer_timeout(self.read_timeout_s)
+            elif stalled:
+                # Idle between requests, or an answer whose task is done not read: closed, as waitress does.
+                channel.will_close = True
 
 
 def create_server(app: Callable | None, config: Config, *, host: str, port: int) -> NatographWSGIServer:
