@@ -21,7 +21,7 @@ IDENTITY = "identity"
 
 
 def check_request(request: Request) -> None:
-    """Raise the error that names what is wrong with a request's path, parameters or body coding, if anything."""
+    """Raise the error that names what is wrong with a request's Host, path, parameters or body coding, if anything."""
     _check_host(request)
     _check_path(request.environ.get("PATH_INFO", ""))
     _check_body_coding(request)
@@ -61,6 +61,7 @@ def _check_path(path: str) -> None:
 
 def _check_body_coding(request: Request) -> None:
     coding = request.headers.get("Content-Encoding", "").strip().lower()
-    if coding and coding != IDENTITY:
+    has_body = bool(request.content_length) or "chunked" in request.headers.get("Transfer-Encoding", "").lower()
+    if coding and coding != IDENTITY and has_body:
         raise UnsupportedMediaTypeError(f"a request body with Content-Encoding {coding} is not read; send it uncoded",
                                         [IDENTITY])

@@ -19,6 +19,8 @@ Limits applied before the application sees a request:
   closed (as Node's `requestTimeout` and Apache's mod_reqtimeout answer; the client learns why, and that it may
   send the request again). A connection idle between requests is closed without an answer after
   KEEPALIVE_SECONDS, as waitress does: there is no request to answer.
+And one limit after: an answer the client has stopped taking, whose thread waits for it (more than waitress's
+`outbuf_high_watermark` unsent), is dropped after KEEPALIVE_SECONDS without progress, which frees the thread.
 These errors, and waitress's own 400 and 501, are in natograph's error shape, negotiated as the application's
 are (a page when the request's Accept prefers HTML, once its headers have been read; JSON otherwise).
 """
