@@ -300,6 +300,13 @@ def test_malformed_framing_is_answered_in_natograph_s_shape(server, request_byte
     assert headers["access-control-allow-origin"] == "*"
 
 
+@pytest.mark.parametrize("framing", [b"Content-Length: 99999999999\r\n\r\n",
+                                     b"Transfer-Encoding: chunked\r\n\r\nzz\r\n"], ids=["too-large", "bad-chunk"])
+def test_head_gets_the_error_s_headers_and_no_content(server, framing):
+    code, headers, body = parse(exchange(server, b"HEAD /sparql HTTP/1.1\r\n" + HEAD + framing))
+    assert code in (400, 413) and int(headers["content-length"]) > 0 and body == b""
+
+
 def test_a_browser_s_chunked_body_too_large_gets_a_page(server):
     body = b"query=" + b"x" * (MAX_BODY_BYTES + 10)
     chunked = b"%x\r\n%s\r\n0\r\n\r\n" % (len(body), body)

@@ -114,7 +114,8 @@ class NatographErrorTask(ErrorTask):
         self.response_headers.append(("Access-Control-Allow-Origin", "*"))
         self.set_close_on_finish()
         self.content_length = len(payload)
-        self.write(payload)
+        # The answer to HEAD has the headers of GET's, and no content (waitress writes it whatever the method).
+        self.write(b"" if self.request.command == "HEAD" else payload)
 
 
 def _kind(code: int) -> str:
