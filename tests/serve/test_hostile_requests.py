@@ -438,3 +438,14 @@ def wait_for_log(server: ServerProcess, text: str, count: int) -> None:
     while server.log_path.read_text().count(text) < count:
         assert time.monotonic() < give_up, f"the log never said {text!r} {count} times"
         time.sleep(0.2)
+
+
+@pytest.mark.parametrize("method, target, status", [
+    ("GET", "/search?q=%FF", 400), ("GET", "/timeline?page=1&page=2", 400), ("GET", "/id/%FF", 400),
+    ("GET", "/sparql?query=", 400), ("GET", "/page/op-a", 404), ("DELETE", "/sparql", 405),
+])
+def test_a_browser_gets_each_error_as_a_page_and_a_program_as_json(server, method, target, status):
+    page = send(server, method, target, headers={"Accept": BROWSER})
+    assert page.status == status and page.content_type.startswith("text/html")
+    assert f"<h1>{status} ".encode() in page.body and b"Traceback" not in page.body
+    assert_client_error(send(server, method, target, headers={"Accept": "application/json"}), status)
