@@ -15,6 +15,7 @@ import socket
 import threading
 import time
 from pathlib import Path
+from urllib.parse import quote
 
 import pytest
 
@@ -449,3 +450,26 @@ def test_a_browser_gets_each_error_as_a_page_and_a_program_as_json(server, metho
     assert page.status == status and page.content_type.startswith("text/html")
     assert f"<h1>{status} ".encode() in page.body and b"Traceback" not in page.body
     assert_client_error(send(server, method, target, headers={"Accept": "application/json"}), status)
+
+
+WRONG_VALUES = {"iri": ["<>", "http://", '"a literal"', "_:b0", "x" * 3000],
+                "date": ["abc", "2020-13-45", "99999", "2020-02-30", "x" * 3000],
+                "enum": ["nonsense", "x" * 3000]}
+
+
+def test_canned_parameters_of_the_wrong_type_are_400s_naming_a_parameter(server):
+    catalogue = json.loads(send(server, "GET", "/queries").body)["queries"]
+    tried = 0
+    for query in catalogue:
+        names = {parameter["name"] for parameter in query["parameters"]}
+        for parameter in query["parameters"]:
+            for value in WRONG_VALUES.get(parameter["type"], []):
+                target = f"/queries/{query['name']}?{parameter['name']}={quote(value)}"
+                for accept in ("application/json", BROWSER):
+                    answer = send(server, "GET", target, headers={"Accept": accept})
+                    assert answer.status < 500 and b"Traceback" not in answer.body, (target, answer.body[:300])
+                    if accept == "application/json":
+                        assert answer.status == 400 and answer.json()["parameter"] in names, target
+                    # (a browser's page only asks for a required parameter still missing, without reading the rest)
+                    tried += 1
+    assert tried > 100
