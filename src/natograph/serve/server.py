@@ -106,7 +106,12 @@ class NatographErrorTask(ErrorTask):
             body["limit_ms"] = round(self.channel.server.read_timeout_s * 1000)
         # The headers are known once they were read whole (a body too large, slow or badly chunked).
         accept = self.request.headers.get("ACCEPT", "") if self.request.headers_finished else ""
-        content_type, payload = self.channel.server.error_representation(body, error.code, accept)
+        try:
+            content_type, payload = self.channel.server.error_representation(body, error.code, accept)
+        except Exception:
+            # Never no answer: waitress would leave the connection without one if this task failed.
+            logger.exception("the error page for %s could not be made; answered in JSON", error.code)
+            content_type, payload = "application/json; charset=utf-8", json.dumps(body).encode()
         self.status = f"{error.code} {error.reason}"
         self.response_headers.append(("Content-Type", content_type))
         self.response_headers.append(("Vary", "Accept"))
@@ -115,7 +120,8 @@ class NatographErrorTask(ErrorTask):
         self.set_close_on_finish()
         self.content_length = len(payload)
         # The answer to HEAD has the headers of GET's, and no content (waitress writes it whatever the method).
-        self.write(b"" if self.request.command == "HEAD" else payload)
+        # (A request whose line could not be read has no method.)
+        self.write(b"" if getattr(self.request, "command", None) == "HEAD" else payload)
 
 
 def _kind(code: int) -> str:
