@@ -15,7 +15,7 @@ import socket
 import threading
 import time
 from pathlib import Path
-from urllib.parse import quote
+from urllib.parse import quote, unquote
 
 import pytest
 
@@ -201,7 +201,8 @@ def test_paths_out_of_the_site_are_404s_naming_the_path(server, path):
     answer = send(server, "GET", path, headers={"Accept": "application/json"})
     assert answer.status == 404, (answer.status, answer.body[:300])
     assert b"Traceback" not in answer.body and b"root:" not in answer.body
-    assert answer.json()["error"] == "not-found"
+    body = answer.json()
+    assert body["error"] == "not-found" and unquote(path).rstrip("/").rsplit("/", 1)[-1] in body["message"]
 
 
 def test_an_unknown_address_says_which(server):
