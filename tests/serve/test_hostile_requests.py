@@ -474,3 +474,18 @@ def test_canned_parameters_of_the_wrong_type_are_400s_naming_a_parameter(server)
                     # (a browser's page only asks for a required parameter still missing, without reading the rest)
                     tried += 1
     assert tried > 100
+
+
+@pytest.mark.parametrize("path", ["/id/op-a.ttl?format=nt", "/ontology.ttl?format=html", "/graph/asserted.nt?format=ttl",
+                                  "/ontology/Operation.jsonld?format=ttl", "/dump/natograph-all.nt?format=ttl",
+                                  "/id/op-a.ttl?format=nonsense"])
+def test_a_format_contradicting_the_address_s_extension_is_a_400_naming_it(server, path):
+    # It was ignored: the extension's format was answered, as if the client had not asked for another.
+    body = assert_client_error(send(server, "GET", path), 400)
+    assert body["parameter"] == "format"
+
+
+@pytest.mark.parametrize("path", ["/id/op-a.ttl?format=ttl", "/id/op-a.ttl?format=text/turtle",
+                                  "/ontology.nt?format=nt", "/dump/natograph-all.nq?format=application/n-quads"])
+def test_a_format_agreeing_with_the_extension_is_served(server, path):
+    assert send(server, "GET", path).status == 200
