@@ -122,6 +122,9 @@ def query_page(query: CannedQuery, kind: ResultKind) -> Response:
     try:
         if not missing:
             bindings = bind_parameters(query, given, state.store)
+        else:
+            # The values given so far are read all the same: a bad one is said now, not once the form is complete.
+            bind_parameters(query, given, state.store, allow_missing=True)
     except ParameterError as refused:
         error, status = refused.to_dict(), refused.http_status
     if bindings is not None:
