@@ -142,6 +142,13 @@ class ParameterError(NatographError):
         return data
 
 
+class BadRequestError(NatographError):
+    """A request natograph cannot read at all (its path, its body's coding), beyond any one parameter."""
+
+    kind = "bad-request"
+    http_status = 400
+
+
 class NotFoundError(NatographError):
     """A resource, canned query or page that does not exist."""
 

@@ -50,17 +50,27 @@ def open_slow_connection(server: ServerProcess, opening: bytes) -> socket.socket
     return connection
 
 
-def closed_by_server(connection: socket.socket) -> bool:
-    """Whether the server has closed this connection (without answering), looking without waiting."""
-    connection.setblocking(False)
-    try:
-        return connection.recv(1) == b""
-    except BlockingIOError:
-        return False
-    except ConnectionResetError:
-        return True
-    finally:
-        connection.setblocking(True)
+class SlowConnection:
+    """A connection sending its request slowly, and what the server has answered on it so far."""
+
+    def __init__(self, connection: socket.socket):
+        self.connection, self.answer, self.closed = connection, b"", False
+
+    def closed_by_server(self) -> bool:
+        """Whether the server has closed this connection, reading what it answered first, without waiting."""
+        self.connection.setblocking(False)
+        try:
+            while not self.closed:
+                chunk = self.connection.recv(65536)
+                self.answer += chunk
+                self.closed = chunk == b""
+        except BlockingIOError:
+            pass
+        except ConnectionResetError:
+            self.closed = True
+        finally:
+            self.connection.setblocking(True)
+        return self.closed
 
 
 SLOW_HEAD = b"GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: "
@@ -69,15 +79,15 @@ SLOW_BODY = (b"POST /sparql HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: applica
 
 
 @pytest.mark.parametrize("opening", [SLOW_HEAD, SLOW_BODY], ids=["head", "body"])
-def test_slow_clients_hold_no_thread_and_are_cut_off_at_the_read_deadline(server, opening):
-    slow = [open_slow_connection(server, opening) for _ in range(SLOW_CLIENTS)]
+def test_slow_clients_hold_no_thread_and_are_answered_408_at_the_read_deadline(server, opening):
+    slow = [SlowConnection(open_slow_connection(server, opening)) for _ in range(SLOW_CLIENTS)]
     stop = threading.Event()
 
     def trickle():
         while not stop.wait(0.2):
-            for connection in slow:
+            for client in slow:
                 try:
-                    connection.send(b"x")
+                    client.connection.send(b"x")
                 except OSError:
                     pass
 
@@ -88,18 +98,21 @@ def test_slow_clients_hold_no_thread_and_are_cut_off_at_the_read_deadline(server
         health = server.request("GET", "/health", timeout=PATIENCE_S)
         # Answered while every slow client is still connected: none of them holds a thread.
         assert health.status == 200
-        assert not any(closed_by_server(connection) for connection in slow)
-        # They keep trickling until the server cuts them off, at the read deadline.
+        assert not any(client.closed_by_server() for client in slow)
+        # They keep trickling until the server answers them and closes their connection, at the read deadline.
         give_up = time.monotonic() + PATIENCE_S
-        while not all(closed_by_server(connection) for connection in slow) and time.monotonic() < give_up:
+        while not all(client.closed_by_server() for client in slow) and time.monotonic() < give_up:
             time.sleep(0.2)
-        assert all(closed_by_server(connection) for connection in slow)
+        assert all(client.closed_by_server() for client in slow)
     finally:
         stop.set()
         trickler.join()
-        for connection in slow:
-            connection.close()
-    assert f"request not received within {READ_TIMEOUT_MS / 1000:.3g} s" in server.log_path.read_text()
+        for client in slow:
+            client.connection.close()
+    for client in slow:
+        assert client.answer.split(b"\r\n", 1)[0].endswith(b" 408 Request Timeout"), client.answer[:200]
+        assert b'"error": "request-timeout"' in client.answer and b"request_read_timeout_ms" in client.answer
+    assert f"request not received within {READ_TIMEOUT_MS / 1000:.3g} s; answered 408" in server.log_path.read_text()
 
 
 def test_a_request_line_over_8_kib_is_431_naming_the_limit(server):

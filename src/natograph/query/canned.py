@@ -182,8 +182,12 @@ def compact_iri(iri: str) -> str:
     return iri
 
 
-def bind_parameters(query: CannedQuery, given: Mapping[str, str], store: Store) -> dict[str, object]:
-    """Typed RDF terms for every parameter of `query`; a missing or invalid one raises ParameterError."""
+def bind_parameters(query: CannedQuery, given: Mapping[str, str], store: Store, *,
+                    allow_missing: bool = False) -> dict[str, object]:
+    """Typed RDF terms for every parameter of `query`; a missing or invalid one raises ParameterError.
+
+    With `allow_missing`, a required parameter not given is left out instead (a form still to be filled in
+    has its given values checked)."""
     unknown = set(given) - {p.name for p in query.parameters}
     if unknown:
         name = sorted(unknown)[0]
@@ -194,7 +198,7 @@ def bind_parameters(query: CannedQuery, given: Mapping[str, str], store: Store) 
         raw = given.get(parameter.name)
         if raw is None or raw == "":
             if parameter.default is None:
-                if parameter.required:
+                if parameter.required and not allow_missing:
                     raise ParameterError(parameter.name, "is required", accepts=parameter.accepts())
                 continue
             raw = parameter.default

@@ -6,7 +6,7 @@ import re
 import sys
 
 from flask import Flask, request
-from werkzeug.exceptions import HTTPException, MethodNotAllowed, RequestEntityTooLarge
+from werkzeug.exceptions import BadHost, HTTPException, MethodNotAllowed, NotFound, RequestEntityTooLarge
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from ..query.cache import CachingExecutor
@@ -17,6 +17,7 @@ from ..snapshot.failed_build import read_failed_build
 from ..snapshot import open_snapshot
 from ..store import ServedStore, open_store
 from .limits import FairShare, RateLimiter
+from .request_checks import check_request
 from .responses import add_cors_headers, error_body_response, error_response
 from .state import EXTENSION_KEY, ServerState
 
@@ -61,6 +62,7 @@ def create_app(config: Config | None = None, *, store: ServedStore | None = None
                                                 fair_share, stale=stale, free_sparql_refusal=refusal)
     for entry in BLUEPRINTS:
         app.register_blueprint(_import_blueprint(entry))
+    app.before_request(lambda: check_request(request))
     app.register_error_handler(NatographError, error_response)
     app.register_error_handler(HTTPException, _http_error_response)
     app.after_request(lambda response: add_cors_headers(response, request))
@@ -100,6 +102,11 @@ def _http_error_response(exc: HTTPException):
         limit = request.max_content_length or 0
         return error_response(PayloadTooLargeError(f"the request body is larger than the limit of {limit} bytes", limit))
     body = {"error": re.sub(r"[^a-z0-9]+", "-", (exc.name or "error").lower()).strip("-"), "message": exc.description}
+    if isinstance(exc, BadHost):
+        body["message"] = ("the Host header is not a host name this server can read (a name of labels of at most 63 "
+                           "characters, or an IP address, and an optional port)")
+    if isinstance(exc, NotFound):
+        body["message"] = f"nothing is served at {request.path}; the home page, /, links to what is"
     allowed = exc.get_response().headers.get("Allow")
     if isinstance(exc, MethodNotAllowed) and allowed:
         body["message"] = f"method {request.method} is not allowed on {request.path}; allowed: {allowed}"

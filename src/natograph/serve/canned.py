@@ -123,6 +123,9 @@ def query_page(query: CannedQuery, kind: ResultKind) -> Response:
     try:
         if not missing:
             bindings = bind_parameters(query, given, state.store)
+        else:
+            # The values given so far are read all the same: a bad one is said now, not once the form is complete.
+            bind_parameters(query, given, state.store, allow_missing=True)
     except ParameterError as refused:
         error, status = refused.to_dict(), refused.http_status
     if bindings is not None:
@@ -162,15 +165,8 @@ def suggestions(parameter) -> list[tuple[str, str]]:
 
 
 def given_parameters() -> dict[str, str]:
-    """The canned query's parameters in the URL, each given once (a repeated one is a 400 naming it)."""
-    given = {}
-    for key, values in request.args.lists():
-        if key in RESERVED_PARAMETERS:
-            continue
-        if len(values) > 1:
-            raise ParameterError(key, f"given {len(values)} times; give it once")
-        given[key] = values[0]
-    return given
+    """The canned query's parameters in the URL (each given once: request_checks refuses a repeated one)."""
+    return {key: value for key, value in request.args.items() if key not in RESERVED_PARAMETERS}
 
 
 @blueprint.route("/openapi.json")

@@ -8,8 +8,8 @@ import pyoxigraph as ox
 from flask import Blueprint, Response, jsonify, render_template, request
 
 from ..formats.dump import DATASET_FORMATS, DUMP_FORMATS, GraphSelection, dump_file_name, iter_dump
-from ..errors import NotFoundError
-from ..formats import EXTENSION_TO_FORMAT, Format
+from ..errors import NotFoundError, ParameterError
+from ..formats import EXTENSION_TO_FORMAT, Format, ResultKind, format_named
 from ..formats.results import serialize_graph
 from ..formats.void import PREFIXES as VOID_PREFIXES
 from ..formats.void import void_description
@@ -50,6 +50,11 @@ def dump_index() -> Response:
 def dump_file(file_name: str) -> Response:
     """One dump, streamed, e.g. `/dump/natograph-all.ttl` or `/dump/natograph-inferred.nq`."""
     selection, fmt = _parse_dump_name(file_name)
+    asked = request.args.get("format")
+    if asked and format_named(asked, ResultKind.GRAPH) is not fmt:
+        # The file's name says its format: a `format` naming another is a mistake to say, not to ignore.
+        raise ParameterError("format", f"{asked!r} contradicts the dump's extension .{file_name.rpartition('.')[2]}",
+                             accepts=f"{fmt.short_name}, or the dump of another extension")
     state = current_state()
     etag = representation_etag(state.snapshot_key, fmt, "dump", selection.value)
     if is_not_modified(request, etag):
@@ -58,6 +63,8 @@ def dump_file(file_name: str) -> Response:
     response = Response(iter_dump(state.snapshot, fmt, selection, context=context), content_type=fmt.content_type)
     response.headers["ETag"] = etag
     response.headers["Content-Disposition"] = f'attachment; filename="{dump_file_name(selection, fmt)}"'
+    # Written as it is sent, so a Range is not served (the whole dump is, with 200): said, for download tools.
+    response.headers["Accept-Ranges"] = "none"
     return response
 
 

@@ -16,7 +16,7 @@ from ..formats.named_graphs import PREFIXES, NamedGraph, find_graph, graph_descr
 from .dumps import FORMAT_LABELS
 from .links import page_path, resource_base, server_url
 from .memo import serialize_served_graph
-from .representations import Representation, negotiate, split_extension
+from .representations import Representation, addressed, negotiate, split_extension
 from .resources import alternates, document_etag, link_alternates, not_found, see_other
 from .responses import is_not_modified, not_modified
 from .state import current_state
@@ -38,7 +38,7 @@ def graph(name: str) -> Response:
         # `nope.ttl` may be a missing graph's name as well as a document's: the Accept header decides.
         representation = negotiate(request.headers.get("Accept"), request.args.get("format"))
         return not_found(representation, base + name, negotiated=True, kind="named graph")
-    representation = fixed or negotiate(request.headers.get("Accept"), request.args.get("format"))
+    representation = addressed(fixed, request.headers.get("Accept"), request.args.get("format"))
     if fixed is None:
         return see_other(f"/graph/{stem}.{representation.extension}")
     return _document(found, f"/graph/{stem}", representation, manifest)

@@ -7,6 +7,7 @@ a graph), and both kinds are negotiated before the engine says which one a query
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Callable, Sequence, TypeVar
@@ -48,7 +49,8 @@ class MediaRange:
 
 
 def parse_accept(header: str) -> list[MediaRange]:
-    """The media ranges of an Accept header; malformed entries are skipped."""
+    """The media ranges of an Accept header; malformed entries (a q-value outside RFC 9110's grammar too: `q=2`,
+    `q=-1`, `q=abc`) are skipped, as werkzeug skips them, and a header of none is as no header."""
     ranges = []
     for position, entry in enumerate(header.split(",")):
         media, *parameters = [part.strip() for part in entry.split(";")]
@@ -60,16 +62,17 @@ def parse_accept(header: str) -> list[MediaRange]:
             name, _, value = parameter.partition("=")
             if name.strip().lower() == "q":
                 q = _q_value(value.strip())
-        ranges.append(MediaRange(kind, subtype, q, position))
+        if q is not None:
+            ranges.append(MediaRange(kind, subtype, q, position))
     return ranges
 
 
-def _q_value(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        return 1.0
-    return min(max(value, 0.0), 1.0)
+# RFC 9110, 12.4.2: a qvalue is 0 to 1 with at most three decimals.
+_QVALUE = re.compile(r"0(?:\.[0-9]{0,3})?|1(?:\.0{0,3})?")
+
+
+def _q_value(text: str) -> float | None:
+    return float(text) if _QVALUE.fullmatch(text) else None
 
 
 def choose_format(kind: ResultKind, *, accept: str | None = None, format_name: str | None = None,
@@ -167,8 +170,12 @@ def prefers_html(kind: ResultKind, accept: str | None) -> bool:
 
 
 def preferred_media_type(media_types: Sequence[str], accept: str | None) -> str | None:
-    """The one of `media_types` an Accept header prefers (the first if it has none), or None if it accepts none."""
-    return preferred(media_types, lambda media: (media,), parse_accept(accept or "*/*"))
+    """The one of `media_types` an Accept header prefers (the first if it names no media range, as `, ,` or
+    `text/`), or None if it accepts none."""
+    ranges = parse_accept(accept or "")
+    if not ranges:
+        return media_types[0]
+    return preferred(media_types, lambda media: (media,), ranges)
 
 
 def _preference(names: Sequence[str], ranges: list[MediaRange]) -> tuple | None:

@@ -15,7 +15,7 @@ from markupsafe import Markup
 
 from .. import __version__
 from . import timeline
-from ..errors import ParameterError
+from ..errors import ParameterError, UnsupportedMediaTypeError
 from ..sparql import read_query
 from ..sparql.shapes import slow_shape_hints
 from .timeline import TimelineEntry, dated_in_years, page_count, timeline_entries, timeline_svg
@@ -24,6 +24,7 @@ from ..query.canned import CannedQuery, bind_parameters
 from .canned import catalogue, editor_text
 from .links import TermView, href, resource_base, term_view
 from .memo import remember
+from .protocol import FORM
 from .views import document_line_href
 from .responses import is_not_modified, not_modified
 from .state import current_state
@@ -52,6 +53,10 @@ def default_query() -> str:
 def shape_hints() -> Response:
     """The slow shapes a query text has (`query` form field), each with its fast equivalent: the editor asks as
     the text changes, before it runs. Reads tokens only and runs nothing."""
+    if request.mimetype != FORM:
+        shown = request.content_type or "none"
+        raise UnsupportedMediaTypeError(f"a body of type {shown} is not read here; send the text as the form field query",
+                                        [FORM])
     text = request.form.get("query")
     if text is None:
         raise ParameterError("query", "is required", accepts="the SPARQL text, as a form field")
@@ -212,10 +217,7 @@ def _timeline_request() -> tuple[TimelineView, str]:
 
 
 def _whole_number(name: str, lowest: int, highest: int | None, accepts: str) -> int | None:
-    values = request.args.getlist(name)
-    if len(values) > 1:
-        raise ParameterError(name, f"given {len(values)} times; give it once", accepts=accepts)
-    text = values[0].strip() if values else ""
+    text = request.args.get(name, "").strip()  # given once at most: request_checks refuses a repeated one
     if not text:
         return None
     if not text.isascii() or not text.isdigit():

@@ -67,6 +67,18 @@ def negotiate(accept: str | None, format_name: str | None = None,
     return best
 
 
+def addressed(fixed: Representation | None, accept: str | None, format_name: str | None,
+              offered: tuple[Representation, ...] = REPRESENTATIONS) -> Representation:
+    """The representation of an address: the one its extension names (a `format` naming another is a 400, not
+    ignored), else the one negotiated by `format` or Accept."""
+    if fixed is None:
+        return negotiate(accept, format_name, offered)
+    if format_name and _named(format_name, offered) is not fixed:
+        raise ParameterError("format", f"{format_name!r} contradicts the address's extension .{fixed.extension}",
+                             accepts=f"{fixed.name}, or the address without its extension")
+    return fixed
+
+
 def _named(name: str, offered: tuple[Representation, ...]) -> Representation:
     wanted = name.strip().lower()
     for representation in offered:

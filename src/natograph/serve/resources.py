@@ -29,7 +29,7 @@ from ..vocab import PREFIXES, file_graph_iri
 from .checks import explain_url
 from .links import page_path, resource_base
 from .memo import served_context, served_statistics
-from .representations import REPRESENTATIONS, Representation, negotiate, split_extension
+from .representations import REPRESENTATIONS, Representation, addressed, split_extension
 from .responses import is_not_modified, not_modified
 from .state import current_state
 from .views import ontology_page, resource_page, term_summary
@@ -61,7 +61,7 @@ def ontology(extension: str | None = None) -> Response:
         if fixed is None:
             raise NotFoundError(f"no representation '.{extension}' of the ontology; "
                                 f"offered: {', '.join(r.extension for r in REPRESENTATIONS)}")
-    representation = fixed or negotiate(request.headers.get("Accept"), request.args.get("format"))
+    representation = addressed(fixed, request.headers.get("Accept"), request.args.get("format"))
     state = current_state()
     etag = document_etag("ontology", representation.name)
     if is_not_modified(request, etag):
@@ -93,7 +93,7 @@ def _describe_resource(name: str, *, iri_prefix: str, path_prefix: str, in_place
     """
     stem, fixed = split_extension(name)
     iri = resource_base() + iri_prefix + stem
-    representation = fixed or negotiate(request.headers.get("Accept"), request.args.get("format"))
+    representation = addressed(fixed, request.headers.get("Accept"), request.args.get("format"))
     description = _describe(iri)
     if description is None:
         return not_found(representation, iri, negotiated=fixed is None)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 from flask import Request, Response, has_request_context, render_template, request
+from flask.globals import request_ctx
 from werkzeug.http import HTTP_STATUS_CODES
 
 from .. import __version__
@@ -52,7 +53,9 @@ def error_body_response(body: dict, status: int) -> Response:
     """An error's JSON shape as JSON, or as an HTML page when the request's Accept prefers HTML to JSON."""
     accept = request.headers.get("Accept", "") if has_request_context() else ""
     ranges = parse_accept(accept)
-    if ranges and preferred(ERROR_REPRESENTATIONS, lambda media: media, ranges) is HTML_ERROR:
+    # A request that could not be routed at all (a Host werkzeug cannot read) has no URLs to build a page with.
+    routable = has_request_context() and request_ctx.url_adapter is not None
+    if routable and ranges and preferred(ERROR_REPRESENTATIONS, lambda media: media, ranges) is HTML_ERROR:
         response = Response(render_template("error.html", status=status, reason=HTTP_STATUS_CODES.get(status, "Error"),
                                             error=body), status=status, content_type="text/html; charset=utf-8")
     else:

@@ -71,10 +71,7 @@ def classes_of(resources: list[ox.NamedNode]) -> dict[str, tuple[tuple[str, str]
 @blueprint.get("/search")
 def search_page() -> Response:
     """Resources by label, acronym or part of a name: `q` the text; HTML for a browser, JSON otherwise."""
-    values = request.args.getlist("q")
-    if len(values) > 1:
-        raise ParameterError("q", f"given {len(values)} times; give it once", accepts="a text to look for")
-    text = (values[0] if values else "").strip()
+    text = request.args.get("q", "").strip()  # given once at most: request_checks refuses a repeated one
     if len(text) > MAX_QUERY_CHARS:
         raise ParameterError("q", f"is {len(text)} characters long", accepts=f"at most {MAX_QUERY_CHARS} characters")
     representation = choose_representation()

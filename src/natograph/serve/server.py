@@ -15,7 +15,14 @@ JSON shape, and an access log.
 Limits applied before the application sees a request:
 - the request line and headers together: `max_request_head_bytes` (8 KiB, as nginx) → 431;
 - the body, chunked or not: `max_body_bytes` → 413 (waitress de-chunks and counts);
-- the time from a request's first byte to its last: `request_read_timeout_ms` → the connection is closed.
+- the time from a request's first byte to its last: `request_read_timeout_ms` → 408, then the connection is
+  closed (as Node's `requestTimeout` and Apache's mod_reqtimeout answer; the client learns why, and that it may
+  send the request again). A connection idle between requests is closed without an answer after
+  KEEPALIVE_SECONDS, as waitress does: there is no request to answer.
+And one limit after: an answer the client has stopped taking, whose thread waits for it (more than waitress's
+`outbuf_high_watermark` unsent), is dropped after KEEPALIVE_SECONDS without progress, which frees the thread.
+These errors, and waitress's own 400 and 501, are in natograph's error shape, negotiated as the application's
+are (a page when the request's Accept prefers HTML, once its headers have been read; JSON otherwise).
 """
 
 from __future__ import annotations
@@ -35,7 +42,7 @@ from waitress.channel import HTTPChannel
 from waitress.parser import HTTPRequestParser
 from waitress.server import TcpWSGIServer
 from waitress.task import ErrorTask
-from waitress.utilities import RequestEntityTooLarge, RequestHeaderFieldsTooLarge
+from waitress.utilities import Error, RequestEntityTooLarge, RequestHeaderFieldsTooLarge
 
 from ..config import Config
 from ..errors import ConfigError, NatographError
@@ -79,26 +86,47 @@ class TimedRequestParser(HTTPRequestParser):
         self.started = time.monotonic()
 
 
-class JSONErrorTask(ErrorTask):
-    """The errors waitress answers before the application (431, 413, 400 …) in natograph's JSON shape."""
+class RequestTimeout(Error):
+    code = 408
+    reason = "Request Timeout"
+
+
+class NatographErrorTask(ErrorTask):
+    """The errors waitress answers before the application (408, 431, 413, 400, 501) in natograph's error shape."""
 
     def execute(self):
         error = self.request.error
-        body = {"error": _kind(error.code), "message": _message(error, self.channel.server.adj)}
+        adj = self.channel.server.adj
+        body = {"error": _kind(error.code), "message": _message(error, adj)}
         if isinstance(error, RequestHeaderFieldsTooLarge):
-            body["limit_bytes"] = self.channel.server.adj.max_request_header_size
+            body["limit_bytes"] = adj.max_request_header_size
         elif isinstance(error, RequestEntityTooLarge):
-            body["limit_bytes"] = self.channel.server.adj.max_request_body_size - 1
-        payload = json.dumps(body).encode()
+            body["limit_bytes"] = adj.max_request_body_size - 1
+        elif isinstance(error, RequestTimeout):
+            body["limit_ms"] = round(self.channel.server.read_timeout_s * 1000)
+        # The headers are known once they were read whole (a body too large, slow or badly chunked).
+        accept = self.request.headers.get("ACCEPT", "") if self.request.headers_finished else ""
+        try:
+            content_type, payload = self.channel.server.error_representation(body, error.code, accept)
+        except Exception:
+            # Never no answer: waitress would leave the connection without one if this task failed.
+            logger.exception("the error page for %s could not be made; answered in JSON", error.code)
+            content_type, payload = "application/json; charset=utf-8", json.dumps(body).encode()
         self.status = f"{error.code} {error.reason}"
-        self.response_headers.append(("Content-Type", "application/json; charset=utf-8"))
+        self.response_headers.append(("Content-Type", content_type))
+        self.response_headers.append(("Vary", "Accept"))
+        # As every answer of the application: a page on another origin may read the error.
+        self.response_headers.append(("Access-Control-Allow-Origin", "*"))
         self.set_close_on_finish()
         self.content_length = len(payload)
-        self.write(payload)
+        # The answer to HEAD has the headers of GET's, and no content (waitress writes it whatever the method).
+        # (A request whose line could not be read has no method.)
+        self.write(b"" if getattr(self.request, "command", None) == "HEAD" else payload)
 
 
 def _kind(code: int) -> str:
-    return {413: "payload-too-large", 431: "request-head-too-large"}.get(code, "bad-request")
+    return {408: "request-timeout", 413: "payload-too-large", 431: "request-head-too-large",
+            500: "internal-error", 501: "not-implemented"}.get(code, "bad-request")
 
 
 def _message(error, adj: Adjustments) -> str:
@@ -107,18 +135,61 @@ def _message(error, adj: Adjustments) -> str:
                 " (setting max_request_head_bytes); send a long query by POST")
     if isinstance(error, RequestEntityTooLarge):
         return f"the request body is larger than the limit of {adj.max_request_body_size - 1} bytes"
-    return f"malformed request: {error.body}"
+    if isinstance(error, RequestTimeout):
+        return error.body
+    if error.code == 501:
+        # waitress's only 501: a transfer coding other than chunked.
+        return ("the request's Transfer-Encoding is not supported: send the body as it is, with a Content-Length, "
+                "or chunked")
+    if error.code >= 500:
+        return "the server failed to answer this request; the failure is logged"
+    return f"malformed request: {WAITRESS_REASONS.get(error.body, error.body)}"
+
+
+# waitress's terse reasons for a request line it cannot read, said so that a client knows what to change.
+WAITRESS_REASONS = {
+    "Start line is invalid": "the request line is not 'METHOD target HTTP/1.1' (a space in the target is sent as %20)",
+    "Bad URI": "the request target is not a URL (characters beyond ASCII are sent percent-encoded, as UTF-8)",
+}
 
 
 class NatographChannel(HTTPChannel):
     parser_class = TimedRequestParser
-    error_task_class = JSONErrorTask
+    error_task_class = NatographErrorTask
+    # When this connection last finished answering a request: a request read behind it (pipelined) waits until
+    # then to be read, so its deadline counts from then.
+    served_at = 0.0
+
+    def service(self):
+        super().service()
+        self.served_at = time.monotonic()
+
+    def overdue(self, started_before: float) -> bool:
+        """Whether a request is being received, nothing is being answered, and it began before `started_before`."""
+        request = self.request
+        return (request is not None and not self.requests and not request.completed
+                and max(request.started, self.served_at) < started_before)
+
+    def answer_timeout(self, read_timeout_s: float) -> None:
+        """Answer the request being received with 408 (the task closes the connection after it)."""
+        with self.requests_lock:
+            request = self.request
+            if request is None or self.requests or self.will_close or self.close_when_flushed:
+                return
+            request.error = RequestTimeout(
+                f"the request did not arrive whole within {read_timeout_s:.3g} s of its first byte (setting "
+                "request_read_timeout_ms); the connection is closed: send the request again, whole")
+            request.completed = True
+            self.request = None
+            self.requests.append(request)
+            self.server.add_task(self)
 
 
 class NatographWSGIServer(TcpWSGIServer):
-    """waitress's TCP server, closing connections whose request has not arrived whole within the deadline."""
+    """waitress's TCP server, answering 408 to requests that have not arrived whole within the deadline."""
 
     channel_class = NatographChannel
+    flask_app = None
 
     def __init__(self, application, *, read_timeout_s: float, adj: Adjustments):
         self.read_timeout_s = read_timeout_s
@@ -126,16 +197,44 @@ class NatographWSGIServer(TcpWSGIServer):
 
     def set_app(self, app: Callable) -> None:
         """Serve `app` (wrapped in the access log)."""
+        self.flask_app = app
         self.application = AccessLog(app, sys.stdout)
 
+    def error_representation(self, body: dict, status: int, accept: str) -> tuple[str, bytes]:
+        """(Content-Type, payload) of an error answered before the application: a page if Accept prefers HTML."""
+        app = self.flask_app
+        if app is not None and hasattr(app, "test_request_context"):
+            from .responses import error_body_response
+
+            # A request context of its own: the page's template links to the site as the application's do.
+            with app.test_request_context("/", headers={"Accept": accept}):
+                response = error_body_response(body, status)
+                return response.headers["Content-Type"], response.get_data()
+        return "application/json; charset=utf-8", json.dumps(body).encode()
+
     def maintenance(self, now):
-        super().maintenance(now)
+        # waitress's own rule closes any connection without a task that has sent and received nothing for
+        # channel_timeout, a request half-received too, and never one whose task waits for the client to read.
+        idle_before = now - self.adj.channel_timeout
         started_before = time.monotonic() - self.read_timeout_s
         for channel in list(self.active_channels.values()):
-            request = channel.request
-            if request is not None and not request.completed and request.started < started_before:
-                logger.warning("%s: request not received within %.3g s; connection closed",
-                               channel.addr[0] if channel.addr else "?", self.read_timeout_s)
+            stalled = channel.last_activity < idle_before
+            if channel.requests:
+                # Its task waits until the client reads (more than the high watermark is waiting to be sent): a
+                # client that has stopped reading would hold the thread for ever, so its connection is closed,
+                # which ends the task. Closed here: the I/O loop closes a channel when its socket is writable, and
+                # the socket of a client that reads nothing never is.
+                if stalled and channel.total_outbufs_len > self.adj.outbuf_high_watermark:
+                    logger.warning("%s: answer not read for %s s; connection closed",
+                                   channel.addr[0] if channel.addr else "?", self.adj.channel_timeout)
+                    channel.handle_close()
+            elif channel.request is not None:
+                if isinstance(channel, NatographChannel) and channel.overdue(started_before):
+                    logger.warning("%s: request not received within %.3g s; answered 408 and closed",
+                                   channel.addr[0] if channel.addr else "?", self.read_timeout_s)
+                    channel.answer_timeout(self.read_timeout_s)
+            elif stalled:
+                # Idle between requests, or an answer whose task is done not read: closed, as waitress does.
                 channel.will_close = True
 
 

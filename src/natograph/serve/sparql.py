@@ -13,6 +13,7 @@ from flask import Blueprint, Response, redirect, request, url_for
 from ..errors import ParameterError, PayloadTooLargeError, QueryRefusedError
 from ..query.executor import QueryJob
 from ..formats import ResultKind
+from ..sparql.text import tokenize
 from ..store import UPDATE_REFUSAL
 from .description import PREFIXES as DESCRIPTION_PREFIXES
 from .description import service_description
@@ -41,6 +42,10 @@ def endpoint() -> Response:
             # A person following a link to the endpoint: the query editor, which queries it.
             return redirect(url_for("pages.query_page"), code=303)
         return describe_service(protocol.formats)
+    if next(tokenize(protocol.query.text), None) is None:
+        # The engine reads an empty text as an (empty) update, which a client sending no query did not mean.
+        raise ParameterError("query", "is empty (no SPARQL, only white space or comments)",
+                             accepts="a SELECT, ASK, CONSTRUCT or DESCRIBE query")
     if state.free_sparql_refusal:
         raise QueryRefusedError(state.free_sparql_refusal)
     size = len(protocol.query.text.encode("utf-8"))
