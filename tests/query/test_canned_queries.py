@@ -220,6 +220,10 @@ def one(store, subject, predicate):
     ("members-of", "memberOf", "Membership", "member", "organisation", {"organisation": "nato"}),
     ("members-of", "memberOf", "Membership", "member", "organisation", {"organisation": "global-coalition-against-daesh"}),
     ("partners-by-framework", "partnerIn", "Partnership", "partner", "framework", {}),
+    # On a date every node then valid: all the coalition's in 2018, every partnership in 2016.
+    ("members-on", "memberOf", "Membership", "member", "organisation",
+     {"organisation": "global-coalition-against-daesh", "date": "2018"}),
+    ("partners-on", "partnerIn", "Partnership", "partner", "framework", {"date": "2016"}),
 ])
 def test_each_row_names_exactly_the_statements_of_the_date_it_shows(run, project_store, name, relation, node_class,
                                                                     party, whole, params):
@@ -227,7 +231,7 @@ def test_each_row_names_exactly_the_statements_of_the_date_it_shows(run, project
     store = project_store.snapshot.store
     column = "partner" if party == "partner" else "member"
     expected, seen = Counter(), Counter()
-    wholes = {ID + value for value in params.values()}
+    wholes = {ID + params[whole]} if whole in params else set()
     for quad in store.quads_for_pattern(None, RDF_TYPE, ox.NamedNode(NATO + node_class), ox.DefaultGraph()):
         node = quad.subject
         member, organisation = one(store, node, party), one(store, node, whole)
