@@ -113,6 +113,12 @@ def test_a_partnership_that_ended_on_accession_says_so(run):
     assert [(r["framework"].value.removeprefix(ID), r["until"].value) for r in finland] == [("eapc", "2023-04-04")]
     eapc = {r["partner"].value.removeprefix(ID): r["until"] for r in run("partners-by-framework", framework="eapc")}
     assert eapc["sweden"].value == "2024-03-07" and eapc["austria"] is None
+    # Being a partner is stated by the 2016 page, the end by NATO's list of members: each with its own source.
+    for name, params in [("partners-by-framework", {"framework": "eapc"}), ("partners-on", {"date": "2016", "framework": "eapc"})]:
+        finland = [row for row in run(name, **params) if row["partner"].value == ID + "finland"]
+        assert [(row["asOf"].value, row["source"].value.removeprefix(ID), row["line"].value, row["until"].value,
+                 row["untilSource"].value.removeprefix(ID), row["untilLine"]) for row in finland] == \
+            [("2016", "source-003", "14", "2023-04-04", "ref-nato-member-countries", None)], name
 
 
 def test_frameworks_of_a_partner(run):
@@ -130,7 +136,7 @@ def test_troop_figures_carry_dates_and_sources(run):
     by_troops = {row["troops"].value: row for row in rows}
     assert "11900" in by_troops and "1300" in by_troops
     assert by_troops["11900"]["asOf"].value.startswith("2020")
-    assert by_troops["11900"]["source"].value == ID + "source-000"
+    assert (by_troops["11900"]["source"].value, by_troops["11900"]["line"].value) == (ID + "source-000", "7")
     assert by_troops["1300"]["contributor"].value == "Germany"
     kfor = {row["troops"].value for row in run("troop-figures", operation="kfor")}
     assert "3500" in kfor
@@ -142,6 +148,10 @@ def test_disputed_claims_keep_both_sides(run):
                   and row["property"].value.endswith("#startDate")]
     assert {row["value"].value for row in isaf_start} >= {"2001", "2003"}
     assert len({row["source"].value for row in isaf_start}) >= 2
+    stated = {(row["value"].value, row["source"].value.removeprefix(ID), row["line"] and int(row["line"].value))
+              for row in isaf_start}
+    assert {("2001", "source-001", 77), ("2003", "source-002", 136), ("2003", "source-002", 137),
+            ("2001-12", "ref-nato-isaf", None)} == stated
 
 
 def test_nato_led_operations_are_all_inferred(run):
@@ -160,6 +170,88 @@ def test_members_of_the_global_coalition(run):
     rows = run("members-of", organisation="global-coalition-against-daesh")
     nato = [row for row in rows if row["member"].value == ID + "nato"]
     assert nato and nato[0]["joined"].value.startswith("2017")
+    # NATO's joining is stated on three lines of the news commentary: a row for each, naming its line.
+    assert sorted(int(row["line"].value) for row in nato) == [7, 11, 19]
+    assert {row["source"].value for row in nato} == {ID + "source-004"}
+
+
+def test_a_coalition_membership_known_only_as_of_a_date_shows_that_date_and_the_line_stating_it(run):
+    rows = run("members-of", organisation="global-coalition-against-daesh")
+    france = [row for row in rows if row["member"].value == ID + "france"]
+    assert [(row["joined"], row["asOf"].value, row["source"].value, row["line"].value) for row in france] == \
+        [(None, "2017-05-25", ID + "source-004", "5")]
+    on = [row for row in run("members-on", date="2018", organisation="global-coalition-against-daesh")
+          if row["member"].value == ID + "france"]
+    assert [(row["asOf"].value, row["line"].value) for row in on] == [("2017-05-25", "5")]
+
+
+def test_an_accession_row_names_the_statement_of_the_date_not_every_document_mentioning_the_member(run):
+    """The news commentary (source-004, line 5) says France is in NATO but not since when: the accession date
+    comes from NATO's list of members, so France has one row, naming it."""
+    for name in ("members-of", "members-on"):
+        france = [row for row in run(name) if row["member"].value == ID + "france"]
+        assert [(row["joined"].value, row["source"].value, row["line"]) for row in france] == \
+            [("1949-04-04", ID + "ref-nato-member-countries", None)], name
+        assert all(row["asOf"] is None for row in france), name
+
+
+def statements_of(store, subject, predicate, value) -> set[tuple[str, int | None]]:
+    """The (source, line) of every statement graph that holds the triple, read from the quads themselves."""
+    triple = [subject, ox.NamedNode(NATO + predicate), value]
+    found = set()
+    for quad in store.quads_for_pattern(*triple, None):
+        graph = quad.graph_name
+        if isinstance(graph, ox.DefaultGraph) or (graph, RDF_TYPE, ox.NamedNode(NATO + "StatementGraph")) \
+                not in {(q.subject, q.predicate, q.object) for q in store.quads_for_pattern(graph, RDF_TYPE, None, None)}:
+            continue
+        source = next(store.quads_for_pattern(graph, ox.NamedNode(NATO + "source"), None, None)).object
+        lines = [int(q.object.value) for q in store.quads_for_pattern(graph, ox.NamedNode(NATO + "sourceLine"), None, None)]
+        found |= {(source.value.removeprefix(ID), line) for line in lines or [None]}
+    return found
+
+
+def one(store, subject, predicate):
+    values = {q.object for q in store.quads_for_pattern(subject, ox.NamedNode(NATO + predicate), None, ox.DefaultGraph())}
+    assert len(values) <= 1
+    return next(iter(values), None)
+
+
+@pytest.mark.parametrize(("name", "relation", "node_class", "party", "whole", "params"), [
+    ("members-of", "memberOf", "Membership", "member", "organisation", {"organisation": "nato"}),
+    ("members-of", "memberOf", "Membership", "member", "organisation", {"organisation": "global-coalition-against-daesh"}),
+    ("partners-by-framework", "partnerIn", "Partnership", "partner", "framework", {}),
+    # On a date every node then valid: all the coalition's in 2018, every partnership in 2016.
+    ("members-on", "memberOf", "Membership", "member", "organisation",
+     {"organisation": "global-coalition-against-daesh", "date": "2018"}),
+    ("partners-on", "partnerIn", "Partnership", "partner", "framework", {"date": "2016"}),
+])
+def test_each_row_names_exactly_the_statements_of_the_date_it_shows(run, project_store, name, relation, node_class,
+                                                                    party, whole, params):
+    """Start date if known, else the as-of date, else the relation itself; the end date in its own columns."""
+    store = project_store.snapshot.store
+    column = "partner" if party == "partner" else "member"
+    expected, seen = Counter(), Counter()
+    wholes = {ID + params[whole]} if whole in params else set()
+    for quad in store.quads_for_pattern(None, RDF_TYPE, ox.NamedNode(NATO + node_class), ox.DefaultGraph()):
+        node = quad.subject
+        member, organisation = one(store, node, party), one(store, node, whole)
+        if organisation is None or wholes and organisation.value not in wholes:
+            continue  # (an operational partnership is of an operation, not of a framework)
+        start, as_of, end = one(store, node, "startDate"), one(store, node, "asOf"), one(store, node, "endDate")
+        fact = (node, "startDate", start) if start else (node, "asOf", as_of) if as_of else (member, relation, organisation)
+        ends = statements_of(store, node, "endDate", end) if end else {(None, None)}
+        for source, line in statements_of(store, *fact) or {(None, None)}:  # an inferred fact: no source
+            for end_source, end_line in ends:
+                expected[(member.value, str(start) if start else None, None if start else as_of and str(as_of),
+                          source, line, end and str(end), end_source, end_line)] += 1
+    for row in run(name, **params):
+        if whole == "framework" and row["framework"] is None:
+            continue
+        seen[(row[column].value, row["joined"] and str(row["joined"]), row["asOf"] and str(row["asOf"]),
+              row["source"] and row["source"].value.removeprefix(ID), row["line"] and int(row["line"].value), row["until"] and str(row["until"]),
+              row["untilSource"] and row["untilSource"].value.removeprefix(ID),
+              row["untilLine"] and int(row["untilLine"].value))] += 1
+    assert expected and seen == expected
 
 
 def test_supported_operations(run):
