@@ -34,7 +34,9 @@ def screenshot(visit, name: str) -> None:
     assert visit.screenshot(ARTEFACTS / f"{name}.png").startswith(PNG_SIGNATURE)
 
 
-def column(page, index: int) -> list[str]:
+def column(page, name: str) -> list[str]:
+    """The text of each row's cell under the heading `name` of the answer table."""
+    index = page.locator("#answer-table thead th").all_inner_texts().index(name) + 1
     cells = page.locator(f"#answer-table tbody tr td:nth-child({index})")
     return [cells.nth(i).inner_text() for i in range(cells.count())]
 
@@ -47,19 +49,20 @@ def test_a_canned_querys_page_shows_its_table_for_the_default_and_a_chosen_param
     page.click('a[href="/queries/members-of"]')
     page.wait_for_selector("#answer-table tbody tr")
     assert page.locator("h1").inner_text() == "Members of an organisation or coalition, with accession dates"
-    default = column(page, 2)
+    default = column(page, "label")
     assert default.count("France") == 1  # its accession date's one source, not every document naming France
-    assert column(page, 5)[default.index("France")] == "NATO website: NATO member countries"
+    assert column(page, "source")[default.index("France")] == "NATO website: NATO member countries"
     assert page.locator("#answer-table tbody a[href='/id/france']").count() >= 1
     screenshot(visit, "canned-members-of")
     page.fill("#p-organisation", "global-coalition-against-daesh")
     page.click("#run-canned")
     page.wait_for_url("**/queries/members-of?organisation=global-coalition-against-daesh")
     page.wait_for_selector("#answer-table tbody tr")
-    chosen = column(page, 2)
+    chosen = column(page, "label")
     assert chosen and chosen != default
     france = chosen.index("France")  # known as a member as of the commentary's date, stated on its line 5
-    assert column(page, 4)[france].startswith("2017-05-25") and column(page, 6)[france].startswith("5")
+    assert column(page, "asOf")[france].startswith("2017-05-25") and column(page, "line")[france] == "5"
+    assert page.locator("#empty-columns").inner_text().startswith("No row has a value for until, untilSource")
     assert page.locator("#share").input_value() == \
         visit.server.url + "/queries/members-of?organisation=global-coalition-against-daesh"
     screenshot(visit, "canned-members-of-coalition")
@@ -84,7 +87,7 @@ def test_a_canned_querys_csv_link_downloads_a_file_named_after_the_query(visit, 
 def test_the_editor_runs_a_canned_query_with_its_parameters_bound_and_gets_its_rows(visit):
     page = visit.open("/queries/operations-active-on?date=2010-06-01")
     page.wait_for_selector("#answer-table tbody tr")
-    canned = sorted(column(page, 2))
+    canned = sorted(column(page, "label"))
     page.click("#open-in-editor")
     page.wait_for_url("**/query?query=*")
     page.wait_for_selector(".yasr table tbody tr")
@@ -198,7 +201,7 @@ def test_the_editor_completes_a_resource_by_part_of_its_name(visit):
 def test_an_example_in_the_editor_runs_with_its_parameters_bound_and_gets_the_canned_rows(visit):
     page = visit.open("/queries/operations-active-on")  # its default date, 2010-06-01
     page.wait_for_selector("#answer-table tbody tr")
-    canned = sorted(column(page, 2))
+    canned = sorted(column(page, "label"))
     page = visit.open("/query")
     page.wait_for_selector("#yasgui .CodeMirror")
     page.select_option("#examples", "operations-active-on")

@@ -20,10 +20,13 @@ def client(project_config, project_snapshot):
     return in_process_client(config, store)
 
 
-def cells(page: str, column: int) -> list[str]:
+def cells(page: str, column: str) -> list[str]:
+    """The text of each row's cell under the heading `column` of the answer table."""
+    head = page.split('<thead>', 1)[1].split("</thead>", 1)[0]
+    position = re.findall(r"<th[^>]*>(.*?)</th>", head, re.S).index(column)
     body = page.split('<tbody>', 1)[1].split("</tbody>", 1)[0]
     rows = re.findall(r"<tr[^>]*>(.*?)</tr>", body, re.S)  # a row with a line has its anchor, <tr id="line-5">
-    return [re.sub(r"<[^>]+>", "", re.findall(r"<td>(.*?)</td>", row, re.S)[column]).strip() for row in rows]
+    return [re.sub(r"<[^>]+>", "", re.findall(r"<td>(.*?)</td>", row, re.S)[position]).strip() for row in rows]
 
 
 def test_a_browser_gets_the_query_page_with_its_answer_as_a_table(client):
@@ -31,27 +34,35 @@ def test_a_browser_gets_the_query_page_with_its_answer_as_a_table(client):
     assert response.status_code == 200 and response.content_type == "text/html; charset=utf-8"
     page = response.get_data(as_text=True)
     assert "<h1>Members of an organisation or coalition, with accession dates</h1>" in page
-    labels = cells(page, 1)
+    labels = cells(page, "label")
     # One row per member: France's accession date is stated by NATO's list of members only (the news commentary
     # that says France is a member gives no date, so it is not a source of the row).
     assert labels.count("France") == 1 and len(labels) == len(set(labels)) >= 6
     france = labels.index("France")
-    assert cells(page, 4)[france] == "NATO website: NATO member countries" and cells(page, 5)[france] == ""
+    assert cells(page, "source")[france] == "NATO website: NATO member countries"
+    # A public reference has no lines, and every accession date comes from one: no `line` column is shown.
+    assert "<code>line</code>" in page.split('id="empty-columns">', 1)[1].split("</p>", 1)[0]
     assert '<a href="/id/france"' in page  # IRIs are links to their pages, shown by label
     assert 'download="members-of.csv"' in page
 
 
 def test_a_chosen_parameter_changes_the_answer(client):
-    default = cells(client.get("/queries/members-of", headers={"Accept": BROWSER}).get_data(as_text=True), 1)
+    default = cells(client.get("/queries/members-of", headers={"Accept": BROWSER}).get_data(as_text=True), "label")
     chosen = client.get("/queries/members-of?organisation=global-coalition-against-daesh", headers={"Accept": BROWSER})
     page = chosen.get_data(as_text=True)
     assert chosen.status_code == 200
-    assert cells(page, 1) != default
+    assert cells(page, "label") != default
     # A coalition membership known only as of a date shows that date, and the line of the document stating it.
-    france = cells(page, 1).index("France")
-    assert (cells(page, 2)[france], cells(page, 3)[france].split()[0], cells(page, 5)[france].split()[0]) == \
+    france = cells(page, "label").index("France")
+    assert (cells(page, "joined")[france], cells(page, "asOf")[france].split()[0], cells(page, "line")[france]) == \
         ("", "2017-05-25", "5")
-    assert sorted(cells(page, 1)).count("North Atlantic Treaty Organization") == 3  # joining stated on 3 lines
+    assert cells(page, "label").count("North Atlantic Treaty Organization") == 3  # joining stated on 3 lines
+    # No coalition member has left: the three columns of leaving are named under the table, not shown empty.
+    assert "until" not in re.findall(r"<th[^>]*>(.*?)</th>", page)
+    assert re.sub(r"<[^>]+>", "", page.split('id="empty-columns">', 1)[1].split("</p>", 1)[0]).split() == \
+        "No row has a value for until, untilSource, untilLine (the downloads keep these columns).".split()
+    assert "untilSource" in client.get("/queries/members-of?organisation=global-coalition-against-daesh&format=csv",
+                                       headers={"Accept": BROWSER}).get_data(as_text=True).splitlines()[0]
     assert 'value="global-coalition-against-daesh"' in page
     assert "organisation=global-coalition-against-daesh&amp;format=csv" in page
 

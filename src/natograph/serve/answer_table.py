@@ -28,6 +28,19 @@ class AnswerTable:
     anchors: tuple[str | None, ...] = ()
 
     @property
+    def shown_columns(self) -> tuple[int, ...]:
+        """The positions of the columns with a value in some row the page shows: a column empty in every row (an
+        end date no member has) is named under the table instead of taking its width."""
+        return tuple(position for position in range(len(self.columns))
+                     if any(row[position] is not None for row in self.rows))
+
+    @property
+    def empty_columns(self) -> tuple[str, ...]:
+        """The names of the columns without a value in any row the page shows."""
+        shown = set(self.shown_columns)
+        return tuple(name for position, name in enumerate(self.columns) if position not in shown)
+
+    @property
     def cut(self) -> bool:
         """Whether the page shows fewer rows than the answer has."""
         return self.total > len(self.rows)
