@@ -57,6 +57,11 @@ def test_a_chosen_parameter_changes_the_answer(client):
     assert (cells(page, "joined")[france], cells(page, "asOf")[france].split()[0], cells(page, "line")[france]) == \
         ("", "2017-05-25", "5")
     assert cells(page, "label").count("North Atlantic Treaty Organization") == 3  # joining stated on 3 lines
+    # The line is a link to where that line of the document is listed, and that page has the line's anchor.
+    link = '<a class="literal" href="/queries/document-statements?document=source-004#line-5"'
+    assert link in page
+    listed = client.get("/queries/document-statements?document=source-004", headers={"Accept": BROWSER})
+    assert 'id="line-5"' in listed.get_data(as_text=True)
     # No coalition member has left: the three columns of leaving are named under the table, not shown empty.
     assert "until" not in re.findall(r"<th[^>]*>(.*?)</th>", page)
     assert re.sub(r"<[^>]+>", "", page.split('id="empty-columns">', 1)[1].split("</p>", 1)[0]).split() == \

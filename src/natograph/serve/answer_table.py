@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import pyoxigraph as ox
 
@@ -10,6 +10,7 @@ from ..query.describe import labels_of as describe_labels
 from ..formats import Format
 from .links import TermView, term_view
 from .state import current_state
+from .views import document_line_href
 
 # The page shows at most this many rows; the downloads have them all.
 SHOWN_ROWS = 1000
@@ -60,8 +61,25 @@ def answer_table(body: bytes, fmt: Format) -> AnswerTable:
         raw_rows = [tuple(solution[name] for name in columns) for solution in parsed]
     shown = raw_rows[:SHOWN_ROWS]
     labels = labels_of({term for row in shown for term in row if isinstance(term, ox.NamedNode)})
-    rows = tuple(tuple(term_view(term, labels) if term is not None else None for term in row) for row in shown)
-    return AnswerTable(columns, rows, len(raw_rows), anchors=line_anchors(columns, shown))
+    rows = [[term_view(term, labels) if term is not None else None for term in row] for row in shown]
+    for line, source in line_columns(columns):
+        for raw, row in zip(shown, rows):
+            if isinstance(raw[source], ox.NamedNode) and isinstance(raw[line], ox.Literal) and raw[line].value.isdigit():
+                row[line] = replace(row[line], href=document_line_href(raw[source].value, int(raw[line].value)),
+                                    title=f"line {raw[line].value} of {labels.get(raw[source].value, raw[source].value)}")
+    return AnswerTable(columns, tuple(map(tuple, rows)), len(raw_rows), anchors=line_anchors(columns, shown))
+
+
+def line_columns(columns: tuple[str, ...]) -> list[tuple[int, int]]:
+    """(line, source) column positions: `line` beside `source`, `<x>Line` beside `<x>Source`, whose cells name a
+    line of a document (the canned queries' convention), so that the page links each line to where it is listed."""
+    pairs = []
+    for position, name in enumerate(columns):
+        if name == "line" or name.endswith("Line"):
+            source = name[:-4] + ("Source" if name != "line" else "source")
+            if source in columns:
+                pairs.append((position, columns.index(source)))
+    return pairs
 
 
 def line_anchors(columns: tuple[str, ...], rows: list[tuple]) -> tuple[str | None, ...]:
