@@ -350,13 +350,14 @@ def upload_command(config: Config, data_url: str | None, update_url: str | None,
     update_url = update_url or config.store_update_url
     if update_url and bulk is None and target:
         bulk = is_oxigraph_server(target)
+    notes: list[str] = []
     uploaded = upload_snapshot(ensure_snapshot(config), target, query_url=config.store_url, update_url=update_url,
                                default_graph=config.store_default_graph or None, user=user, password=password,
                                progress=progress, chunk_triples=chunk_triples or config.store_upload_chunk_triples,
-                               bulk=bulk)
+                               bulk=bulk, note=notes.append)
     verified = " through the server's bulk loader" if bulk else ""
     verified += ", triple counts verified on the server" if config.store_url else ""
-    verified += ", switched in by one update" if update_url else ""
+    verified += "".join(f", {note}" for note in notes) or (", switched in by one update" if update_url else "")
     click.echo(f"uploaded {sum(uploaded.values())} triples in {len(uploaded)} graphs to {target}{verified}")
 
 

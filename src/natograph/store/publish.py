@@ -39,7 +39,8 @@ REMOVAL_STEP_TRIPLES = 200_000
 
 def upload_snapshot(snapshot: Snapshot, data_url: str, *, query_url: str = "", update_url: str = "",
                     default_graph: str | None = None, user: str | None = None, password: str | None = None,
-                    progress=None, chunk_triples: int = UPLOAD_CHUNK_TRIPLES, bulk: bool | None = None) -> dict[str, int]:
+                    progress=None, chunk_triples: int = UPLOAD_CHUNK_TRIPLES, bulk: bool | None = None,
+                    note=None) -> dict[str, int]:
     """Replace the server's graphs with the snapshot's (Graph Store Protocol); returns triples per graph.
 
     Each graph goes in requests of about `chunk_triples` triples: a PUT of the first, which replaces what the
@@ -55,7 +56,9 @@ def upload_snapshot(snapshot: Snapshot, data_url: str, *, query_url: str = "", u
     update request; without it, the served graphs are replaced one request after the other (and, with
     `query_url`, natograph's graphs the snapshot no longer has are removed after them). `bulk` (None: when the
     server says it is Oxigraph server) sends the staging graphs to `data_url` as a dataset for the server's bulk
-    loader, Oxigraph server's `POST /store?no_transaction`, and switches in only the triples that change.
+    loader, Oxigraph server's `POST /store?no_transaction`, and switches in only the triples that change; when
+    the server serves nothing of natograph's, the graphs are loaded straight into place (`publish_staged`), and
+    `note(sentence)` is told so.
     """
     if not data_url:
         raise ConfigError("upload needs store_data_url: the server's Graph Store Protocol endpoint")
@@ -74,7 +77,7 @@ def upload_snapshot(snapshot: Snapshot, data_url: str, *, query_url: str = "", u
                               "load is Oxigraph server's /store with no_transaction; publish without --bulk")
         bulk = oxigraph if bulk is None else bulk
         return publish_staged(snapshot, graphs, data_url, authorize, query_url, update_url, default_graph,
-                              _authorizer(update_url, user, password), progress, chunk_triples, bulk)
+                              _authorizer(update_url, user, password), progress, chunk_triples, bulk, note)
     uploaded = {}
     for graph in graphs:
         _put_graph(graph, graph.name, data_url, authorize, progress, chunk_triples)
@@ -149,9 +152,10 @@ def _put_graph(graph: SnapshotGraph, name: str | None, data_url: str, authorize,
             progress(graph.label, sent, graph.triples)
 
 
-def _bulk_load(graphs: list[SnapshotGraph], names: list[str], data_url: str, authorize, progress,
+def _bulk_load(graphs: list[SnapshotGraph], names: list[str | None], data_url: str, authorize, progress,
                chunk_triples: int) -> None:
-    """Add each graph's triples to the server's graph of the same place in `names` through Oxigraph server's bulk
+    """Add each graph's triples to the server's graph of the same place in `names` (None: its default graph)
+    through Oxigraph server's bulk
     loader: N-Quads POSTed to its dataset endpoint with `no_transaction` (no transaction held in its memory; a
     request broken off may leave part of its triples, which the staged graphs' counts then show) and `lenient`
     (natograph wrote them). A request holds about `chunk_triples` quads of one graph or more (the loader's work
@@ -159,7 +163,7 @@ def _bulk_load(graphs: list[SnapshotGraph], names: list[str], data_url: str, aut
     separator = "&" if "?" in data_url else "?"
     url = f"{data_url}{separator}no_transaction&lenient"
     sent = {graph.label: 0 for graph in graphs}
-    pending: list[tuple[SnapshotGraph, ox.NamedNode, list[ox.Triple]]] = []
+    pending: list[tuple[SnapshotGraph, ox.NamedNode | ox.DefaultGraph, list[ox.Triple]]] = []
 
     def send() -> None:
         body = ox.serialize((ox.Quad(triple.subject, triple.predicate, triple.object, target)
@@ -173,7 +177,7 @@ def _bulk_load(graphs: list[SnapshotGraph], names: list[str], data_url: str, aut
         pending.clear()
 
     for graph, name in zip(graphs, names):
-        target = ox.NamedNode(name)
+        target = ox.DefaultGraph() if name is None else ox.NamedNode(name)
         for chunk in graph.chunks(chunk_triples):
             if pending and sum(len(part) for _, _, part in pending) + len(chunk) > chunk_triples:
                 send()
@@ -202,7 +206,7 @@ def staging_graph(name: str | None) -> str:
 
 def publish_staged(snapshot: Snapshot, graphs: list[SnapshotGraph], data_url: str, authorize, query_url: str,
                    update_url: str, default_graph: str | None, authorize_update, progress, chunk_triples: int,
-                   bulk: bool = False) -> dict[str, int]:
+                   bulk: bool = False, note=None) -> dict[str, int]:
     """Publish atomically: staging graphs left by an earlier publish removed, each graph uploaded into its staging
     graph, all counted there (one query), then one SPARQL Update request replacing every served graph by its
     staging graph and removing natograph's graphs that the snapshot no longer has, and the served graphs counted.
@@ -213,7 +217,11 @@ def publish_staged(snapshot: Snapshot, graphs: list[SnapshotGraph], data_url: st
     server): the staging graphs go to its bulk loader, the switch deletes and inserts only the triples that differ
     (`difference_switch_update`), and the staging graphs are removed after it in steps (`remove_graphs_in_steps`):
     Oxigraph server holds an update's writes in memory until it commits, and a copy of the whole snapshot there took
-    gigabytes at 100k triples.
+    gigabytes at 100k triples. For the same reason, when the server serves nothing of natograph's (no graph of its
+    namespace but staging graphs, and an empty default graph) the bulk load goes straight into the served graphs,
+    the default graph last: natograph refuses to serve a default graph whose count is not the snapshot's, so
+    until the load is whole nothing is served, and a load killed midway leaves graphs the next publish replaces
+    (through the staging graphs, since the server then holds natograph's graphs).
     """
     store = RemoteStore(query_url, snapshot, default_graph)
     on_server, _ = graph_counts_on(query_url)
@@ -229,6 +237,14 @@ def publish_staged(snapshot: Snapshot, graphs: list[SnapshotGraph], data_url: st
 
     if leftovers:
         remove(leftovers, "removing the staging graphs an earlier upload left")
+    if bulk and not stale and not published & set(on_server) and store.count_triples(None) == 0:
+        in_place = [graph for graph in graphs if graph.key != "default"] + [graphs[0]]
+        _bulk_load(in_place, [graph.name for graph in in_place], data_url, authorize, progress, chunk_triples)
+        uploaded = {graph.key: graph.triples for graph in graphs}
+        verify_upload(store, uploaded)
+        if note is not None:
+            note("loaded straight into the served graphs (the server served none of natograph's), the default graph last")
+        return uploaded
     staged = [staging_graph(graph.name) for graph in graphs]
     switched = False
     try:
