@@ -25,7 +25,7 @@ import pyoxigraph as ox
 from ..errors import ConfigError, QueryFailedError, SnapshotError
 from ..snapshot import Snapshot
 from ..sparql import read_query
-from .remote import N_TRIPLES, RESULTS_JSON, SERVER_ROW_LIMIT_HEADER, RemoteStore
+from .remote import COUNT_DEFAULT_GRAPH, N_TRIPLES, RESULTS_JSON, SERVER_ROW_LIMIT_HEADER, RemoteStore
 
 N_QUADS = "application/n-quads"
 
@@ -118,7 +118,7 @@ class SnapshotGraph:
 
     def __init__(self, snapshot: Snapshot, key: str, name: str | None, graph):
         self.snapshot, self.key, self.name, self.graph = snapshot, key, name, graph
-        self.triples = sum(1 for _ in self._triples())
+        self.triples = int(next(iter(snapshot.store.query(COUNT_DEFAULT_GRAPH, default_graph=graph)))[0].value)
         self.label = name or "the default graph"
 
     def _triples(self) -> Iterator[ox.Triple]:
