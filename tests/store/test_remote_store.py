@@ -183,6 +183,10 @@ def publish(engine: Engine, snapshot, *, atomic: bool = True, **options) -> dict
 
 @pytest.fixture(scope="module")
 def remote_store(engine, project_snapshot) -> RemoteStore:
+    """The snapshot published over a changed one, so that what every test reads went through the switch (on Oxigraph
+    server: the bulk load onto the empty server, then the staged bulk load and the switch writing the differences;
+    on Virtuoso: the Graph Store endpoint and the switch copying the staging graphs)."""
+    publish(engine, changed_snapshot(project_snapshot))
     publish(engine, project_snapshot)
     return open_remote_store(engine.query_url, project_snapshot, engine.default_graph)
 
