@@ -25,6 +25,7 @@ import pyoxigraph as ox
 from ..errors import ConfigError, QueryFailedError, SnapshotError
 from ..snapshot import Snapshot
 from ..sparql import read_query
+from ..sparql.text import QueryText
 from .remote import COUNT_DEFAULT_GRAPH, N_TRIPLES, RESULTS_JSON, SERVER_ROW_LIMIT_HEADER, RemoteStore
 
 N_QUADS = "application/n-quads"
@@ -255,7 +256,7 @@ def publish_staged(snapshot: Snapshot, graphs: list[SnapshotGraph], data_url: st
             if not bulk:
                 _put_graph(graph, staging, data_url, authorize, progress, chunk_triples)
             uploaded[graph.key] = graph.triples
-        counts, complete = graph_counts_on(query_url)
+        counts, complete = graph_counts_on(query_url, staged)
         differences = []
         for graph, staging in zip(graphs, staged):
             found = counts.get(staging, 0) if complete or staging in counts else store.count_triples(staging)
@@ -289,12 +290,16 @@ def publish_staged(snapshot: Snapshot, graphs: list[SnapshotGraph], data_url: st
     return uploaded
 
 
-def graph_counts_on(query_url: str) -> tuple[dict[str, int], bool]:
-    """Triples per graph of the server named in natograph's namespace, in one query (asked without a dataset, so
-    that every graph of the server is seen), and whether the answer is whole (a server may cut it at its row
-    limit: Virtuoso's `ResultSetMaxRows`, which it then says in a header)."""
+def graph_counts_on(query_url: str, graphs: list[str] | None = None) -> tuple[dict[str, int], bool]:
+    """Triples per graph of the server named in natograph's namespace (or of the `graphs` only), in one query (asked
+    without a dataset, so that every graph of the server is seen), and whether the answer is whole (a server may
+    cut it at its row limit: Virtuoso's `ResultSetMaxRows`, which it then says in a header)."""
+    if graphs is None:
+        query = read_query("publish-graph-counts.rq")
+    else:
+        query = QueryText(read_query("publish-counts-of-graphs.rq")).bound({"g": [ox.NamedNode(g) for g in graphs]})
     headers: dict = {}
-    answer = _ask(query_url, read_query("publish-graph-counts.rq"), "to count its graphs' triples", headers)
+    answer = _ask(query_url, query, "to count its graphs' triples", headers)
     counts = {binding["g"]["value"]: int(binding["triples"]["value"]) for binding in answer["results"]["bindings"]}
     return counts, SERVER_ROW_LIMIT_HEADER.lower() not in headers
 
@@ -464,12 +469,12 @@ def verify_upload(store: RemoteStore, uploaded: dict[str, int]) -> None:
     The named graphs are counted in one query (`graph_counts_on`), the default graph as natograph's queries see it;
     a graph the server's answer may have left out (an answer cut at its row limit) is counted alone.
     """
-    counts, complete = graph_counts_on(store.url)
+    counts, complete = graph_counts_on(store.url, [graph for graph in uploaded if graph != "default"])
     differences = []
     for graph, expected in uploaded.items():
         if graph == "default":
             found = store.count_triples(None)
-        elif graph in counts or (complete and graph.startswith(NATOGRAPH_NAMESPACE)):
+        elif graph in counts or complete:
             found = counts.get(graph, 0)
         else:
             found = store.count_triples(graph)
