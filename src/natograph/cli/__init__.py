@@ -329,7 +329,8 @@ def upload_command(config: Config, data_url: str | None, update_url: str | None,
 
     Publishing again replaces the graphs (never adds to them); with store_url set, each graph's triples are
     then counted on the server and compared with the snapshot's. With an update endpoint (--update-url) the
-    switch is atomic: the server serves the old graphs until the new ones are all there and counted.
+    switch is atomic: the server serves the old graphs until the new ones are all there and counted. On
+    Oxigraph server the graphs go through its bulk loader (--bulk, the default there).
     """
     from ..store.publish import is_oxigraph_server, upload_snapshot
 

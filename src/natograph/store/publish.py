@@ -18,6 +18,7 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from urllib.parse import urlencode
 
 import pyoxigraph as ox
@@ -156,35 +157,47 @@ def _put_graph(graph: SnapshotGraph, name: str | None, data_url: str, authorize,
 def _bulk_load(graphs: list[SnapshotGraph], names: list[str | None], data_url: str, authorize, progress,
                chunk_triples: int) -> None:
     """Add each graph's triples to the server's graph of the same place in `names` (None: its default graph)
-    through Oxigraph server's bulk
-    loader: N-Quads POSTed to its dataset endpoint with `no_transaction` (no transaction held in its memory; a
-    request broken off may leave part of its triples, which the staged graphs' counts then show) and `lenient`
-    (natograph wrote them). A request holds about `chunk_triples` quads of one graph or more (the loader's work
-    per request is the same for one quad or thousands, and a snapshot has a statement graph per source line)."""
+    through Oxigraph server's bulk loader: N-Quads POSTed to its dataset endpoint with `no_transaction` (no
+    transaction held in its memory; a request broken off may leave part of its triples, which the staged graphs'
+    counts then show) and `lenient` (natograph wrote them). A request holds about `chunk_triples` quads of one
+    graph or more (the loader's work per request is the same for one quad or thousands, and a snapshot has a
+    statement graph per source line). The next request is read from the snapshot while the server loads one."""
     separator = "&" if "?" in data_url else "?"
     url = f"{data_url}{separator}no_transaction&lenient"
     sent = {graph.label: 0 for graph in graphs}
-    pending: list[tuple[SnapshotGraph, ox.NamedNode | ox.DefaultGraph, list[ox.Triple]]] = []
+    pending: list[tuple[SnapshotGraph, bytes, list[ox.Triple]]] = []
+    in_flight = None
 
-    def send() -> None:
-        body = ox.serialize((ox.Quad(triple.subject, triple.predicate, triple.object, target)
-                             for _, target, chunk in pending for triple in chunk), format=ox.RdfFormat.N_QUADS)
+    def send(body: bytes, pieces: list[tuple[SnapshotGraph, int]]) -> None:
         request = urllib.request.Request(url, method="POST", headers={"Content-Type": N_QUADS}, data=body)
-        _send_upload(request, authorize, data_url, " and ".join(dict.fromkeys(graph.label for graph, _, _ in pending)))
-        for graph, _, chunk in pending:
-            sent[graph.label] += len(chunk)
+        _send_upload(request, authorize, data_url, " and ".join(dict.fromkeys(graph.label for graph, _ in pieces)))
+        for graph, triples in pieces:
+            sent[graph.label] += triples
             if progress is not None:
                 progress(graph.label, sent[graph.label], graph.triples)
-        pending.clear()
 
-    for graph, name in zip(graphs, names):
-        target = ox.DefaultGraph() if name is None else ox.NamedNode(name)
-        for chunk in graph.chunks(chunk_triples):
-            if pending and sum(len(part) for _, _, part in pending) + len(chunk) > chunk_triples:
-                send()
-            pending.append((graph, target, chunk))
-    if pending:
-        send()
+    def flush(pool: ThreadPoolExecutor) -> None:
+        nonlocal in_flight
+        # N-Triples lines, each ended by " .\n" (a literal's line break is escaped), become N-Quads of the graph.
+        body = b"".join(ox.serialize(chunk, format=ox.RdfFormat.N_TRIPLES).replace(b" .\n", ending)
+                        for _, ending, chunk in pending)
+        pieces = [(graph, len(chunk)) for graph, _, chunk in pending]
+        pending.clear()
+        if in_flight is not None:
+            in_flight.result()
+        in_flight = pool.submit(send, body, pieces)
+
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        for graph, name in zip(graphs, names):
+            ending = b" .\n" if name is None else f" {ox.NamedNode(name)} .\n".encode("utf-8")
+            for chunk in graph.chunks(chunk_triples):
+                if pending and sum(len(part) for _, _, part in pending) + len(chunk) > chunk_triples:
+                    flush(pool)
+                pending.append((graph, ending, chunk))
+        if pending:
+            flush(pool)
+        if in_flight is not None:
+            in_flight.result()
 
 
 # Where an atomic publish puts each graph until it is counted and switched in: this prefix and a digest of the
