@@ -203,7 +203,8 @@ def _bulk_load(graphs: list[SnapshotGraph], names: list[str | None], data_url: s
 # Where an atomic publish puts each graph until it is counted and switched in: this prefix and a digest of the
 # served graph's name (the server's default graph: `default`). Nothing else is named so.
 STAGING_GRAPH_PREFIX = "https://w3id.org/natograph/graph/staging/"
-# Every graph natograph names (its graphs, statement graphs and staging graphs) starts so: an atomic publish
+# Every graph natograph names (its graphs, statement graphs and staging graphs) starts so (publish-graph-counts.rq
+# lists the graphs of this namespace on the server): an atomic publish
 # removes those on the server that the snapshot does not have (an earlier snapshot's, a killed publish's staging).
 NATOGRAPH_NAMESPACE = "https://w3id.org/natograph/"
 
