@@ -58,7 +58,7 @@ def upload_snapshot(snapshot: Snapshot, data_url: str, *, query_url: str = "", u
     update request; without it, the served graphs are replaced one request after the other (and, with
     `query_url`, natograph's graphs the snapshot no longer has are removed after them). `bulk` (None: when the
     server says it is Oxigraph server) sends the staging graphs to `data_url` as a dataset for the server's bulk
-    loader, Oxigraph server's `POST /store?no_transaction`, and switches in only the triples that change; when
+    loader, Oxigraph server's `POST /store?no_transaction`, and switches in only the triples that change. When
     the server serves nothing of natograph's, the graphs are loaded straight into place (`publish_staged`), and
     `note(sentence)` is told so.
     """
@@ -232,9 +232,10 @@ def publish_staged(snapshot: Snapshot, graphs: list[SnapshotGraph], data_url: st
     server): the staging graphs go to its bulk loader, the switch deletes and inserts only the triples that differ
     (`difference_switch_update`), and the staging graphs are removed after it in steps (`remove_graphs_in_steps`):
     Oxigraph server holds an update's writes in memory until it commits, and a copy of the whole snapshot there took
-    gigabytes at 100k triples. For the same reason, when the server serves nothing of natograph's (no graph of its
-    namespace but staging graphs, and an empty default graph) the bulk load goes straight into the served graphs,
-    the default graph last: natograph refuses to serve a default graph whose count is not the snapshot's, so
+    gigabytes at 100k triples. For the same reason (and Virtuoso's limit on a transaction's log, which a copy of
+    the 1M snapshot passed), when the server serves nothing of natograph's (no graph of its namespace but staging
+    graphs, and an empty default graph) the graphs are loaded straight into the served graphs, the default
+    graph last: natograph refuses to serve a default graph whose count is not the snapshot's, so
     until the load is whole nothing is served, and a load killed midway leaves graphs the next publish replaces
     (through the staging graphs, since the server then holds natograph's graphs).
     """
@@ -252,9 +253,13 @@ def publish_staged(snapshot: Snapshot, graphs: list[SnapshotGraph], data_url: st
 
     if leftovers:
         remove(leftovers, "removing the staging graphs an earlier upload left")
-    if bulk and not stale and not published & set(on_server) and store.count_triples(None) == 0:
+    if not stale and not published & set(on_server) and store.count_triples(None) == 0:
         in_place = [graph for graph in graphs if graph.key != "default"] + [graphs[0]]
-        _bulk_load(in_place, [graph.name for graph in in_place], data_url, authorize, progress, chunk_triples)
+        if bulk:
+            _bulk_load(in_place, [graph.name for graph in in_place], data_url, authorize, progress, chunk_triples)
+        else:
+            for graph in in_place:
+                _put_graph(graph, graph.name, data_url, authorize, progress, chunk_triples)
         uploaded = {graph.key: graph.triples for graph in graphs}
         verify_upload(store, uploaded)
         if note is not None:
