@@ -21,6 +21,17 @@ skipped when it is not installed), with a fresh database on 127.0.0.1:
    engine, and optionally a baseline natograph from another checkout (see `measure_remote`).
 
 The answers of both targets are compared once before timing.
+
+Publishing alone (`measure_publish`, issue 16's bulk path):
+
+    python3 bench/remote.py publish 100k,1M 3      # sizes, publishes per engine (the first onto an empty server)
+
+times `natograph upload` (staged and switched in by one update, the path each engine gets by default: Oxigraph
+server's bulk loader, Virtuoso's Graph Store endpoint), a fresh server per size and engine, publishing the same
+snapshot again after the first (a re-publish), and records the engine's peak resident memory while each ran
+and the publishing process's own (their VmRSS sampled every 50 ms); `--no-bulk` on Oxigraph server
+(the staging graphs copied by the switch) is timed once per size, its server stopped if it passes
+`PUBLISH_MEMORY_CAP_MB`.
 """
 
 from __future__ import annotations
@@ -95,22 +106,120 @@ def start_virtuoso(location) -> Engine | None:
                   "/sparql-auth", VIRTUOSO_DEFAULT_GRAPH, VIRTUOSO_USER, VIRTUOSO_PASSWORD)
 
 
-def publish(project: BenchProject, engine: Engine, log) -> float:
+def publish(project: BenchProject, engine: Engine, log, *options: str) -> float:
     """`natograph upload` of the project's snapshot to the engine, staged and switched in atomically, its counts
     verified; returns its seconds."""
+    return publish_measured(project, engine, log, *options)["seconds"]
+
+
+# The engine's memory at which a publish measurement stops it (the machine's other work must go on).
+PUBLISH_MEMORY_CAP_MB = 12_000
+
+
+def publish_measured(project: BenchProject, engine: Engine, log, *options: str) -> dict:
+    """`natograph upload` as `publish`, with the engine's peak resident memory meanwhile and the publishing
+    process's own; an engine passing PUBLISH_MEMORY_CAP_MB is killed (then "stopped" says when)."""
+    import threading
+
     command = [sys.executable, "-m", "natograph.cli", "--root", str(project.root), "upload", "--data-url", engine.data_url,
-               "--update-url", engine.update_url]
+               "--update-url", engine.update_url, *options]
     env = {**os.environ, "NATOGRAPH_STORE_URL": engine.query_url,
            "NATOGRAPH_STORE_DEFAULT_GRAPH": engine.default_graph or ""}
     if engine.user:
         command += ["--user", engine.user]
         env["NATOGRAPH_STORE_PASSWORD"] = engine.password
+    server = engine.server.process
+    peak = {"engine_mb": 0.0, "stopped": None, "client_mb": 0.0}
+    running = threading.Event()
+    running.set()
     started = time.perf_counter()
-    done = subprocess.run(command, env=env, capture_output=True, text=True)
-    if done.returncode != 0:
-        raise RuntimeError(f"natograph upload to {engine.name} failed:\n{done.stdout}{done.stderr}")
-    print(f"  remote: {done.stdout.strip()}", file=log, flush=True)
-    return time.perf_counter() - started
+    upload = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+    def watch() -> None:
+        while running.is_set() and server.poll() is None:
+            peak["engine_mb"] = max(peak["engine_mb"], resident_mb(server.pid))
+            peak["client_mb"] = max(peak["client_mb"], resident_mb(upload.pid))
+            if peak["engine_mb"] > PUBLISH_MEMORY_CAP_MB:
+                peak["stopped"] = time.perf_counter() - started
+                server.kill()
+                return
+            time.sleep(0.05)
+
+    watcher = threading.Thread(target=watch, daemon=True)
+    watcher.start()
+    stdout, stderr = upload.communicate()
+    seconds = time.perf_counter() - started
+    running.clear()
+    watcher.join()
+    if peak["stopped"] is not None:
+        print(f"  remote: {engine.name} stopped at {peak['engine_mb']:,.0f} MB after {peak['stopped']:.0f} s",
+              file=log, flush=True)
+        return {"seconds": seconds, **peak}
+    if upload.returncode != 0:
+        raise RuntimeError(f"natograph upload to {engine.name} failed:\n{stdout}{stderr}")
+    print(f"  remote: {stdout.strip()} ({seconds:.1f} s, engine peak {peak['engine_mb']:,.0f} MB)", file=log, flush=True)
+    return {"seconds": seconds, **peak}
+
+
+def resident_mb(pid: int) -> float:
+    """A process's resident memory now (Linux /proc), in MB; 0 once it is gone."""
+    try:
+        with open(f"/proc/{pid}/status") as status:
+            for line in status:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return 0.0
+
+
+def measure_publish(sizes: list[str], publishes: int, log=sys.stderr) -> list[dict]:
+    """Per size and engine, on a fresh server: `publishes` staged publishes of the snapshot (the first onto the
+    empty server), and on Oxigraph server one more with --no-bulk (the switch copying the staging graphs)."""
+    rows = []
+    for size in sizes:
+        project = ensure_project(size, log=log)
+        for starter, directory in ((start_oxigraph_server, "publish-oxigraph"), (start_virtuoso, "publish-virtuoso")):
+            engine = starter(WORK / size / directory)
+            if engine is None:
+                rows.append({"benchmark": "publish", "size": size, "engine": "Virtuoso", "status": "not installed"})
+                continue
+            try:
+                engine.server.wait_until(engine.direct_path("ASK { }"), timeout_s=READY_TIMEOUT_S)
+                runs = []
+                for number in range(publishes):
+                    print(f"  publish: {size}, {engine.name}, publish {number + 1} of {publishes} …", file=log, flush=True)
+                    runs.append(publish_measured(project, engine, log))
+                row = {"benchmark": "publish", "size": size, "engine": engine.name, "status": "ok",
+                       "first_s": runs[0]["seconds"], "first_engine_mb": runs[0]["engine_mb"],
+                       "again_s": statistics.median(run["seconds"] for run in runs[1:]) if runs[1:] else None,
+                       "again_engine_mb": max((run["engine_mb"] for run in runs[1:]), default=None),
+                       "client_mb": max(run["client_mb"] or 0 for run in runs), "runs": runs}
+                if engine.name == "Oxigraph server":
+                    print(f"  publish: {size}, {engine.name}, --no-bulk …", file=log, flush=True)
+                    row["copy"] = publish_measured(project, engine, log, "--no-bulk")
+                rows.append(row)
+            finally:
+                engine.server.stop()
+    return rows
+
+
+def publish_table(rows: list[dict]) -> str:
+    """Seconds and peak memory of each publish."""
+    lines = ["| triples | engine | first publish (empty server): s; engine peak | again (median): s; engine peak | "
+             "publishing process peak | Oxigraph server, --no-bulk (switch copies): s; engine peak |",
+             "|---|---|---|---|---|---|"]
+    for row in rows:
+        if row["status"] != "ok":
+            lines.append(f"| {row['size']} | {row['engine']} | {row['status']} | | | |")
+            continue
+        again = (f"{row['again_s']:.1f} s; {row['again_engine_mb']:,.0f} MB" if row["again_s"] is not None else "–")
+        copy = row.get("copy")
+        copied = ("–" if copy is None else f"stopped at {copy['engine_mb']:,.0f} MB after {copy['stopped']:.0f} s"
+                  if copy["stopped"] is not None else f"{copy['seconds']:.1f} s; {copy['engine_mb']:,.0f} MB")
+        lines.append(f"| {row['size']} | {row['engine']} | {row['first_s']:.1f} s; {row['first_engine_mb']:,.0f} MB | "
+                     f"{again} | {row['client_mb']:,.0f} MB | {copied} |")
+    return "\n".join(lines)
 
 
 def alternating(targets: dict[str, str], seconds: float, groups: dict[str, int]) -> dict:
@@ -348,7 +457,14 @@ def remote_goals(rows: list[dict]) -> str:
     return "\n".join(lines)
 
 
-if __name__ == "__main__":
+if __name__ == "__main__" and sys.argv[1:2] == ["publish"]:
+    # python bench/remote.py publish [SIZES [PUBLISHES]], e.g. 100k,1M 3
+    arguments = sys.argv[2:] + [None] * 2
+    found = measure_publish((arguments[0] or "100k").split(","), int(arguments[1] or 3))
+    print(publish_table(found))
+    (BENCH / "out").mkdir(exist_ok=True)
+    (BENCH / "out" / f"publish-{time.strftime('%Y%m%d-%H%M%S')}.json").write_text(json.dumps(found, indent=2))
+elif __name__ == "__main__":
     # python bench/remote.py [SIZES [ROUNDS [SECONDS [CLIENTS [BASELINE_SRC]]]]], e.g. 10k,100k 3 3 4 /tmp/old/src
     arguments = sys.argv[1:] + [None] * 5
     found = measure_remote((arguments[0] or "10k").split(","), int(arguments[1] or 1), float(arguments[2] or 2),

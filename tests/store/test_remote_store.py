@@ -30,7 +30,8 @@ from click.testing import CliRunner
 from natograph.cli import main
 from natograph.snapshot import Snapshot
 from natograph.sparql.text import QueryText
-from natograph.store.publish import STAGING_GRAPH_PREFIX, staging_graphs_on, upload_chunks, upload_snapshot, verify_upload
+from natograph.store.publish import (STAGING_GRAPH_PREFIX, is_oxigraph_server, staging_graphs_on, upload_chunks,
+                                     upload_snapshot, verify_upload)
 from natograph.store.remote import DEFAULT_GRAPH_PARTS, XSD_BOOLEAN, RemoteStore, open_remote_store, query_form, typed_booleans
 from natograph.serve import create_app
 from natograph.store import AskResult, Dataset, GraphResult, QueryLimits, SelectResult, open_store
@@ -182,6 +183,10 @@ def publish(engine: Engine, snapshot, *, atomic: bool = True, **options) -> dict
 
 @pytest.fixture(scope="module")
 def remote_store(engine, project_snapshot) -> RemoteStore:
+    """The snapshot published over a changed one, so that what every test reads went through the switch (on Oxigraph
+    server: the bulk load onto the empty server, then the staged bulk load and the switch writing the differences;
+    on Virtuoso: the Graph Store endpoint and the switch copying the staging graphs)."""
+    publish(engine, changed_snapshot(project_snapshot))
     publish(engine, project_snapshot)
     return open_remote_store(engine.query_url, project_snapshot, engine.default_graph)
 
@@ -286,12 +291,101 @@ def test_a_malformed_query_is_reported_at_the_same_line_and_column(project_store
     assert (remote.value.line, remote.value.column) == (embedded.value.line, embedded.value.column)
 
 
-@pytest.mark.parametrize("atomic", [True, False], ids=["staged", "graph-by-graph"])
-def test_publishing_again_replaces_the_graphs_and_verifies_each_count(engine, project_snapshot, remote_store, atomic):
-    uploaded = publish(engine, project_snapshot, atomic=atomic)
+@pytest.mark.parametrize(("atomic", "bulk"), [(True, None), (True, False), (False, None)],
+                         ids=["staged", "staged-graph-store", "graph-by-graph"])
+def test_publishing_again_replaces_the_graphs_and_verifies_each_count(engine, project_snapshot, remote_store, atomic,
+                                                                      bulk):
+    """Staged: through Oxigraph server's bulk loader (found by its Server header), through Virtuoso's Graph Store
+    endpoint; staged-graph-store: through the Graph Store endpoint on both."""
+    uploaded = publish(engine, project_snapshot, atomic=atomic, bulk=bulk)
     assert uploaded["default"] == project_snapshot.manifest["counts"]["all"]
+    assert len(uploaded) == len(list(project_snapshot.store.named_graphs())) + 1 > 100  # a graph per source line
     for graph, triples in uploaded.items():
         assert remote_store.count_triples(None if graph == "default" else graph) == triples
+    assert served_counts(remote_store) == snapshot_counts(project_snapshot)
+    assert staging_graphs_on(engine.query_url) == []
+
+
+def test_the_bulk_path_is_chosen_by_the_servers_own_name(engine):
+    assert is_oxigraph_server(engine.data_url) == (engine.name == "oxigraph")
+
+
+class StopPublishing(Exception):
+    """Raised by a progress callback: the publish breaks off midway, as on an interrupt."""
+
+
+@pytest.mark.parametrize("bulk", [None, False], ids=["staged", "staged-graph-store"])
+def test_a_publish_failing_midway_leaves_the_served_graphs_and_removes_its_staging_graphs(
+        engine, project_snapshot, remote_store, bulk):
+    before = served_counts(remote_store)
+    steps: list[tuple[str, int, int]] = []
+
+    def fail_after_two_graphs(graph: str, sent: int, total: int) -> None:
+        steps.append((graph, sent, total))
+        if len({step[0] for step in steps}) > 2:
+            raise StopPublishing()
+
+    with pytest.raises(StopPublishing):
+        publish(engine, changed_snapshot(project_snapshot), chunk_triples=200, bulk=bulk,
+                progress=fail_after_two_graphs)
+    assert served_counts(remote_store) == before == snapshot_counts(project_snapshot)
+    assert staging_graphs_on(engine.query_url) == []
+
+
+@pytest.mark.parametrize("name", ENGINES)
+def test_a_first_publish_loads_in_place_and_one_broken_off_is_never_served(project_snapshot, tmp_path, name):
+    """Onto a server serving nothing of natograph's, the graphs go straight into the served graphs (no switch
+    copying the whole snapshot in one transaction: Oxigraph server holds it in memory, Virtuoso refused the 1M
+    snapshot's for its log's size), the default graph last. Broken off midway, natograph refuses to serve what was
+    loaded (its default graph is not the snapshot's), and the next publish, staged, makes it whole."""
+    process, engine = start_engine(name, tmp_path / name)
+    default_label = engine.default_graph or "the default graph"
+    try:
+        steps: list[str] = []
+        notes: list[str] = []
+
+        def break_off(graph: str, sent: int, total: int) -> None:
+            steps.append(graph)
+            if len(set(steps)) > 3:
+                raise StopPublishing()
+
+        with pytest.raises(StopPublishing):
+            publish(engine, project_snapshot, chunk_triples=200, progress=break_off, note=notes.append)
+        assert default_label not in steps and notes == []
+        assert 0 < sum(served_counts(RemoteStore(engine.query_url, project_snapshot, engine.default_graph)).values())
+        with pytest.raises(SnapshotError, match="natograph upload"):
+            open_remote_store(engine.query_url, project_snapshot, engine.default_graph)
+        steps.clear()
+        publish(engine, project_snapshot, chunk_triples=200, progress=lambda graph, *_: steps.append(graph),
+                note=notes.append)
+        assert notes == [] and steps[0] == default_label  # staged: the server held natograph's graphs
+        store = open_remote_store(engine.query_url, project_snapshot, engine.default_graph)
+        assert served_counts(store) == snapshot_counts(project_snapshot) and staging_graphs_on(engine.query_url) == []
+    finally:
+        stop(process)
+    process, engine = start_engine(name, tmp_path / "fresh")
+    try:
+        steps.clear()
+        publish(engine, project_snapshot, chunk_triples=200, progress=lambda graph, *_: steps.append(graph),
+                note=notes.append)
+        assert notes and "loaded straight into the served graphs" in notes[0]
+        assert steps[-1] == default_label and steps.count(default_label) > 1
+        store = open_remote_store(engine.query_url, project_snapshot, engine.default_graph)
+        assert served_counts(store) == snapshot_counts(project_snapshot) and staging_graphs_on(engine.query_url) == []
+    finally:
+        stop(process)
+
+
+def test_a_bulk_load_needs_an_update_endpoint_and_a_server_with_a_bulk_loader(engine, project_snapshot, remote_store):
+    with pytest.raises(ConfigError, match="bulk load .* needs store_update_url"):
+        upload_snapshot(project_snapshot, engine.data_url, query_url=engine.query_url, bulk=True)
+    if engine.name == "oxigraph":
+        return
+    # Virtuoso's Graph Store endpoint takes a dataset and keeps none of it under the names it carries: refused before
+    # anything is sent.
+    with pytest.raises(ConfigError, match=f"{engine.data_url} does not say it is Oxigraph server"):
+        publish(engine, project_snapshot, bulk=True)
+    assert served_counts(remote_store) == snapshot_counts(project_snapshot)
 
 
 def test_publishing_in_chunks_keeps_blank_nodes_whole_replaces_and_reports_progress(
@@ -474,6 +568,12 @@ def test_an_upload_killed_midway_leaves_the_served_graphs_whole_and_the_next_rem
 def test_a_count_differing_after_the_upload_names_the_graph(engine, project_snapshot, remote_store):
     with pytest.raises(SnapshotError, match=r"the default graph: \d+ on the server, 1 in the snapshot"):
         verify_upload(remote_store, {"default": 1})
+    with pytest.raises(SnapshotError, match=rf"{ASSERTED_GRAPH}: \d+ on the server, 1 in the snapshot"):
+        verify_upload(remote_store, {ASSERTED_GRAPH: 1})
+    never = "https://w3id.org/natograph/graph/never-uploaded"
+    with pytest.raises(SnapshotError, match=f"{never}: 0 on the server, 3 in the snapshot"):
+        verify_upload(remote_store, {never: 3})
+    verify_upload(remote_store, {graph: count for graph, count in snapshot_counts(project_snapshot).items()})
 
 
 def test_a_refused_graph_is_named_with_the_servers_answer(engine, project_snapshot, remote_store):

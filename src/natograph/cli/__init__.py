@@ -318,16 +318,21 @@ def export_command(config: Config, output_format: str, selection: str, output: s
 @click.option("--chunk-triples", type=click.IntRange(1), default=None,
               help="Triples per request (default: the store_upload_chunk_triples setting, 50,000); a blank "
                    "node's triples stay in one request.")
+@click.option("--bulk/--no-bulk", default=None,
+              help="With --update-url: send the staging graphs to the data URL as N-Quads for the server's bulk "
+                   "loader (Oxigraph server's /store with no_transaction) and switch in only the triples that "
+                   "change (default: when the server says it is Oxigraph server).")
 @click.pass_obj
 def upload_command(config: Config, data_url: str | None, update_url: str | None, user: str | None,
-                   password_file: str | None, chunk_triples: int | None) -> None:
+                   password_file: str | None, chunk_triples: int | None, bulk: bool | None) -> None:
     """Load the current snapshot into a SPARQL server (store = remote), replacing its default and named graphs.
 
     Publishing again replaces the graphs (never adds to them); with store_url set, each graph's triples are
     then counted on the server and compared with the snapshot's. With an update endpoint (--update-url) the
-    switch is atomic: the server serves the old graphs until the new ones are all there and counted.
+    switch is atomic: the server serves the old graphs until the new ones are all there and counted. On
+    Oxigraph server the graphs go through its bulk loader (--bulk, the default there).
     """
-    from ..store.publish import upload_snapshot
+    from ..store.publish import is_oxigraph_server, upload_snapshot
 
     target = data_url or config.store_data_url
     user = user or config.store_user or None
@@ -344,11 +349,16 @@ def upload_command(config: Config, data_url: str | None, update_url: str | None,
         click.echo(f"  {graph}: {sent:,} of {total:,} triples", err=True)
 
     update_url = update_url or config.store_update_url
+    if update_url and bulk is None and target:
+        bulk = is_oxigraph_server(target)
+    notes: list[str] = []
     uploaded = upload_snapshot(ensure_snapshot(config), target, query_url=config.store_url, update_url=update_url,
                                default_graph=config.store_default_graph or None, user=user, password=password,
-                               progress=progress, chunk_triples=chunk_triples or config.store_upload_chunk_triples)
-    verified = ", triple counts verified on the server" if config.store_url else ""
-    verified += ", switched in by one update" if update_url else ""
+                               progress=progress, chunk_triples=chunk_triples or config.store_upload_chunk_triples,
+                               bulk=bulk, note=notes.append)
+    verified = " through the server's bulk loader" if bulk else ""
+    verified += ", triple counts verified on the server" if config.store_url else ""
+    verified += "".join(f", {note}" for note in notes) or (", switched in by one update" if update_url else "")
     click.echo(f"uploaded {sum(uploaded.values())} triples in {len(uploaded)} graphs to {target}{verified}")
 
 
