@@ -85,8 +85,9 @@ def start_oxigraph_server(location) -> Engine:
     """Oxigraph server, read-write (it is published to), on a fresh database."""
     shutil.rmtree(location, ignore_errors=True)
     port = free_port()
+    # A deep thread stack, as the README starts it: its request threads overflow theirs on deeply nested queries.
     server = _start("oxigraph-remote", [tool("oxigraph"), "serve", "--location", location, "--bind", f"127.0.0.1:{port}"],
-                    port=port, sparql_path="/query")
+                    port=port, sparql_path="/query", env={"RUST_MIN_STACK": "268435456"})
     return Engine("Oxigraph server", server, f"http://127.0.0.1:{port}", "/query", "/store", "/update")
 
 

@@ -27,7 +27,7 @@ from ..errors import ConfigError, QueryFailedError, SnapshotError
 from ..snapshot import Snapshot
 from ..sparql import read_query
 from ..sparql.text import QueryText
-from .remote import COUNT_DEFAULT_GRAPH, N_TRIPLES, RESULTS_JSON, SERVER_ROW_LIMIT_HEADER, RemoteStore
+from .remote import COUNT_DEFAULT_GRAPH, N_TRIPLES, RESULTS_JSON, SERVER_ROW_LIMIT_HEADER, RemoteStore, server_message
 
 N_QUADS = "application/n-quads"
 
@@ -475,7 +475,7 @@ def _send(request: urllib.request.Request, authorize, url: str, what: str, heade
                 headers.update((name.lower(), value) for name, value in response.headers.items())
             return response.read()
     except urllib.error.HTTPError as error:
-        reason = " ".join(error.read().decode("utf-8", "replace").split())[:500]
+        reason = " ".join(server_message(error.read().decode("utf-8", "replace")).split())
         raise QueryFailedError(f"{url} refused {what}: {error.code} {error.reason}"
                                + (f": {reason}" if reason else "")) from None
     except urllib.error.URLError as error:
@@ -516,11 +516,12 @@ def _listed(differences: list[str]) -> str:
 def _authorizer(data_url: str, user: str | None, password: str | None):
     """A function giving each upload request its Authorization header, after the credentials were tried.
 
-    The server's challenge is fetched, and the credentials tried, with a GET: a server refusing a PUT closes the
-    connection before reading its body, which a client answering the challenge only then sees as a broken pipe.
+    The server's challenge is fetched, and the credentials tried, with a HEAD: a server refusing a PUT closes the
+    connection before reading its body, which a client answering the challenge only then sees as a broken pipe;
+    and a GET of a store's endpoint may answer with the whole store (Oxigraph server's /store).
     """
     try:
-        with urllib.request.urlopen(urllib.request.Request(data_url, method="GET"), timeout=30):
+        with urllib.request.urlopen(urllib.request.Request(data_url, method="HEAD"), timeout=30):
             return _no_authorization
     except urllib.error.HTTPError as error:
         if error.code != 401:
@@ -544,14 +545,14 @@ def _authorizer(data_url: str, user: str | None, password: str | None):
     else:
         raise QueryFailedError(f"{data_url} asks for {scheme or 'an unknown'} authentication, which natograph "
                                "does not offer (Basic and Digest only)")
-    probe = urllib.request.Request(data_url, method="GET")
+    probe = urllib.request.Request(data_url, method="HEAD")
     probe.add_header("Authorization", authorize(probe))
     try:
         with urllib.request.urlopen(probe, timeout=30):
             pass
     except urllib.error.HTTPError as error:
         if error.code in (401, 403):
-            reason = " ".join(error.read().decode("utf-8", "replace").split())[:500]
+            reason = " ".join(server_message(error.read().decode("utf-8", "replace")).split())
             raise QueryFailedError(f"{data_url} refused the credentials of user {user}: {error.code} "
                                    f"{error.reason}" + (f": {reason}" if reason else "")) from None
     return authorize
