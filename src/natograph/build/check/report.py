@@ -71,12 +71,7 @@ def check_graph(config: Config, store: ox.Store, sources: SourceIndex, *, clash_
 
     `sources` locates each asserted triple (file:line); `clash_records` are the reasoner's.
     """
-    ontology = [lt.triple for lt in sources.located if lt.location.file == config.ontology_file]
-    # Each subject's nato:source is derived from the statement graphs (build/statements.py), so no file states it.
-    derived = [q.triple for q in store.quads_for_pattern(None, ox.NamedNode(NATO.source), None,
-                                                         ox.NamedNode(ASSERTED_GRAPH))]
-    data = list(dict.fromkeys([lt.triple for lt in sources.located if lt.location.file != config.ontology_file]
-                              + derived))
+    data, ontology = shapes_inputs(config, store, sources)
     # owlrl and pySHACL read literals with rdflib, which logs a traceback for each ill-typed one: the
     # consistency check reports those (dt-not-type) with their lines instead.
     with quiet_ill_typed_literals():
@@ -88,6 +83,17 @@ def check_graph(config: Config, store: ox.Store, sources: SourceIndex, *, clash_
             check_provenance(store, sources),
         ]
     return CheckReport(checks, snapshot_key if checks[0].passed else None)
+
+
+def shapes_inputs(config: Config, store: ox.Store, sources: SourceIndex) -> tuple[list[ox.Triple], list[ox.Triple]]:
+    """(data, ontology): the asserted triples the SHACL shapes and the satisfiability check read."""
+    ontology = [lt.triple for lt in sources.located if lt.location.file == config.ontology_file]
+    # Each subject's nato:source is derived from the statement graphs (build/statements.py), so no file states it.
+    derived = [q.triple for q in store.quads_for_pattern(None, ox.NamedNode(NATO.source), None,
+                                                         ox.NamedNode(ASSERTED_GRAPH))]
+    data = list(dict.fromkeys([lt.triple for lt in sources.located if lt.location.file != config.ontology_file]
+                              + derived))
+    return data, ontology
 
 
 @dataclass(frozen=True)
