@@ -183,10 +183,14 @@ def publish(engine: Engine, snapshot, *, atomic: bool = True, **options) -> dict
 
 @pytest.fixture(scope="module")
 def remote_store(engine, project_snapshot) -> RemoteStore:
-    """The snapshot published over a changed one, so that what every test reads went through the switch (on Oxigraph
-    server: the bulk load onto the empty server, then the staged bulk load and the switch writing the differences;
-    on Virtuoso: the Graph Store endpoint and the switch copying the staging graphs)."""
-    publish(engine, changed_snapshot(project_snapshot))
+    """The snapshot as published. On Oxigraph server over a changed one, so that what every test reads went through
+    the switch (the bulk load onto the empty server, then the staged bulk load and the switch writing the
+    differences). On Virtuoso once, in place: after its copying switch, Virtuoso 7.2 sometimes leaves a row out of
+    `operations-active-on` (an OPTIONAL with a FILTER inside; the triples are the same, and the query without
+    that OPTIONAL answers whole), depending on where the switch put the triples: README, "Found, and not
+    translated". Its switch is tested by the re-publishing tests below."""
+    if engine.name != "virtuoso":
+        publish(engine, changed_snapshot(project_snapshot))
     publish(engine, project_snapshot)
     return open_remote_store(engine.query_url, project_snapshot, engine.default_graph)
 
