@@ -80,10 +80,8 @@ def upload_snapshot(snapshot: Snapshot, data_url: str, *, query_url: str = "", u
         bulk = oxigraph if bulk is None else bulk
         return publish_staged(snapshot, graphs, data_url, authorize, query_url, update_url, default_graph,
                               _authorizer(update_url, user, password), progress, chunk_triples, bulk, note)
-    uploaded = {}
-    for graph in graphs:
-        _put_graph(graph, graph.name, data_url, authorize, progress, chunk_triples)
-        uploaded[graph.key] = graph.triples
+    _load(graphs, [graph.name for graph in graphs], data_url, authorize, progress, chunk_triples, bulk=False)
+    uploaded = {graph.key: graph.triples for graph in graphs}
     if query_url:
         # Last, so that no graph the served snapshot needs is missing while the upload runs.
         published = {graph.name for graph in graphs}
@@ -152,6 +150,18 @@ def _put_graph(graph: SnapshotGraph, name: str | None, data_url: str, authorize,
         sent += len(chunk)
         if progress is not None:
             progress(graph.label, sent, graph.triples)
+
+
+def _load(graphs: list[SnapshotGraph], names: list[str | None], data_url: str, authorize, progress, chunk_triples: int,
+          *, bulk: bool) -> None:
+    """Put each graph's triples into the server's graph of the same place in `names` (None: its default graph):
+    through Oxigraph server's bulk loader (`_bulk_load`, which adds), or graph by graph with the Graph Store
+    Protocol (`_put_graph`, which replaces)."""
+    if bulk:
+        _bulk_load(graphs, names, data_url, authorize, progress, chunk_triples)
+    else:
+        for graph, name in zip(graphs, names):
+            _put_graph(graph, name, data_url, authorize, progress, chunk_triples)
 
 
 def _bulk_load(graphs: list[SnapshotGraph], names: list[str | None], data_url: str, authorize, progress,
@@ -240,6 +250,7 @@ def publish_staged(snapshot: Snapshot, graphs: list[SnapshotGraph], data_url: st
     (through the staging graphs, since the server then holds natograph's graphs).
     """
     store = RemoteStore(query_url, snapshot, default_graph)
+    uploaded = {graph.key: graph.triples for graph in graphs}
     on_server, _ = graph_counts_on(query_url)
     leftovers = [graph for graph in on_server if graph.startswith(STAGING_GRAPH_PREFIX)]
     published = {graph.name for graph in graphs}
@@ -255,12 +266,7 @@ def publish_staged(snapshot: Snapshot, graphs: list[SnapshotGraph], data_url: st
         remove(leftovers, "removing the staging graphs an earlier upload left")
     if not stale and not published & set(on_server) and store.count_triples(None) == 0:
         in_place = [graph for graph in graphs if graph.key != "default"] + [graphs[0]]
-        if bulk:
-            _bulk_load(in_place, [graph.name for graph in in_place], data_url, authorize, progress, chunk_triples)
-        else:
-            for graph in in_place:
-                _put_graph(graph, graph.name, data_url, authorize, progress, chunk_triples)
-        uploaded = {graph.key: graph.triples for graph in graphs}
+        _load(in_place, [graph.name for graph in in_place], data_url, authorize, progress, chunk_triples, bulk=bulk)
         verify_upload(store, uploaded)
         if note is not None:
             note("loaded straight into the served graphs (the server served none of natograph's), the default graph last")
@@ -268,19 +274,9 @@ def publish_staged(snapshot: Snapshot, graphs: list[SnapshotGraph], data_url: st
     staged = [staging_graph(graph.name) for graph in graphs]
     switched = False
     try:
-        uploaded = {}
-        if bulk:
-            _bulk_load(graphs, staged, data_url, authorize, progress, chunk_triples)
-        for graph, staging in zip(graphs, staged):
-            if not bulk:
-                _put_graph(graph, staging, data_url, authorize, progress, chunk_triples)
-            uploaded[graph.key] = graph.triples
-        counts, complete = graph_counts_on(query_url, staged)
-        differences = []
-        for graph, staging in zip(graphs, staged):
-            found = counts.get(staging, 0) if complete or staging in counts else store.count_triples(staging)
-            if found != graph.triples:
-                differences.append(f"{graph.label}: {found} staged on the server, {graph.triples} in the snapshot")
+        _load(graphs, staged, data_url, authorize, progress, chunk_triples, bulk=bulk)
+        differences = count_differences(store, [(staging, graph.label, graph.triples)
+                                                for graph, staging in zip(graphs, staged)], "staged on the server")
         if differences:
             raise SnapshotError(f"the SPARQL store at {query_url} did not take what was uploaded, and still serves "
                                 f"what it served ({_listed(differences)})")
@@ -483,25 +479,31 @@ def _send(request: urllib.request.Request, authorize, url: str, what: str, heade
 
 
 def verify_upload(store: RemoteStore, uploaded: dict[str, int]) -> None:
-    """Raise SnapshotError naming each graph whose triple count on the server differs from the snapshot's.
-
-    The named graphs are counted in one query (`graph_counts_on`), the default graph as natograph's queries see it;
-    a graph the server's answer may have left out (an answer cut at its row limit) is counted alone.
-    """
-    counts, complete = graph_counts_on(store.url, [graph for graph in uploaded if graph != "default"])
-    differences = []
-    for graph, expected in uploaded.items():
-        if graph == "default":
-            found = store.count_triples(None)
-        elif graph in counts or complete:
-            found = counts.get(graph, 0)
-        else:
-            found = store.count_triples(graph)
-        if found != expected:
-            label = "the default graph" if graph == "default" else graph
-            differences.append(f"{label}: {found} on the server, {expected} in the snapshot")
+    """Raise SnapshotError naming each graph whose triple count on the server differs from the snapshot's (counted as
+    `count_differences` counts)."""
+    differences = count_differences(store, [(None, "the default graph", expected) if key == "default" else
+                                            (key, key, expected) for key, expected in uploaded.items()], "on the server")
     if differences:
         raise SnapshotError(f"the SPARQL store at {store.url} does not hold what was uploaded ({_listed(differences)})")
+
+
+def count_differences(store: RemoteStore, expected: list[tuple[str | None, str, int]], where: str) -> list[str]:
+    """"label: N {where}, M in the snapshot" for each (the server's graph, None for the default graph as natograph's
+    queries see it; its label; its triples in the snapshot) whose count on the server differs. The named graphs are
+    counted in one query (`graph_counts_on`); a graph the server's answer may have left out (an answer cut at its
+    row limit) is counted alone."""
+    counts, complete = graph_counts_on(store.url, [name for name, _, _ in expected if name is not None])
+    differences = []
+    for name, label, triples in expected:
+        if name is None:
+            found = store.count_triples(None)
+        elif name in counts or complete:
+            found = counts.get(name, 0)
+        else:
+            found = store.count_triples(name)
+        if found != triples:
+            differences.append(f"{label}: {found} {where}, {triples} in the snapshot")
+    return differences
 
 
 # How many graphs' differences an error names (a snapshot has a graph per source line).
