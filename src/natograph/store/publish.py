@@ -26,7 +26,7 @@ import pyoxigraph as ox
 from ..errors import ConfigError, QueryFailedError, SnapshotError
 from ..snapshot import Snapshot
 from ..sparql import read_query
-from ..sparql.text import QueryText
+from ..sparql.text import QueryText, values_block
 from .remote import COUNT_DEFAULT_GRAPH, N_TRIPLES, RESULTS_JSON, SERVER_ROW_LIMIT_HEADER, RemoteStore, server_message
 
 N_QUADS = "application/n-quads"
@@ -386,7 +386,7 @@ def remove_graphs_in_steps(names: list[str], update_url: str, authorize, query_u
     (Oxigraph server keeps an update's writes in memory until it commits)."""
     if not names:
         return
-    graphs = "VALUES ?g { " + " ".join(str(ox.NamedNode(name)) for name in names) + " } GRAPH ?g { ?s ?p ?o }"
+    graphs = values_block({"g": [ox.NamedNode(name) for name in names]}) + " GRAPH ?g { ?s ?p ?o }"
     while _ask(query_url, f"ASK {{ {graphs} }}", "to say whether the graphs to remove are empty")["boolean"]:
         _send_update(f"DELETE {{ GRAPH ?g {{ ?s ?p ?o }} }} WHERE {{ {{ SELECT ?g ?s ?p ?o WHERE {{ {graphs} }} "
                      f"LIMIT {step} }} }}", update_url, authorize, f"removing {len(names)} graphs")
