@@ -23,6 +23,7 @@ import pyoxigraph as ox
 import pytest
 
 from natograph.query.canned import bind_parameters, load_catalogue
+from natograph.query.verify import check_published_answers
 from natograph.config import Config
 from natograph.errors import ConfigError, QueryFailedError, QuerySyntaxError, QueryTimeoutError, SnapshotError
 from click.testing import CliRunner
@@ -39,6 +40,7 @@ from natograph.vocab import ASSERTED_GRAPH, INFERRED_GRAPH
 
 from ..conftest import REPO_ROOT
 from ..serving import free_port
+from ..query.test_verify import DATE, NTM_I, START_EARLIEST, with_replaced_object
 from ..sparql.test_engine import NEVER_ENDING, returns_within
 
 # Each engine is a real server started for the module (Virtuoso takes seconds): end-to-end tests.
@@ -101,16 +103,19 @@ def wait_until_answering(process: subprocess.Popen, url: str, what: str) -> None
 VIRTUOSO_INI = (Path(__file__).parent / "virtuoso.ini.template").read_text(encoding="utf-8")
 
 
-def start_virtuoso(location: Path, max_seconds: int = 60) -> tuple[subprocess.Popen, str]:
+def start_virtuoso(location: Path, max_seconds: int = 60,
+                   after_image_limit: int = 1_500_000_000) -> tuple[subprocess.Popen, str]:
     """A real Virtuoso (Debian's virtuoso-t) with a fresh database under `location`, on free local ports, stopping
-    queries after `max_seconds` (its MaxQueryExecutionTime)."""
+    queries after `max_seconds` (its MaxQueryExecutionTime) and transactions whose log passes `after_image_limit`
+    bytes (its TransactionAfterImageLimit)."""
     if shutil.which("virtuoso-t") is None:
         missing("Virtuoso is not installed (apt-get install virtuoso-opensource; .ci/run installs it)")
     location.mkdir(parents=True, exist_ok=True)
     http_port = free_port()
     (location / "virtuoso.ini").write_text(VIRTUOSO_INI.format(db=location, sql_port=free_port(), http_port=http_port,
                                                                connections=10, buffers=10000, dirty_buffers=6000,
-                                                               max_rows=VIRTUOSO_MAX_ROWS, max_seconds=max_seconds))
+                                                               max_rows=VIRTUOSO_MAX_ROWS, max_seconds=max_seconds,
+                                                               after_image_limit=after_image_limit))
     base = f"http://127.0.0.1:{http_port}"
     return run_virtuoso(location, base), base
 
@@ -185,10 +190,9 @@ def publish(engine: Engine, snapshot, *, atomic: bool = True, **options) -> dict
 def remote_store(engine, project_snapshot) -> RemoteStore:
     """The snapshot as published. On Oxigraph server over a changed one, so that what every test reads went through
     the switch (the bulk load onto the empty server, then the staged bulk load and the switch writing the
-    differences). On Virtuoso once, in place: after its copying switch, Virtuoso 7.2 sometimes leaves a row out of
-    `operations-active-on` (an OPTIONAL with a FILTER inside; the triples are the same, and the query without
-    that OPTIONAL answers whole), depending on where the switch put the triples: README, "Found, and not
-    translated". Its switch is tested by the re-publishing tests below."""
+    differences). On Virtuoso once, in place: after graphs were replaced on it, Virtuoso 7.2 leaves rows out of
+    comparisons with `<=` on dates about one time in three (README, "Found, and not translated"), which the
+    answers check reports: `test_after_a_switch_the_answers_check_names_exactly_the_runs_that_differ`."""
     if engine.name != "virtuoso":
         publish(engine, changed_snapshot(project_snapshot))
     publish(engine, project_snapshot)
@@ -465,6 +469,78 @@ def changed_snapshot(snapshot) -> Snapshot:
     return changed
 
 
+def test_a_switch_past_the_servers_transaction_limit_is_rolled_back_and_says_what_to_do(project_snapshot, tmp_path):
+    """Virtuoso stops a transaction whose log passes TransactionAfterImageLimit (as the 1M snapshot's switch did at
+    the default 50 MB): here the limit is 1 MB, under this repository's switch. The publish fails naming the limit
+    and the ways round it, and the server serves the old snapshot whole, without staging graphs."""
+    process, base = start_virtuoso(tmp_path / "virtuoso", after_image_limit=1_000_000)
+    try:
+        engine = virtuoso_engine(base)
+        old = changed_snapshot(project_snapshot)
+        publish(engine, old)
+        with pytest.raises(QueryFailedError) as refused:
+            publish(engine, project_snapshot)
+        message = str(refused.value)
+        assert "40005" in message and "TransactionAfterImageLimit" in message
+        assert "publish graph by graph (without an update URL) to a server that is not serving" in message
+        reader = RemoteStore(engine.query_url, project_snapshot, engine.default_graph)
+        assert served_counts(reader) == snapshot_counts(old)
+        assert staging_graphs_on(engine.query_url) == []
+        publish(engine, project_snapshot, atomic=False)
+        assert served_counts(reader) == snapshot_counts(project_snapshot)
+    finally:
+        stop(process)
+
+
+@pytest.mark.parametrize("name", ENGINES)
+def test_a_copy_with_every_count_right_and_a_fact_wrong_fails_the_answers_check(project_snapshot, tmp_path, name):
+    """The counts cannot see a triple whose object differs; the canned queries' answers can, and the check names
+    the runs they change."""
+    process, engine = start_engine(name, tmp_path / name)
+    try:
+        wrong = with_replaced_object(project_snapshot, NTM_I, START_EARLIEST, ox.Literal("2012-01-01", datatype=DATE))
+        publish(engine, wrong)
+        server = open_remote_store(engine.query_url, project_snapshot, engine.default_graph)
+        verify_upload(server, snapshot_counts(project_snapshot))
+        with pytest.raises(SnapshotError) as refused:
+            check_published_answers(project_snapshot, server, CATALOGUE)
+        message = str(refused.value)
+        assert f"the SPARQL store at {engine.query_url} holds the snapshot's triples" in message
+        assert "\n  operations-active-on (date=2010-06-01): 1 row(s) missing (such as: " f"{NTM_I}" in message
+    finally:
+        stop(process)
+
+
+@pytest.mark.parametrize("name", ENGINES)
+def test_after_a_switch_the_answers_check_names_exactly_the_runs_that_differ(project_snapshot, project_store,
+                                                                             tmp_path, name):
+    """Differential: after a re-publish through the switch, the check's verdict is the test's own comparison of
+    every canned run. On Virtuoso 7.2 a switch leaves some runs wrong in about one publish in three (README, "Found,
+    and not translated"): then the check must fail naming those runs and no others."""
+    process, engine = start_engine(name, tmp_path / name)
+    try:
+        publish(engine, changed_snapshot(project_snapshot))
+        publish(engine, project_snapshot)
+        server = open_remote_store(engine.query_url, project_snapshot, engine.default_graph)
+        differing = set()
+        for name_, parameters in _runs():
+            query = CATALOGUE[name_]
+            bindings = bind_parameters(query, parameters, project_store)
+            if answers(server.query(query.text, bindings=bindings)) != answers(project_store.query(query.text, bindings=bindings)):
+                differing.add(f"{name_} ({', '.join(f'{k}={v}' for k, v in parameters.items()) or 'defaults'})")
+        if not differing:
+            assert check_published_answers(project_snapshot, server, CATALOGUE) == len(_runs())
+            return
+        assert name == "virtuoso", f"{engine.name} answers {differing} otherwise than the snapshot"
+        with pytest.raises(SnapshotError) as refused:
+            check_published_answers(project_snapshot, server, CATALOGUE)
+        named = set(re.findall(r"^  (\S+ \([^)]*\)):", str(refused.value), flags=re.MULTILINE))
+        assert named == differing
+        assert f"answers {len(differing)} of {len(_runs())} canned-query runs otherwise" in str(refused.value)
+    finally:
+        stop(process)
+
+
 @pytest.mark.parametrize("name", ENGINES)
 @pytest.mark.parametrize("atomic", [True, False], ids=["staged", "graph-by-graph"])
 def test_a_republish_is_seen_all_old_or_all_new_never_a_mix(project_snapshot, tmp_path, name, atomic):
@@ -544,6 +620,8 @@ def test_an_upload_killed_midway_leaves_the_served_graphs_whole_and_the_next_rem
         publish(engine, old)
         command = [sys.executable, "-m", "natograph.cli", "--root", str(project_config.root), "upload",
                    "--data-url", engine.data_url, "--chunk-triples", "100"] + (["--user", engine.user] if engine.user else [])
+        if name == "virtuoso":
+            command.append("--no-check-answers")  # the differential test above covers its switch's answers
         environment = {**os.environ, "NATOGRAPH_SNAPSHOT_DIR": str(project_config.snapshot_dir),
                        "NATOGRAPH_STORE_URL": engine.query_url, "NATOGRAPH_STORE_UPDATE_URL": engine.update_url,
                        "NATOGRAPH_STORE_DEFAULT_GRAPH": engine.default_graph or "",
@@ -610,10 +688,15 @@ def test_publish_from_the_command_line_reads_the_password_from_a_file_or_the_env
         password_file = tmp_path / "password"
         password_file.write_text(engine.password + "\n")
         arguments += ["--user", engine.user, "--password-file", str(password_file)]
+    if engine.name == "virtuoso":
+        # Its switch sometimes leaves runs wrong, which the answers check would report: the differential test above.
+        arguments.append("--no-check-answers")
     result = CliRunner().invoke(main, arguments, env=environment)
     assert result.exit_code == 0, result.output
     total = sum(project_snapshot.manifest["counts"][graph] for graph in ("all",))
     assert "triple counts verified on the server, switched in by one update" in result.output
+    checked = f"the server answers the {len(_runs())} canned-query runs as the snapshot does"
+    assert (checked in result.output) == (engine.name != "virtuoso")
     default_label = engine.default_graph or "the default graph"
     assert f"  {default_label}: 1,000 of {total:,} triples" in result.output
     assert f"  {default_label}: {total:,} of {total:,} triples" in result.output

@@ -322,15 +322,20 @@ def export_command(config: Config, output_format: str, selection: str, output: s
               help="With --update-url: send the staging graphs to the data URL as N-Quads for the server's bulk "
                    "loader (Oxigraph server's /store with no_transaction) and switch in only the triples that "
                    "change (default: when the server says it is Oxigraph server).")
+@click.option("--check-answers/--no-check-answers", default=True, show_default=True,
+              help="With store_url: after the counts, run every canned query on the server and on the snapshot "
+                   "and fail naming each whose answers differ.")
 @click.pass_obj
 def upload_command(config: Config, data_url: str | None, update_url: str | None, user: str | None,
-                   password_file: str | None, chunk_triples: int | None, bulk: bool | None) -> None:
+                   password_file: str | None, chunk_triples: int | None, bulk: bool | None,
+                   check_answers: bool) -> None:
     """Load the current snapshot into a SPARQL server (store = remote), replacing its default and named graphs.
 
     Publishing again replaces the graphs (never adds to them); with store_url set, each graph's triples are
     then counted on the server and compared with the snapshot's. With an update endpoint (--update-url) the
     switch is atomic: the server serves the old graphs until the new ones are all there and counted. On
-    Oxigraph server the graphs go through its bulk loader (--bulk, the default there).
+    Oxigraph server the graphs go through its bulk loader (--bulk, the default there). Last, every canned query
+    is asked of the server and of the snapshot, and answers that differ fail the upload (--no-check-answers skips).
     """
     from ..store.publish import is_oxigraph_server, upload_snapshot
 
@@ -352,7 +357,8 @@ def upload_command(config: Config, data_url: str | None, update_url: str | None,
     if update_url and bulk is None and target:
         bulk = is_oxigraph_server(target)
     notes: list[str] = []
-    uploaded = upload_snapshot(ensure_snapshot(config), target, query_url=config.store_url, update_url=update_url,
+    snapshot = ensure_snapshot(config)
+    uploaded = upload_snapshot(snapshot, target, query_url=config.store_url, update_url=update_url,
                                default_graph=config.store_default_graph or None, user=user, password=password,
                                progress=progress, chunk_triples=chunk_triples or config.store_upload_chunk_triples,
                                bulk=bulk, note=notes.append)
@@ -360,6 +366,14 @@ def upload_command(config: Config, data_url: str | None, update_url: str | None,
     verified += ", triple counts verified on the server" if config.store_url else ""
     verified += "".join(f", {note}" for note in notes) or (", switched in by one update" if update_url else "")
     click.echo(f"uploaded {sum(uploaded.values())} triples in {len(uploaded)} graphs to {target}{verified}")
+    if config.store_url and check_answers:
+        from ..query.canned import load_catalogue
+        from ..query.verify import check_published_answers
+        from ..store import open_remote_store
+
+        server = open_remote_store(config.store_url, snapshot, config.store_default_graph)
+        compared = check_published_answers(snapshot, server, load_catalogue(config.queries_path))
+        click.echo(f"the server answers the {compared} canned-query runs as the snapshot does")
 
 
 @main.command("serve")

@@ -27,7 +27,8 @@ from ..errors import ConfigError, QueryFailedError, SnapshotError
 from ..snapshot import Snapshot
 from ..sparql import read_query
 from ..sparql.text import QueryText, values_block
-from .remote import COUNT_DEFAULT_GRAPH, N_TRIPLES, RESULTS_JSON, SERVER_ROW_LIMIT_HEADER, RemoteStore, server_message
+from .remote import (COUNT_DEFAULT_GRAPH, N_TRIPLES, RESULTS_JSON, SERVER_ROW_LIMIT_HEADER, SERVER_TIMEOUT_STATES,
+                     RemoteStore, server_message)
 
 N_QUADS = "application/n-quads"
 
@@ -222,6 +223,14 @@ NATOGRAPH_NAMESPACE = "https://w3id.org/natograph/"
 # The SQL state of a transaction rolled back as a deadlock's victim, and how often the switch is tried.
 SERIALIZATION_FAILURE = "40001"
 SWITCH_ATTEMPTS = 5
+# Virtuoso's SQL states of a transaction stopped at its limits: its log's size (TransactionAfterImageLimit, 40005), its
+# time (MaxQueryExecutionTime). The switch is then rolled back whole; what the publisher can do about it:
+TRANSACTION_LIMIT_STATES = ("40005", *SERVER_TIMEOUT_STATES)
+SWITCH_TOO_LARGE = ("The switch is one transaction holding every graph's triples, and the server stopped it at its "
+                    "limit on a transaction's size or time (Virtuoso: TransactionAfterImageLimit, "
+                    "MaxQueryExecutionTime); it was rolled back, and the server serves what it served. Raise the "
+                    "limit while publishing, or publish graph by graph (without an update URL) to a server that "
+                    "is not serving")
 
 
 def staging_graph(name: str | None) -> str:
@@ -287,6 +296,8 @@ def publish_staged(snapshot: Snapshot, graphs: list[SnapshotGraph], data_url: st
                 _send_update(switch, update_url, authorize_update, "replacing the served graphs by the staged ones")
                 break
             except QueryFailedError as error:
+                if any(state in str(error) for state in TRANSACTION_LIMIT_STATES):
+                    raise QueryFailedError(f"{error}. {SWITCH_TOO_LARGE}") from None
                 # A server whose readers lock what they read (Virtuoso at repeatable read) may end the switch as a
                 # deadlock's victim, rolled back whole (SQL state 40001): it is tried again.
                 if SERIALIZATION_FAILURE not in str(error) or attempt == SWITCH_ATTEMPTS:

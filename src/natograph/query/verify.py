@@ -1,0 +1,122 @@
+"""Whether a store answers the canned queries as the snapshot does.
+
+A publish ends with this check, after the triple counts: a server can hold every triple of the snapshot and still
+answer wrongly (Virtuoso 7.2, after rewriting its indexes, leaves rows out of comparisons with `<=` on dates:
+README, "Found, and not translated"). Each canned query runs with its example values (or its defaults), and
+with none where it needs none, on both stores; the answers are compared as multisets of rows (or of triples).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Iterable, Mapping
+
+import pyoxigraph as ox
+
+from ..errors import NatographError, ParameterError, SnapshotError
+from ..snapshot import Snapshot
+from ..store import AskResult, EmbeddedStore, GraphResult, QueryResult, RemoteStore, Store
+from .canned import CannedQuery, bind_parameters
+
+
+@dataclass(frozen=True)
+class CannedRun:
+    """A canned query with the values it runs with."""
+
+    query: CannedQuery
+    values: Mapping[str, str] = field(default_factory=dict)
+
+    def label(self) -> str:
+        """`name (parameter=value, …)`, or `name (defaults)`."""
+        given = ", ".join(f"{name}={value}" for name, value in self.values.items())
+        return f"{self.query.name} ({given or 'defaults'})"
+
+
+def canned_runs(catalogue: Mapping[str, CannedQuery]) -> list[CannedRun]:
+    """Each canned query with its parameters' examples (or defaults), and again with no values where none is
+    required."""
+    runs = []
+    for query in catalogue.values():
+        runs.append(CannedRun(query, {p.name: p.example or p.default for p in query.parameters
+                                      if p.example or p.default}))
+        if query.parameters and not any(p.required for p in query.parameters):
+            runs.append(CannedRun(query, {}))
+    return runs
+
+
+def _term_text(term) -> str:
+    # A blank node's label is the store's own: every blank node counts as one and the same.
+    return "_:blank" if isinstance(term, ox.BlankNode) else ("" if term is None else str(term))
+
+
+def answer_multiset(result: QueryResult) -> Counter:
+    """A query's answer as a multiset: its rows (or triples) as tuples of N-Triples terms, or its boolean."""
+    if isinstance(result, AskResult):
+        return Counter([result.value])
+    if isinstance(result, GraphResult):
+        return Counter((_term_text(t.subject), _term_text(t.predicate), _term_text(t.object)) for t in result.triples)
+    return Counter(tuple(_term_text(term) for term in row) for row in result.rows)
+
+
+@dataclass(frozen=True)
+class AnswerDifference:
+    """How a store's answer to a canned run differs from the reference's: rows it lacks, rows it adds, or the
+    error it gave instead of an answer."""
+
+    run: CannedRun
+    missing: Counter = field(default_factory=Counter)
+    extra: Counter = field(default_factory=Counter)
+    error: str = ""
+
+    def describe(self) -> str:
+        """One line naming the run and the difference, with one missing (or added) row as an example."""
+        if self.error:
+            return f"{self.run.label()}: {self.error}"
+        parts = []
+        for rows, what in ((self.missing, "missing"), (self.extra, "not in the snapshot's answer")):
+            if rows:
+                first = next(iter(rows))
+                example = " ".join(first) if isinstance(first, tuple) else str(first).lower()
+                parts.append(f"{sum(rows.values())} row(s) {what} (such as: {example})")
+        return f"{self.run.label()}: {'; '.join(parts)}"
+
+
+def answer_differences(reference: Store, store: Store, runs: Iterable[CannedRun]) -> tuple[list[AnswerDifference], int]:
+    """The runs whose answer from `store` differs from `reference`'s, and how many runs were compared (an answer
+    cut at a row limit on either side is not compared, nor a run whose values name nothing the reference holds).
+    Values are bound as the reference binds them."""
+    differences, compared = [], 0
+    for run in runs:
+        try:
+            bindings = bind_parameters(run.query, run.values, reference)
+        except ParameterError:
+            continue
+        expected = reference.query(run.query.text, bindings=bindings)
+        try:
+            found = store.query(run.query.text, bindings=bindings)
+        except NatographError as error:
+            differences.append(AnswerDifference(run, error=str(error)))
+            compared += 1
+            continue
+        if expected.truncated or found.truncated:
+            continue
+        compared += 1
+        expected_rows, found_rows = answer_multiset(expected), answer_multiset(found)
+        if expected_rows != found_rows:
+            differences.append(AnswerDifference(run, expected_rows - found_rows, found_rows - expected_rows))
+    return differences, compared
+
+
+def check_published_answers(snapshot: Snapshot, server: RemoteStore, catalogue: Mapping[str, CannedQuery]) -> int:
+    """Every canned run asked of the server the snapshot was published to and of the snapshot itself: the number
+    of runs compared, or SnapshotError naming each run whose answers differ."""
+    differences, compared = answer_differences(EmbeddedStore(snapshot), server, canned_runs(catalogue))
+    if differences:
+        raise SnapshotError(
+            f"the SPARQL store at {server.url} holds the snapshot's triples, and now serves "
+            f"them, but answers {len(differences)} of {compared} canned-query runs otherwise than the snapshot:\n"
+            + "\n".join(f"  {difference.describe()}" for difference in differences)
+            + "\nThe engine's indexes may be at fault (Virtuoso 7.2 after graphs were replaced: README, \"Found, "
+              "and not translated\"); a first publish into an empty database answered right in every run.")
+    return compared
