@@ -45,6 +45,11 @@ EXPECTED = {
                           ("natoid:jfc-naples owl:differentFrom natoid:jfc-brunssum", "data/broken.ttl:7")], 2),
     "prp-fp-literal": ("prp-fp", [('natoid:kfor nato:startDate "1999"^^xsd:gYear', "data/broken.ttl:5"),
                                   ('natoid:kfor nato:startDate "2000"^^xsd:gYear', "data/broken.ttl:6")], 1),
+    # Two literals of one text but two datatypes, or two language tags, are two values.
+    "prp-fp-literal-datatypes": ("prp-fp", [('natoid:kfor nato:troopCeiling "1"^^xsd:integer', "data/broken.ttl:5"),
+                                            ('natoid:kfor nato:troopCeiling "1"', "data/broken.ttl:6")], 1),
+    "prp-fp-literal-language": ("prp-fp", [('natoid:kfor nato:name "KFOR"@en', "data/broken.ttl:4"),
+                                           ('natoid:kfor nato:name "KFOR"@fr', "data/broken.ttl:5")], 1),
     "prp-ifp": ("prp-ifp", [("natoid:kfor nato:callSign natoid:call-sign-k", "data/broken.ttl:5"),
                             ("natoid:eulex nato:callSign natoid:call-sign-k", "data/broken.ttl:6"),
                             ("natoid:kfor owl:differentFrom natoid:eulex", "data/broken.ttl:7")], 2),
@@ -66,11 +71,11 @@ EXPECTED = {
 }
 
 
-def clash_project(root: Path, fixture: str, **settings) -> Config:
-    """A project: the clash ontology, the consistent base data and one broken fixture as data/broken.ttl."""
+def clash_project(root: Path, fixture: str, folder: str = "broken", **settings) -> Config:
+    """A project: the clash ontology, the consistent base data and one fixture of `folder` as data/broken.ttl."""
     shutil.copytree(CLASHES / "ontology", root / "ontology")
     shutil.copytree(CLASHES / "data", root / "data")
-    shutil.copy(CLASHES / "broken" / f"{fixture}.ttl", root / "data" / "broken.ttl")
+    shutil.copy(CLASHES / folder / f"{fixture}.ttl", root / "data" / "broken.ttl")
     return Config.load(root=root, **settings)
 
 
@@ -130,6 +135,30 @@ def test_the_consistent_base_has_no_clash(tmp_path):
     shutil.copytree(CLASHES / "data", tmp_path / "data")
     result = consistency_of(Config.load(root=tmp_path))
     assert result.passed and result.findings == []
+
+
+# --- prp-fp on literals: two values clash only if they are two data values --------------------------------------
+
+@pytest.mark.parametrize("reasoner", REASONERS)
+def test_a_functional_data_property_given_1_and_01_has_one_value_and_no_clash(tmp_path, reasoner):
+    result = consistency_of(clash_project(tmp_path, "prp-fp-same-integer", folder="consistent", reasoner=reasoner))
+    assert result.passed and result.findings == []
+
+
+@pytest.mark.parametrize("reasoner", REASONERS)
+def test_one_value_written_in_two_lexical_forms_or_two_datatypes_of_its_value_space_is_no_clash(tmp_path, reasoner):
+    """1, 1.0 and +1; one date in UTC written Z and +00:00; one instant in two zones; a language tag in two cases."""
+    result = consistency_of(clash_project(tmp_path, "prp-fp-same-values", folder="consistent", reasoner=reasoner))
+    assert result.passed and result.findings == []
+
+
+@pytest.mark.parametrize("reasoner", REASONERS)
+def test_the_integer_1_and_the_string_1_as_values_of_a_functional_property_clash_naming_both(tmp_path, reasoner):
+    result = consistency_of(clash_project(tmp_path, "prp-fp-literal-datatypes", reasoner=reasoner))
+    (clash,) = result.findings
+    assert clash.rule == "prp-fp" and "different data values" in clash.message
+    assert _pairs(clash) == {('natoid:kfor nato:troopCeiling "1"^^xsd:integer', "data/broken.ttl:5"),
+                             ('natoid:kfor nato:troopCeiling "1"', "data/broken.ttl:6")}
 
 
 def test_reasoners_report_clashes_as_records_naming_the_rule_and_the_ill_typed_literal():

@@ -15,7 +15,7 @@ from typing import Iterable, NamedTuple
 
 import pyoxigraph as ox
 
-from .datatypes import UNTYPED_LITERAL_DATATYPES, cardinality_value, is_valid_lexical_form
+from .datatypes import UNTYPED_LITERAL_DATATYPES, cardinality_value, is_valid_lexical_form, same_data_value
 from .store import ExpandedFacts, FactStore, TermTable
 from .vocabulary import (
     ALL_DIFFERENT, ALL_DISJOINT_CLASSES, ALL_DISJOINT_PROPERTIES, ASSERTION_PROPERTY, ASYMMETRIC_PROPERTY, FIRST,
@@ -48,8 +48,8 @@ CLASH_KINDS = {
     "prp-asyp": ("prp-asyp", "an asymmetric property holds in both directions between two resources"),
     "prp-fp-different": ("prp-fp",
                          "a functional property has two values that are declared owl:differentFrom each other"),
-    "prp-fp-literal": ("prp-fp", "a functional property has two different literal values (owlrl would silently"
-                                 " make the literals owl:sameAs)"),
+    "prp-fp-literal": ("prp-fp", "a functional property has two literal values that are different data values"
+                                 " (owlrl would silently make the literals owl:sameAs)"),
     "prp-ifp": ("prp-ifp", "an inverse-functional property has one value for two resources declared"
                            " owl:differentFrom each other"),
     "prp-irp": ("prp-irp", "an irreflexive property relates a resource to itself"),
@@ -222,14 +222,21 @@ def find_clashes(
         return [(u, DIFFERENT_FROM, v) for u, v in ((a, b), (b, a)) if (u, v) in different]
 
     is_literal = [isinstance(term, ox.Literal) for term in terms]
+
+    def literal_order(term: int) -> tuple[str, str, str]:
+        literal = terms[term]
+        return literal.value, literal.datatype.value, literal.language or ""
+
     for p in subjects(TYPE, FUNCTIONAL_PROPERTY):
         for x in {x for x, _ in pairs(p)}:
-            for y1, y2 in _ordered_pairs(objects(x, p), text):
-                premises = [(x, p, y1), (x, p, y2)]
-                if is_literal[y1] and is_literal[y2]:
-                    report("prp-fp-literal", premises, (p, TYPE, FUNCTIONAL_PROPERTY))
+            values = objects(x, p)
+            for y1, y2 in _ordered_pairs(values, text):
                 for difference in stated_difference(y1, y2):
-                    report("prp-fp-different", [*premises, difference], (p, TYPE, FUNCTIONAL_PROPERTY))
+                    report("prp-fp-different", [(x, p, y1), (x, p, y2), difference], (p, TYPE, FUNCTIONAL_PROPERTY))
+            # Two literals of one text may be two values ("1"^^xsd:integer, "1"): ordered by all of the term.
+            for y1, y2 in _ordered_pairs([y for y in values if is_literal[y]], literal_order):
+                if not same_data_value(terms[y1], terms[y2]):
+                    report("prp-fp-literal", [(x, p, y1), (x, p, y2)], (p, TYPE, FUNCTIONAL_PROPERTY))
     for p in subjects(TYPE, INVERSE_FUNCTIONAL_PROPERTY):
         for y in {y for _, y in pairs(p)}:
             for x1, x2 in _ordered_pairs(subjects(p, y), text):
@@ -240,9 +247,10 @@ def find_clashes(
     return sorted(found, key=ReasonerClash.sort_key)
 
 
-def _ordered_pairs(members: Iterable[int], text) -> list[tuple[int, int]]:
-    """Each pair of distinct members once, the one whose text sorts first first (as STR(?a) < STR(?b) in SPARQL)."""
-    return [(a, b) for a, b in combinations(sorted(set(members), key=text), 2) if text(a) < text(b)]
+def _ordered_pairs(members: Iterable[int], key) -> list[tuple[int, int]]:
+    """Each pair of members of different keys once, the one whose key sorts first first (for the key `text`, as
+    STR(?a) < STR(?b) in SPARQL)."""
+    return [(a, b) for a, b in combinations(sorted(set(members), key=key), 2) if key(a) < key(b)]
 
 
 def _ill_typed_literals(terms: list, asserted: set[tuple[int, int, int]]) -> list[ReasonerClash]:

@@ -1,12 +1,19 @@
-"""The OWL 2 RL datatypes: which ones type their literals, how they nest, which are disjoint, valid lexical forms."""
+"""The OWL 2 RL datatypes: which ones type their literals, how they nest, which are disjoint, valid lexical forms,
+and when two literals are one data value."""
 
 from __future__ import annotations
 
 import base64
 import binascii
+import datetime as dt
+import math
 import re
+import struct
+from decimal import Decimal
 from itertools import combinations
 from typing import Callable
+
+import pyoxigraph as ox
 
 from .vocabulary import RDF, RDFS, XSD
 
@@ -173,3 +180,86 @@ def cardinality_value(text: str, datatype: str) -> int | None:
             return None
         return int(value) if value.is_integer() else None
     return None
+
+
+# --- Data values: when two literals denote the same value -------------------------------------------------------
+
+# The value space each datatype's literals denote, for the datatypes natograph gives values to (OWL 2 Structural
+# Specification, section 4): the integer types and xsd:decimal share owl:real's; xsd:double, xsd:float and
+# owl:real are pairwise disjoint; so are the date and time types, strings and language-tagged strings.
+_REAL = frozenset(XSD + name for name in (*INTEGER_BOUNDS, "decimal"))
+_TIMELINE = {XSD + "date": "date", XSD + "dateTime": "dateTime", XSD + "dateTimeStamp": "dateTime",
+             XSD + "gYear": "gYear", XSD + "gYearMonth": "gYearMonth"}
+_TIMELINE_RE = re.compile(r"(-?\d{4,})(?:-(\d\d)(?:-(\d\d)(?:T(\d\d):(\d\d):(\d\d(?:\.\d+)?))?)?)?"
+                          r"(Z|([+-])(\d\d):(\d\d))?")
+_DAYS_IN_400_YEARS = 146097
+
+
+def _day_number(year: int, month: int, day: int) -> int:
+    """Days since 0001-01-01 in the proleptic Gregorian calendar, for any year (XSD 1.1 has a year 0)."""
+    cycles, year_in_cycle = divmod(year - 2000, 400)  # the calendar repeats every 400 years
+    return dt.date(2000 + year_in_cycle, month, day).toordinal() + cycles * _DAYS_IN_400_YEARS
+
+
+def _point_on_timeline(text: str) -> tuple[bool, Decimal]:
+    """Whether a date or time value has a time zone, and the second its first instant begins (in UTC if it has)."""
+    year, month, day, hours, minutes, seconds, zone, sign, zone_hours, zone_minutes = \
+        _TIMELINE_RE.fullmatch(text).groups()
+    instant = Decimal(_day_number(int(year), int(month or 1), int(day or 1)) * 86400
+                      + int(hours or 0) * 3600 + int(minutes or 0) * 60) + Decimal(seconds or 0)
+    if zone and zone != "Z":
+        offset = int(zone_hours) * 3600 + int(zone_minutes) * 60
+        instant -= offset if sign == "+" else -offset
+    return zone is not None, instant
+
+
+def _floating_point(text: str, pack_format: str):
+    """A float or double by identity (OWL 2: NaN is itself, -0 is not +0): NaN, or the number's IEEE bytes."""
+    value = float(text)
+    if math.isnan(value):
+        return "NaN"
+    try:
+        return struct.pack(pack_format, value)
+    except OverflowError:  # too large for a float: XSD rounds it to an infinity
+        return struct.pack(pack_format, math.copysign(math.inf, value))
+
+
+def data_value(literal: ox.Literal) -> tuple | None:
+    """The value a literal denotes, as a key that compares equal exactly when the values are equal, or None when
+    natograph does not know its datatype's values or its lexical form is not one of them (then it is only itself).
+
+    Numbers of xsd:decimal and the integer types compare as numbers ("01" is "1", "1.0"^^xsd:decimal is
+    "1"^^xsd:integer); xsd:double and xsd:float by identity, each in its own value space; dates, times and the
+    partial dates by the instant they begin, a value with a time zone never equal to one without; xsd:boolean
+    "1" is "true"; a string is its text, a language-tagged string its text and its tag (in any case).
+    """
+    if literal.language:
+        return "langString", literal.value, literal.language.lower()
+    datatype, text = literal.datatype.value, literal.value
+    if datatype == XSD + "string":
+        return "string", text
+    if datatype not in _REAL and datatype not in _TIMELINE and datatype not in (
+            XSD + "double", XSD + "float", XSD + "boolean"):
+        return None
+    if not is_valid_lexical_form(text, datatype):
+        return None
+    if datatype in _REAL:
+        return "real", Decimal(text)
+    if datatype in _TIMELINE:
+        try:
+            return (_TIMELINE[datatype], *_point_on_timeline(text))
+        except ValueError:  # a day the calendar does not have
+            return None
+    if datatype == XSD + "boolean":
+        return "boolean", text in ("true", "1")
+    return datatype, _floating_point(text, ">d" if datatype == XSD + "double" else ">f")
+
+
+def same_data_value(a, b) -> bool:
+    """Whether two terms are one value: the same term, or two literals that denote the same data value."""
+    if a == b:
+        return True
+    if not (isinstance(a, ox.Literal) and isinstance(b, ox.Literal)):
+        return False
+    value = data_value(a)
+    return value is not None and value == data_value(b)
