@@ -103,11 +103,12 @@ def wait_until_answering(process: subprocess.Popen, url: str, what: str) -> None
 VIRTUOSO_INI = (Path(__file__).parent / "virtuoso.ini.template").read_text(encoding="utf-8")
 
 
-def start_virtuoso(location: Path, max_seconds: int = 60,
-                   after_image_limit: int = 1_500_000_000) -> tuple[subprocess.Popen, str]:
+def start_virtuoso(location: Path, max_seconds: int = 60, after_image_limit: int = 1_500_000_000,
+                   cost_limit: int = 100_000) -> tuple[subprocess.Popen, str]:
     """A real Virtuoso (Debian's virtuoso-t) with a fresh database under `location`, on free local ports, stopping
-    queries after `max_seconds` (its MaxQueryExecutionTime) and transactions whose log passes `after_image_limit`
-    bytes (its TransactionAfterImageLimit)."""
+    queries after `max_seconds` (its MaxQueryExecutionTime), refusing those it estimates longer than `cost_limit`
+    seconds (MaxQueryCostEstimationTime), and transactions whose log passes `after_image_limit` bytes (its
+    TransactionAfterImageLimit)."""
     if shutil.which("virtuoso-t") is None:
         missing("Virtuoso is not installed (apt-get install virtuoso-opensource; .ci/run installs it)")
     location.mkdir(parents=True, exist_ok=True)
@@ -115,7 +116,8 @@ def start_virtuoso(location: Path, max_seconds: int = 60,
     (location / "virtuoso.ini").write_text(VIRTUOSO_INI.format(db=location, sql_port=free_port(), http_port=http_port,
                                                                connections=10, buffers=10000, dirty_buffers=6000,
                                                                max_rows=VIRTUOSO_MAX_ROWS, max_seconds=max_seconds,
-                                                               after_image_limit=after_image_limit))
+                                                               after_image_limit=after_image_limit,
+                                                               cost_limit=cost_limit))
     base = f"http://127.0.0.1:{http_port}"
     return run_virtuoso(location, base), base
 
@@ -904,6 +906,28 @@ def test_a_query_virtuoso_stops_at_its_own_time_limit_is_a_time_out_never_fewer_
         assert client.get("/sparql", query_string=COUNT_EVERYTHING, headers=RESULTS_JSON).get_json()[
             "results"]["bindings"][0]["n"]["value"] == str(project_snapshot.manifest["counts"]["all"])
         assert anytime.count_triples(None) == project_snapshot.manifest["counts"]["all"]
+    finally:
+        stop(process)
+
+
+def test_a_query_virtuoso_refuses_on_its_estimate_is_a_time_out_not_a_failure(project_config, project_snapshot,
+                                                                            tmp_path):
+    """Virtuoso refuses, before running it, a query it estimates longer than MaxQueryCostEstimationTime, with a 500
+    (SQL state 42000); its estimates are far off (partners-by-framework, a query of milliseconds, is thousands of
+    seconds to it), so here the limit is 100 s. A limit of the server's: natograph's 503 query-timeout naming the
+    estimate, never a 500; the server then answers as before."""
+    process, base = start_virtuoso(tmp_path / "virtuoso", cost_limit=100)
+    try:
+        engine = virtuoso_engine(base)
+        publish(engine, project_snapshot)
+        client = served_by(project_config, engine, query_timeout_ms=60_000)
+        refused = client.get("/queries/partners-by-framework", headers=RESULTS_JSON)
+        assert refused.status_code == 503, refused.get_data(as_text=True)
+        assert refused.get_json()["error"] == "query-timeout"
+        assert re.search(r"estimates it would run past its own time limit \(42000: The estimated execution time \d+ "
+                         r"\(sec\) exceeds the limit of 100 \(sec\)", refused.get_json()["message"])
+        assert client.get("/sparql", query_string=COUNT_EVERYTHING, headers=RESULTS_JSON).get_json()[
+            "results"]["bindings"][0]["n"]["value"] == str(project_snapshot.manifest["counts"]["all"])
     finally:
         stop(process)
 

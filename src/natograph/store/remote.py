@@ -50,6 +50,8 @@ SERVER_ROW_LIMIT_HEADER = "X-SPARQL-MaxRows"
 SERVER_TIMEOUT_STATES = {"S1T00", "S1TAT"}
 # How Virtuoso's error pages begin: "Virtuoso S1T00 Error SR171: Transaction timed out".
 _VIRTUOSO_ERROR = re.compile(r"Virtuoso (\w{5}) Error (.*)")
+# Virtuoso's refusal of a query it estimates longer than MaxQueryCostEstimationTime (SQL state 42000, a 500).
+_VIRTUOSO_ESTIMATE_REFUSAL = re.compile(r"The estimated execution time \d+ \(sec\) exceeds the limit")
 # On one line, so that the query's own lines keep their numbers in the server's error messages.
 PROLOGUE = "".join(f"PREFIX {prefix}: <{iri}> " for prefix, iri in PREFIXES.items())
 COUNT_DEFAULT_GRAPH = "SELECT (COUNT(*) AS ?triples) WHERE { ?s ?p ?o }"
@@ -234,6 +236,10 @@ class RemoteStore:
         virtuoso = _VIRTUOSO_ERROR.match(message)
         if virtuoso and virtuoso.group(1) in SERVER_TIMEOUT_STATES:
             return self._server_timeout(limits, virtuoso.group(1), virtuoso.group(2).splitlines()[0])
+        if virtuoso and _VIRTUOSO_ESTIMATE_REFUSAL.match(virtuoso.group(2)):
+            reason = " ".join(virtuoso.group(2).splitlines()[0].split())[:300]
+            return ServerTimeoutError(limits.timeout_ms, f"query refused: the SPARQL store at {self.url} estimates it "
+                                      f"would run past its own time limit ({virtuoso.group(1)}: {reason})")
         if status == 400:
             syntax = parse_error(SyntaxError(message))
             if syntax.line == 1 and syntax.column is not None:
