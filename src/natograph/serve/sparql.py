@@ -33,8 +33,9 @@ from .responses import (add_answer_headers, add_retry_after, answer_response, er
 from .state import current_state
 
 blueprint = Blueprint("sparql", __name__, template_folder="templates")
-# The formats the answer page's table reads (answer_table.py): a page is one more rendering of this job's answer.
-PAGE_FORMATS = FormatChoice(Format.SPARQL_JSON, Format.N_TRIPLES)
+# The formats the answer page's table reads (answer_table.py): the default ones, so that a page is one more rendering
+# of the answer a client sending no Accept gets, one entry of the result cache for both.
+PAGE_FORMATS = FormatChoice.of(Format.SPARQL_JSON)
 PAGE_FORMAT_NAMES = ("html", "text/html")
 # What the answer page calls each format it links to.
 FORMAT_LABELS = {Format.SPARQL_JSON: "SPARQL JSON", Format.SPARQL_XML: "SPARQL XML", Format.CSV: "CSV",
