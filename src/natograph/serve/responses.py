@@ -108,11 +108,15 @@ def not_modified(etag: str) -> Response:
 
 
 def add_cors_headers(response: Response, request: Request) -> Response:
-    """Let any web page query this read-only service, and read the headers that matter to a client."""
+    """Let any web page query this read-only service, and read the headers that matter to a client; an empty answer
+    to OPTIONS carries no Content-Type."""
     response.headers["Access-Control-Allow-Origin"] = "*"
     response.headers["Access-Control-Expose-Headers"] = CORS_EXPOSED_HEADER
     if request.method == "OPTIONS":
         response.headers["Access-Control-Allow-Methods"] = CORS_METHODS
         response.headers["Access-Control-Allow-Headers"] = CORS_HEADERS
         response.headers["Access-Control-Max-Age"] = "86400"
+        if not response.is_streamed and not response.get_data():
+            # Flask's answer to OPTIONS has no body, and so no media type: not the text/html it defaults to.
+            del response.headers["Content-Type"]
     return response
