@@ -173,7 +173,8 @@ def prefers_html_to_results(accept: str | None) -> bool:
     """Whether an Accept header ranks text/html above every result format the endpoint offers, of either kind:
     text/html named with a q-value higher than each format's, or equal to it where the format is accepted only
     through a wildcard (`*/*`, `text/*`). A browser's Accept does; a SPARQL client's, `*/*` and none do not."""
-    if not names_html(accept):
+    # Every SPARQL request asks this: a header without the letters is answered without being read.
+    if not accept or "html" not in accept.lower() or not names_html(accept):
         return False
     ranges = parse_accept(accept or "")
     html = _preference((HTML,), ranges)
