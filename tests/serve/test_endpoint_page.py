@@ -276,3 +276,12 @@ def test_past_the_query_budget_a_browser_gets_the_429_as_a_page(project, tmp_pat
         assert int(refused.headers["Retry-After"]) >= 1 and b"queries_per_minute" in refused.body
     finally:
         limited.stop()
+
+
+def test_a_form_s_crlf_lines_are_shown_and_marked_as_the_parser_counts_them(server):
+    query = "SELECT * WHERE {\r\n  ?s ?p\r\n}"
+    page = server.request("POST", "/sparql", body=urlencode({"query": query}).encode(),
+                          headers={"Accept": CHROMIUM, "Content-Type": "application/x-www-form-urlencoded"})
+    assert page.status == 400 and "line 3, column 2" in page.body.decode()
+    assert shown_query(page.body) == query.replace("\r\n", "\n") and "\r" not in page.body.decode()
+    assert re.search(r'<span class="line error-line">(.*?)</span>', page.body.decode()).group(1) == "}"

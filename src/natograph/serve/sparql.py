@@ -128,7 +128,9 @@ def render_page(protocol: ProtocolRequest, **values) -> str:
     """The answer page (sparql_answer.html) of this request's query, with the answer or the error in `values`."""
     text = protocol.query.text
     error = values.get("error") or {}
-    return render_template("sparql_answer.html", query_lines=text.split("\n"), error_line=error.get("line"),
+    # Lines as the parser counts them (at line feeds); a form's CRLF keeps no CR, which HTML would show as a break.
+    lines = [line.removesuffix("\r") for line in text.split("\n")]
+    return render_template("sparql_answer.html", query_lines=lines, error_line=error.get("line"),
                            editor=url_for("pages.query_page", query=text), **values)
 
 
