@@ -4,6 +4,8 @@
 import html
 import json
 import re
+import threading
+import time
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 import pytest
@@ -285,3 +287,20 @@ def test_a_form_s_crlf_lines_are_shown_and_marked_as_the_parser_counts_them(serv
     assert page.status == 400 and "line 3, column 2" in page.body.decode()
     assert shown_query(page.body) == query.replace("\r\n", "\n") and "\r" not in page.body.decode()
     assert re.search(r'<span class="line error-line">(.*?)</span>', page.body.decode()).group(1) == "}"
+
+
+def test_past_the_concurrency_limit_a_browser_gets_the_503_as_a_page(project, tmp_path_factory):
+    busy = ServerProcess(project, tmp_path_factory.mktemp("logs") / "busy.log", max_concurrent_queries=1,
+                         query_timeout_ms=5000, queries_per_minute=0)
+    try:
+        slow = threading.Thread(target=get, args=(busy, SLOW_QUERY, None))
+        slow.start()
+        while busy.request("GET", "/health").json()["query_workers"]["busy"] < 1:
+            assert slow.is_alive(), "the slow query ended before the worker was seen busy"
+            time.sleep(0.05)
+        refused = get(busy, LABELS)
+        slow.join()
+        assert refused.status == 503 and refused.headers["Content-Type"] == "text/html; charset=utf-8"
+        assert int(refused.headers["Retry-After"]) >= 1 and b"query workers are busy" in refused.body
+    finally:
+        busy.stop()
