@@ -6,7 +6,7 @@ to be looked at.
 """
 
 from pathlib import Path
-from urllib.parse import urldefrag, urlparse
+from urllib.parse import urldefrag, urlencode, urlparse
 
 import pytest
 
@@ -173,7 +173,8 @@ def test_the_landing_page_and_the_others_fit_a_phone_without_horizontal_scrollin
                            ("/query", "phone-editor"), ("/ontology", "phone-ontology"), ("/id/kfor", "phone-kfor"),
                            ("/timeline", "phone-timeline"), ("/frameworks", "phone-frameworks"),
                            ("/dump/", "phone-dumps"), ("/void", "phone-void"), ("/check", "phone-check"),
-                           ("/class/Operation", "phone-class"), ("/explain", "phone-explain")]:
+                           ("/class/Operation", "phone-class"), ("/explain", "phone-explain"),
+                           ("/sparql?" + urlencode({"query": ENDPOINT_SELECT}), "phone-endpoint")]:
             page.goto(server.url + path)
             width = page.evaluate("document.documentElement.scrollWidth")
             ARTEFACTS.mkdir(exist_ok=True)
@@ -250,3 +251,48 @@ def test_a_values_source_leads_to_the_line_of_the_document_that_states_it(visit)
     assert "stated by source-" in page.locator(".explanation .summary").inner_text()
     screenshot(visit, "explain-with-sources")
     assert visit.errors == [] and visit.outside == []
+
+
+ENDPOINT_SELECT = """PREFIX nato: <https://w3id.org/natograph/ontology#>
+PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
+SELECT ?operation ?label ?start WHERE {
+  ?operation a nato:Operation ; rdfs:label ?label .
+  OPTIONAL { ?operation nato:startDate ?start }
+}
+ORDER BY ?start ?label
+LIMIT 8"""
+ENDPOINT_MALFORMED = """PREFIX nato: <https://w3id.org/natograph/ontology#>
+SELECT ?operation WHERE {
+  ?operation a nato:Operation
+  FILTER(?operation = )
+}"""
+
+
+def test_a_browser_opening_the_endpoint_reads_the_answer_as_a_table_and_opens_it_in_the_editor(visit):
+    # Chromium's own Accept (text/html first, application/xml;q=0.9) asks for the page.
+    response = visit.page.goto(visit.server.url + "/sparql?" + urlencode({"query": ENDPOINT_SELECT}))
+    assert response.status == 200 and response.headers["content-type"] == "text/html; charset=utf-8"
+    page = visit.page
+    page.wait_for_selector("#answer-table tbody tr")
+    assert len(column(page, "label")) == 8 and all(column(page, "label"))
+    assert page.locator("#answer-summary").inner_text() == "8 rows."
+    assert page.locator("#query-text").inner_text().rstrip("\n") == ENDPOINT_SELECT
+    assert page.locator("#formats a").all_inner_texts() == ["SPARQL JSON", "SPARQL XML", "CSV", "TSV"]
+    screenshot(visit, "endpoint-select")
+    page.click("#open-in-editor")
+    page.wait_for_url("**/query?query=**")  # `**`: the query's IRIs keep their slashes in the link
+    page.wait_for_selector(".yasr table tbody tr")
+    assert page.evaluate("window.natographEditor.getTab().getYasqe().getValue()") == ENDPOINT_SELECT
+    assert page.locator(".yasr table tbody tr").count() == 8
+
+
+def test_a_browser_opening_a_malformed_query_reads_where_it_fails(visit):
+    response = visit.page.goto(visit.server.url + "/sparql?" + urlencode({"query": ENDPOINT_MALFORMED}))
+    assert response.status == 400 and response.headers["content-type"] == "text/html; charset=utf-8"
+    page = visit.page
+    assert page.locator("h1").inner_text() == "400 Bad Request"
+    # Oxigraph names the furthest point its parser reached (here the closing brace after the empty comparison).
+    assert page.locator("#error-position").inner_text() == "line 5, column 2 (marked below)"
+    assert page.locator(".error-line").inner_text() == "}"
+    assert "line 5, column 2" in page.locator(".error-message").inner_text()
+    screenshot(visit, "endpoint-error")

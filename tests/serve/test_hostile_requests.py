@@ -21,6 +21,7 @@ import pytest
 
 from natograph.build import build
 from natograph.config import Config
+from natograph.serve.server import listening_name
 
 from ..serving import TEST_DATA, ServerProcess, built_mini_project, in_process_client
 
@@ -383,6 +384,49 @@ def test_http_1_1_without_a_host_is_a_400_and_http_1_0_is_served(server):
     assert code == 400 and b"no Host header" in body
     code, _, body = parse(exchange(server, b"GET /health HTTP/1.0\r\n\r\n"))
     assert code == 200 and json.loads(body)["status"]
+
+
+def test_http_1_0_without_a_host_gets_links_to_the_address_the_server_listens_on(server):
+    # HTTP/1.0 may leave Host out: links are built from the listening address, not an empty or placeholder host.
+    code, _, body = parse(exchange(server, b"GET /openapi.json HTTP/1.0\r\n\r\n"))
+    assert code == 200 and json.loads(body)["servers"] == [{"url": server.url}]
+    code, _, body = parse(exchange(server, b"GET /sparql HTTP/1.0\r\nAccept: application/n-triples\r\n\r\n"))
+    assert code == 200 and f"<{server.url}/sparql>".encode() in body
+    assert b"http:///" not in body and b"waitress.invalid" not in body
+    code, _, body = parse(exchange(server, b"GET /queries HTTP/1.0\r\nAccept: application/json\r\n\r\n"))
+    urls = [query["url"] for query in json.loads(body)["queries"]]
+    assert code == 200 and urls and all(url.startswith(server.url + "/queries/") for url in urls)
+
+
+def test_http_1_0_without_a_host_gets_links_to_the_public_base_when_one_is_set(config, tmp_path_factory):
+    public = ServerProcess(config.root, tmp_path_factory.mktemp("logs") / "public.log", queries_dir=QUERIES,
+                           public_base="https://natograph.example.org/kg/")
+    try:
+        code, _, body = parse(exchange(public, b"GET /openapi.json HTTP/1.0\r\n\r\n"))
+        assert code == 200 and json.loads(body)["servers"] == [{"url": "https://natograph.example.org/kg"}]
+        code, _, body = parse(exchange(public, b"GET /queries HTTP/1.0\r\nAccept: application/json\r\n\r\n"))
+        urls = [query["url"] for query in json.loads(body)["queries"]]
+        assert code == 200 and urls and all(url.startswith("https://natograph.example.org/kg/queries/") for url in urls)
+        # A request with a Host keeps building the links it built before from it.
+        code, _, body = parse(exchange(public, b"GET /queries HTTP/1.0\r\nHost: 127.0.0.1:1234\r\n"
+                                               b"Accept: application/json\r\n\r\n"))
+        assert json.loads(body)["queries"][0]["url"].startswith("http://127.0.0.1:1234/queries/")
+    finally:
+        public.stop()
+
+
+def test_the_links_of_a_server_listening_on_every_interface_name_the_machine():
+    assert listening_name("127.0.0.1") == "127.0.0.1" and listening_name("::1") == "::1"
+    assert listening_name("0.0.0.0") == listening_name("::") == socket.gethostname()
+
+
+@pytest.mark.parametrize("path", list(ROUTES.values()))
+def test_options_answers_with_no_content_type_on_every_route(server, path):
+    answer = send(server, "OPTIONS", path, headers={"Origin": "http://example.org",
+                                                    "Access-Control-Request-Method": "POST"})
+    assert answer.status == 200 and answer.body == b"" and answer.headers["Content-Length"] == "0"
+    assert "Content-Type" not in answer.headers, answer.headers["Content-Type"]
+    assert "OPTIONS" in answer.headers["Allow"] and answer.headers["Access-Control-Allow-Origin"] == "*"
 
 
 # A dump far larger than what waitress holds for a connection before its task waits for the client to read

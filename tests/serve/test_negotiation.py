@@ -121,3 +121,28 @@ def test_a_page_s_media_type_is_the_one_accept_prefers_the_first_without_accept_
     assert preferred_media_type(pages, None) == preferred_media_type(pages, "") == "application/json"
     assert preferred_media_type(pages, "*/*") == "application/json"
     assert preferred_media_type(pages, "image/png") is None
+
+
+@pytest.mark.parametrize("accept, page", [
+    ("text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8", True),  # Firefox
+    ("text/html,application/xhtml+xml,application/xml;q=0.9,image/avif,image/webp,image/apng,*/*;q=0.8,"
+     "application/signed-exchange;v=b3;q=0.7", True),  # Chromium
+    ("text/html", True),
+    ("text/html, */*", True),  # the data formats through a wildcard only
+    ("text/html;q=0.9, */*;q=0.9", True),
+    ("text/html, text/*", True),
+    ("application/sparql-results+json;q=0.5, text/html", True),
+    ("text/html, application/xml", False),  # a result type named as high as HTML: the data
+    ("application/sparql-results+json, text/html", False),
+    ("text/html, text/turtle", False),  # a graph's format counts too: the kind is not known before the query runs
+    ("text/html;q=0.5, */*", False),
+    ("text/html;q=0", False),
+    ("*/*", False), ("", False), (None, False),
+    ("application/sparql-results+json,*/*;q=0.9", False),  # YASGUI
+    ("application/sparql-results+json;q=1.0,application/sparql-results+xml;q=0.7", False),  # Comunica
+    ("application/xhtml+xml", False),
+])
+def test_html_is_preferred_to_the_results_only_when_ranked_above_every_result_format(accept, page):
+    from natograph.serve.negotiation import prefers_html_to_results
+
+    assert prefers_html_to_results(accept) is page

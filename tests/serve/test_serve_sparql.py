@@ -309,3 +309,29 @@ def test_every_other_client_still_gets_the_service_description(client, accept):
     response = client.get("/sparql", headers={"Accept": accept} if accept else {})
     assert response.status_code == 200 and response.mimetype == "text/turtle"
     assert client.get("/sparql?format=ttl", headers={"Accept": BROWSER_ACCEPT}).status_code == 200
+
+
+BROWSER_ACCEPT = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
+
+
+def test_a_browser_gets_the_answer_as_a_page_and_a_client_without_accept_the_json(client):
+    page = get(client, SELECT_LABELS, headers={"Accept": BROWSER_ACCEPT})
+    assert page.status_code == 200 and page.headers["Content-Type"] == "text/html; charset=utf-8"
+    assert page.headers["Vary"] == "Accept" and 'id="answer-table"' in page.get_data(as_text=True)
+    data = get(client, SELECT_LABELS)
+    assert data.headers["Content-Type"] == "application/sparql-results+json; charset=utf-8"
+    assert labels(data) == ["City", "Country", "Province"]
+
+
+def test_a_browser_gets_a_malformed_query_as_a_page_naming_the_position(client):
+    page = get(client, "SELECT ?x WHERE { ?x ?y }", headers={"Accept": BROWSER_ACCEPT})
+    assert page.status_code == 400 and page.headers["Content-Type"] == "text/html; charset=utf-8"
+    assert "line 1, column" in page.get_data(as_text=True) and 'class="line error-line"' in page.get_data(as_text=True)
+
+
+def test_the_page_and_the_json_share_one_cached_result(mini_config):
+    fresh = client_for(mini_config)
+    get(fresh, SELECT_LABELS)
+    get(fresh, SELECT_LABELS, headers={"Accept": BROWSER_ACCEPT})
+    cache = fresh.get("/health").get_json()["query_workers"]["result_cache"]
+    assert cache["misses"] == 1 and cache["hits"] == 1

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import sys
+from urllib.parse import urlsplit
 
 from flask import Flask, request
 from werkzeug.exceptions import BadHost, HTTPException, MethodNotAllowed, NotFound, RequestEntityTooLarge
@@ -66,6 +67,7 @@ def create_app(config: Config | None = None, *, store: ServedStore | None = None
     app.register_error_handler(NatographError, error_response)
     app.register_error_handler(HTTPException, _http_error_response)
     app.after_request(lambda response: add_cors_headers(response, request))
+    app.wsgi_app = with_host_for_links(app.wsgi_app, config.public_base)
     if config.proxy_hops > 0:
         # The client's address, scheme, host and path prefix as the trusted proxies forwarded them.
         hops = config.proxy_hops
@@ -88,6 +90,28 @@ def free_sparql_refusal(config: Config, executor: QueryExecutor) -> str | None:
     return (f"free SPARQL is not served: this machine cannot cut query workers off from the network "
             f"({guard.reason}), so a SERVICE call could not be stopped by the operating system; the canned "
             "queries at /queries are public (an operator may allow free SPARQL with allow_unguarded_queries)")
+
+
+def with_host_for_links(wsgi_app, public_base: str):
+    """The application, giving a request without a Host (HTTP/1.0 allows it; an HTTP/1.1 one is a 400) the host its
+    links are built from: the `public_base` setting's scheme, host and path, else the address the server listens on
+    (SERVER_NAME and SERVER_PORT), never an empty host (`http:///…`)."""
+    base = urlsplit(public_base) if public_base else None
+    if base is not None and not (base.scheme and base.netloc):
+        base = None
+
+    def application(environ, start_response):
+        if "HTTP_HOST" not in environ and environ.get("SERVER_PROTOCOL") in ("HTTP/1.0", "HTTP/0.9"):
+            if base is not None:
+                environ["HTTP_HOST"] = base.netloc
+                environ["wsgi.url_scheme"] = base.scheme
+                environ["SCRIPT_NAME"] = base.path.rstrip("/") + environ.get("SCRIPT_NAME", "")
+            elif environ.get("SERVER_NAME"):
+                name, port = environ["SERVER_NAME"], environ.get("SERVER_PORT", "80")
+                environ["HTTP_HOST"] = (f"[{name}]" if ":" in name else name) + f":{port}"
+        return wsgi_app(environ, start_response)
+
+    return application
 
 
 def _import_blueprint(entry: str):

@@ -7,7 +7,7 @@ from dataclasses import dataclass, replace
 import pyoxigraph as ox
 
 from ..query.describe import labels_of as describe_labels
-from ..formats import Format
+from ..formats import OXIGRAPH_RDF_FORMAT, Format, ResultKind
 from .links import TermView, term_view
 from .state import current_state
 from .views import document_line_href
@@ -48,9 +48,9 @@ class AnswerTable:
 
 
 def answer_table(body: bytes, fmt: Format) -> AnswerTable:
-    """The answer body (SPARQL JSON for solutions, N-Triples for a graph) as a table of labelled terms."""
-    if fmt is Format.N_TRIPLES:
-        triples = list(ox.parse(body, format=ox.RdfFormat.N_TRIPLES))
+    """The answer body (SPARQL JSON for solutions; a graph in N-Triples or Turtle) as a table of labelled terms."""
+    if fmt.kind is ResultKind.GRAPH:
+        triples = list(ox.parse(body, format=OXIGRAPH_RDF_FORMAT[fmt]))
         columns = ("subject", "predicate", "object")
         raw_rows = [(t.subject, t.predicate, t.object) for t in triples]
     else:

@@ -169,6 +169,25 @@ def prefers_html(kind: ResultKind, accept: str | None) -> bool:
     return preferred(candidates, lambda c: (c,) if c == HTML else media_types(c), ranges) == HTML
 
 
+def prefers_html_to_results(accept: str | None) -> bool:
+    """Whether an Accept header ranks text/html above every result format the endpoint offers, of either kind:
+    text/html named with a q-value higher than each format's, or equal to it where the format is accepted only
+    through a wildcard (`*/*`, `text/*`). A browser's Accept does; a SPARQL client's, `*/*` and none do not."""
+    # Every SPARQL request asks this: a header without the letters is answered without being read.
+    if not accept or "html" not in accept.lower() or not names_html(accept):
+        return False
+    ranges = parse_accept(accept or "")
+    html = _preference((HTML,), ranges)
+    if html is None:
+        return False
+    for fmt in (fmt for offered in FORMATS_BY_KIND.values() for fmt in offered):
+        key = _preference(media_types(fmt), ranges)
+        # The position in the header breaks no tie here: a client naming a result type as high as HTML gets data.
+        if key is not None and key[0] > 0 and key[:2] >= html[:2]:
+            return False
+    return True
+
+
 def preferred_media_type(media_types: Sequence[str], accept: str | None) -> str | None:
     """The one of `media_types` an Accept header prefers (the first if it names no media range, as `, ,` or
     `text/`), or None if it accepts none."""

@@ -29,10 +29,15 @@ ERROR_REPRESENTATIONS = (JSON_ERROR, HTML_ERROR)
 def answer_response(answer: QueryAnswer, *, max_rows: int | None, etag: str | None = None) -> Response:
     """A query answer as a response: its Content-Type with charset, the truncation headers and the ETag."""
     response = Response(answer.body, content_type=answer.fmt.content_type)
+    return add_answer_headers(response, truncated=answer.truncated, max_rows=max_rows, etag=etag)
+
+
+def add_answer_headers(response: Response, *, truncated: bool, max_rows: int | None, etag: str | None) -> Response:
+    """The headers every rendering of a query answer carries: truncation, `Vary: Accept` and the ETag."""
     # A new response has no header but its type and length, so each is added without looking for an old value.
     headers = response.headers
-    headers.add(TRUNCATED_HEADER, "true" if answer.truncated else "false")
-    if answer.truncated and max_rows is not None:
+    headers.add(TRUNCATED_HEADER, "true" if truncated else "false")
+    if truncated and max_rows is not None:
         headers.add(MAX_ROWS_HEADER, str(max_rows))
     headers.add("Vary", "Accept")
     if etag:
@@ -42,7 +47,11 @@ def answer_response(answer: QueryAnswer, *, max_rows: int | None, etag: str | No
 
 def error_response(error: NatographError) -> Response:
     """A failed request's answer: JSON, or a page for a browser; Retry-After where the error says when to retry."""
-    response = error_body_response(error.to_dict(), error.http_status)
+    return add_retry_after(error_body_response(error.to_dict(), error.http_status), error)
+
+
+def add_retry_after(response: Response, error: NatographError) -> Response:
+    """Retry-After on an error's answer, where the error says when to retry (busy, rate limited)."""
     retry_after = getattr(error, "retry_after", None)
     if retry_after is not None:
         response.headers["Retry-After"] = str(retry_after)
@@ -99,11 +108,15 @@ def not_modified(etag: str) -> Response:
 
 
 def add_cors_headers(response: Response, request: Request) -> Response:
-    """Let any web page query this read-only service, and read the headers that matter to a client."""
+    """Let any web page query this read-only service, and read the headers that matter to a client; an empty answer
+    to OPTIONS carries no Content-Type."""
     response.headers["Access-Control-Allow-Origin"] = "*"
     response.headers["Access-Control-Expose-Headers"] = CORS_EXPOSED_HEADER
     if request.method == "OPTIONS":
         response.headers["Access-Control-Allow-Methods"] = CORS_METHODS
         response.headers["Access-Control-Allow-Headers"] = CORS_HEADERS
         response.headers["Access-Control-Max-Age"] = "86400"
+        if not response.is_streamed and not response.get_data():
+            # Flask's answer to OPTIONS has no body, and so no media type: not the text/html it defaults to.
+            del response.headers["Content-Type"]
     return response

@@ -33,6 +33,7 @@ import json
 import logging
 import os
 import signal
+import socket
 import sys
 import time
 from typing import Callable, Iterable
@@ -75,7 +76,15 @@ def server_settings(config: Config, *, host: str, port: int) -> dict:
         # X-Forwarded-* headers are the application's to read (setting proxy_hops), not waitress's to remove.
         "clear_untrusted_proxy_headers": False,
         "ident": "natograph",
+        # The SERVER_NAME of requests, whose links are built from it when they carry no Host (HTTP/1.0 may not).
+        "server_name": listening_name(host),
     }
+
+
+def listening_name(host: str) -> str:
+    """The name of the address the server listens on, for links: the host itself, or for every interface
+    (0.0.0.0, ::) the machine's host name."""
+    return socket.gethostname() if host in ("", "0.0.0.0", "::") else host
 
 
 class TimedRequestParser(HTTPRequestParser):

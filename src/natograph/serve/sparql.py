@@ -1,5 +1,8 @@
 """The SPARQL 1.1 Protocol endpoint at /sparql: queries by GET and POST, the service description, no updates.
 
+A browser (an Accept that ranks text/html above every result format, or `format=html`) gets the answer as a page:
+the same job, answered in the formats the page's table reads, through the same limits and result cache.
+
 The query text goes to the engine as it came. The engine says what kind of query it is (and so which
 negotiated format answers it), whether it parses, and, in a worker cut off from the network, whether it is
 an update or calls SERVICE (see store/ and query/sandbox.py); natograph reads only what `QueryText` says,
@@ -8,23 +11,36 @@ once, where the request is read.
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, redirect, request, url_for
+from urllib.parse import urlencode
 
-from ..errors import ParameterError, PayloadTooLargeError, QueryRefusedError
-from ..query.executor import QueryJob
-from ..formats import ResultKind
+from flask import Blueprint, Response, g, redirect, render_template, request, url_for
+from werkzeug.http import HTTP_STATUS_CODES
+
+from ..errors import NatographError, ParameterError, PayloadTooLargeError, QueryRefusedError
+from ..query.executor import QueryAnswer, QueryJob
+from ..formats import FORMATS_BY_KIND, Format, FormatChoice, ResultKind
 from ..sparql.text import tokenize
 from ..store import UPDATE_REFUSAL
 from .description import PREFIXES as DESCRIPTION_PREFIXES
 from .description import service_description
+from .answer_table import answer_table
 from .limits import client_key
 from .memo import serialize_served_graph
-from .negotiation import choose_format, choose_formats, prefers_html
-from .protocol import read_protocol_request
-from .responses import answer_response, is_not_modified, not_modified, representation_etag
+from .negotiation import choose_format, choose_formats, prefers_html, prefers_html_to_results
+from .protocol import ProtocolRequest, read_protocol_request
+from .responses import (add_answer_headers, add_retry_after, answer_response, error_response, is_not_modified,
+                        not_modified, representation_etag)
 from .state import current_state
 
-blueprint = Blueprint("sparql", __name__)
+blueprint = Blueprint("sparql", __name__, template_folder="templates")
+# The formats the answer page's table reads (answer_table.py): the default ones, so that a page is one more rendering
+# of the answer a client sending no Accept gets, one entry of the result cache for both.
+PAGE_FORMATS = FormatChoice.of(Format.SPARQL_JSON)
+PAGE_FORMAT_NAMES = ("html", "text/html")
+# What the answer page calls each format it links to.
+FORMAT_LABELS = {Format.SPARQL_JSON: "SPARQL JSON", Format.SPARQL_XML: "SPARQL XML", Format.CSV: "CSV",
+                 Format.TSV: "TSV", Format.TURTLE: "Turtle", Format.N_TRIPLES: "N-Triples", Format.JSON_LD: "JSON-LD",
+                 Format.RDF_XML: "RDF/XML", Format.N_QUADS: "N-Quads", Format.TRIG: "TriG"}
 
 
 @blueprint.route("/sparql", methods=["GET", "POST"])
@@ -38,10 +54,12 @@ def endpoint() -> Response:
     if protocol.query is None:
         if request.method == "POST":
             raise ParameterError("query", "missing: a POST to /sparql must carry a query")
-        if not protocol.formats and prefers_html(ResultKind.GRAPH, request.headers.get("Accept")):
+        named_page = bool(protocol.formats) and protocol.formats[0].lower() in PAGE_FORMAT_NAMES
+        if named_page or not protocol.formats and prefers_html(ResultKind.GRAPH, request.headers.get("Accept")):
             # A person following a link to the endpoint: the query editor, which queries it.
             return redirect(url_for("pages.query_page"), code=303)
         return describe_service(protocol.formats)
+    page = wants_answer_page(protocol)
     if next(tokenize(protocol.query.text), None) is None:
         # The engine reads an empty text as an (empty) update, which a client sending no query did not mean.
         raise ParameterError("query", "is empty (no SPARQL, only white space or comments)",
@@ -52,7 +70,8 @@ def endpoint() -> Response:
     if size > config.max_query_bytes:
         raise PayloadTooLargeError(
             f"the query is {size} bytes, more than the limit of {config.max_query_bytes} bytes", config.max_query_bytes)
-    formats = choose_formats(accept=request.headers.get("Accept"), format_names=protocol.formats)
+    formats = PAGE_FORMATS if page else choose_formats(accept=request.headers.get("Accept"),
+                                                        format_names=protocol.formats)
     state.rate_limiter.charge(client_key(request.remote_addr))
     job = QueryJob(protocol.query, formats, dataset=protocol.dataset(), limits=state.query_limits,
                    base_iri=endpoint_url())
@@ -61,10 +80,68 @@ def endpoint() -> Response:
     # Only an answer that was computed (so the text parsed) and may be kept is validated by its ETag.
     etag = None
     if request.method != "POST" and job.query.repeatable:
-        etag = representation_etag(state.snapshot_key, answer.fmt, config.max_rows)
+        etag = representation_etag(state.snapshot_key, answer.fmt, config.max_rows, *(("html",) if page else ()))
         if is_not_modified(request, etag):
             return not_modified(etag)
+    if page:
+        return answer_page(protocol, answer, etag=etag)
     return answer_response(answer, max_rows=config.max_rows, etag=etag)
+
+
+def wants_answer_page(protocol: ProtocolRequest) -> bool:
+    """Whether to answer with the page of the answer: `format=html` first among the format names, or no format
+    name and an Accept that ranks text/html above every result format (a browser's). Remembered for the errors."""
+    if protocol.formats:
+        wanted = protocol.formats[0].lower() in PAGE_FORMAT_NAMES
+    else:
+        wanted = prefers_html_to_results(request.headers.get("Accept"))
+    g.sparql_page_for = protocol if wanted else None
+    return wanted
+
+
+def answer_page(protocol: ProtocolRequest, answer: QueryAnswer, *, etag: str | None) -> Response:
+    """The answer as a page: the query text, the table (triples for a graph, a sentence for ASK), the truncation,
+    links to the same answer in each format and to the query in the editor."""
+    max_rows = current_state().config.max_rows
+    page = render_page(protocol, table=answer_table(answer.body, answer.fmt), truncated=answer.truncated,
+                       max_rows=max_rows, formats=format_links(protocol, answer.fmt.kind))
+    response = Response(page, content_type="text/html; charset=utf-8")
+    return add_answer_headers(response, truncated=answer.truncated, max_rows=max_rows, etag=etag)
+
+
+@blueprint.errorhandler(NatographError)
+def endpoint_error(error: NatographError) -> Response:
+    """A query's error as the answer page says it (same status), to a request that asked for the page; else as
+    every route answers errors."""
+    protocol = g.get("sparql_page_for")
+    if protocol is None:
+        return error_response(error)
+    status = error.http_status
+    page = render_page(protocol, error=error.to_dict(), status=status,
+                       reason=HTTP_STATUS_CODES.get(status, "Error"))
+    response = Response(page, status=status, content_type="text/html; charset=utf-8")
+    response.vary.add("Accept")
+    return add_retry_after(response, error)
+
+
+def render_page(protocol: ProtocolRequest, **values) -> str:
+    """The answer page (sparql_answer.html) of this request's query, with the answer or the error in `values`."""
+    text = protocol.query.text
+    error = values.get("error") or {}
+    # Lines as the parser counts them (at line feeds); a form's CRLF keeps no CR, which HTML would show as a break.
+    lines = [line.removesuffix("\r") for line in text.split("\n")]
+    return render_template("sparql_answer.html", query_lines=lines, error_line=error.get("line"),
+                           editor=url_for("pages.query_page", query=text), **values)
+
+
+def format_links(protocol: ProtocolRequest, kind: ResultKind) -> list[tuple[str, str, str]]:
+    """(label, address, media type) of the same request answered in each format of this kind of result."""
+    base = [("query", protocol.query.text),
+            *(("default-graph-uri", iri) for iri in protocol.default_graph_uris),
+            *(("named-graph-uri", iri) for iri in protocol.named_graph_uris)]
+    endpoint_path = url_for("sparql.endpoint")
+    return [(FORMAT_LABELS[fmt], endpoint_path + "?" + urlencode([*base, ("format", fmt.short_name)]), fmt.media_type)
+            for fmt in FORMATS_BY_KIND[kind]]
 
 
 def endpoint_url() -> str:
