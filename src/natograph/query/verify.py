@@ -117,6 +117,7 @@ def check_published_answers(snapshot: Snapshot, server: RemoteStore, catalogue: 
             f"the SPARQL store at {server.url} holds the snapshot's triples, and now serves "
             f"them, but answers {len(differences)} of {compared} canned-query runs otherwise than the snapshot:\n"
             + "\n".join(f"  {difference.describe()}" for difference in differences)
-            + "\nThe engine's indexes may be at fault (Virtuoso 7.2 after graphs were replaced: README, \"Found, "
-              "and not translated\"); a first publish into an empty database answered right in every run.")
+            + "\nThe engine's indexes may be at fault (Virtuoso 7.2 after graphs were replaced in one transaction: "
+              "README, \"Found, and not translated\"); there, a publish graph by graph (without an update URL) to a "
+              "server that is not serving, or into an empty database, answered right in every run.")
     return compared
