@@ -102,7 +102,7 @@ def start_virtuoso(location) -> Engine | None:
     ini = location / "virtuoso.ini"
     ini.write_text(VIRTUOSO_INI.format(db=location, sql_port=free_port(), http_port=http_port, max_rows=100_000,
                                        connections=20, buffers=40000, dirty_buffers=30000, max_seconds=60,
-                                       after_image_limit=1_500_000_000, cost_limit=100_000))
+                                       after_image_limit=1_500_000_000, cost_limit=0))
     server = _start("virtuoso", [binary, "+foreground", "+configfile", ini], port=http_port, sparql_path="/sparql")
     return Engine("Virtuoso", server, f"http://127.0.0.1:{http_port}", "/sparql", "/sparql-graph-crud-auth",
                   "/sparql-auth", VIRTUOSO_DEFAULT_GRAPH, VIRTUOSO_USER, VIRTUOSO_PASSWORD)

@@ -104,10 +104,10 @@ VIRTUOSO_INI = (Path(__file__).parent / "virtuoso.ini.template").read_text(encod
 
 
 def start_virtuoso(location: Path, max_seconds: int = 60, after_image_limit: int = 1_500_000_000,
-                   cost_limit: int = 100_000) -> tuple[subprocess.Popen, str]:
+                   cost_limit: int = 0) -> tuple[subprocess.Popen, str]:
     """A real Virtuoso (Debian's virtuoso-t) with a fresh database under `location`, on free local ports, stopping
     queries after `max_seconds` (its MaxQueryExecutionTime), refusing those it estimates longer than `cost_limit`
-    seconds (MaxQueryCostEstimationTime), and transactions whose log passes `after_image_limit` bytes (its
+    seconds (MaxQueryCostEstimationTime; 0, the default, turns the estimate off), and transactions whose log passes `after_image_limit` bytes (its
     TransactionAfterImageLimit)."""
     if shutil.which("virtuoso-t") is None:
         missing("Virtuoso is not installed (apt-get install virtuoso-opensource; .ci/run installs it)")
