@@ -44,6 +44,7 @@ import statistics
 import subprocess
 import sys
 import time
+from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import urlencode, urlsplit
 
@@ -106,6 +107,25 @@ def start_virtuoso(location) -> Engine | None:
     server = _start("virtuoso", [binary, "+foreground", "+configfile", ini], port=http_port, sparql_path="/sparql")
     return Engine("Virtuoso", server, f"http://127.0.0.1:{http_port}", "/sparql", "/sparql-graph-crud-auth",
                   "/sparql-auth", VIRTUOSO_DEFAULT_GRAPH, VIRTUOSO_USER, VIRTUOSO_PASSWORD)
+
+
+# The engines measured, with the name of their database directories.
+ENGINE_STARTERS = ((start_oxigraph_server, "oxigraph"), (start_virtuoso, "virtuoso"))
+
+
+@contextmanager
+def running(starter, location):
+    """The engine `starter` starts on a fresh database at `location`, once it answers (None when it is not
+    installed); stopped when the block ends, however it ends."""
+    engine = starter(location)
+    if engine is None:
+        yield None
+        return
+    try:
+        engine.server.wait_until(engine.direct_path("ASK { }"), timeout_s=READY_TIMEOUT_S)
+        yield engine
+    finally:
+        engine.server.stop()
 
 
 def publish(project: BenchProject, engine: Engine, log, *options: str) -> float:
@@ -182,13 +202,11 @@ def measure_publish(sizes: list[str], publishes: int, log=sys.stderr) -> list[di
     rows = []
     for size in sizes:
         project = ensure_project(size, log=log)
-        for starter, directory in ((start_oxigraph_server, "publish-oxigraph"), (start_virtuoso, "publish-virtuoso")):
-            engine = starter(WORK / size / directory)
-            if engine is None:
-                rows.append({"benchmark": "publish", "size": size, "engine": "Virtuoso", "status": "not installed"})
-                continue
-            try:
-                engine.server.wait_until(engine.direct_path("ASK { }"), timeout_s=READY_TIMEOUT_S)
+        for starter, directory in ENGINE_STARTERS:
+            with running(starter, WORK / size / f"publish-{directory}") as engine:
+                if engine is None:
+                    rows.append({"benchmark": "publish", "size": size, "engine": "Virtuoso", "status": "not installed"})
+                    continue
                 runs = []
                 for number in range(publishes):
                     print(f"  publish: {size}, {engine.name}, publish {number + 1} of {publishes} …", file=log, flush=True)
@@ -202,8 +220,6 @@ def measure_publish(sizes: list[str], publishes: int, log=sys.stderr) -> list[di
                     print(f"  publish: {size}, {engine.name}, --no-bulk …", file=log, flush=True)
                     row["copy"] = publish_measured(project, engine, log, "--no-bulk")
                 rows.append(row)
-            finally:
-                engine.server.stop()
     return rows
 
 
@@ -321,55 +337,60 @@ def measure_remote(sizes: list[str], rounds: int, seconds: float, clients: int, 
     texts = {name: (BENCH / "queries" / f"{name}.rq").read_text(encoding="utf-8") for name in QUERIES}
     for size in sizes:
         project = ensure_project(size, log=log)
-        for starter, directory in ((start_oxigraph_server, "remote-oxigraph"), (start_virtuoso, "remote-virtuoso")):
-            engine = starter(WORK / size / directory)
-            if engine is None:
-                rows.append({"benchmark": "remote", "size": size, "engine": "Virtuoso", "status": "not installed"})
-                continue
-            started: list[Server] = []
-            try:
-                engine.server.wait_until(engine.direct_path("ASK { }"), timeout_s=READY_TIMEOUT_S)
-                upload_s = publish(project, engine, log)
-                settings = dict(store="remote", store_url=engine.query_url, store_default_graph=engine.default_graph or "",
-                                result_cache_bytes=0, **ONE_CLIENT_UNLIMITED)
-                natograph = start_natograph(project, **settings)
-                started.append(natograph)
-                hops = {"natograph": natograph}
-                if baseline_src:
-                    hops["baseline"] = start_natograph(project, pythonpath=baseline_src, **settings)
-                    started.append(hops["baseline"])
-                hops["proxy"] = start_proxy(engine)
-                started.append(hops["proxy"])
-                for name, hop in hops.items():
-                    hop.wait_until("/health" if name != "proxy" else hop.query_path("ASK {}"), timeout_s=READY_TIMEOUT_S,
-                                   accept_body=(lambda body: json.loads(body)["status"] == "ok") if name != "proxy"
-                                   else (lambda body: True))
-                targets = {}
-                for name, text in texts.items():
-                    targets[name] = {hop_name: f"http://127.0.0.1:{hop.port}{hop.query_path(text)}"
-                                     for hop_name, hop in hops.items()}
-                    targets[name]["direct"] = engine.base + engine.direct_path(text)
-                    expected = answer_rows(targets[name]["direct"])
-                    for hop_name in hops:
-                        if answer_rows(targets[name][hop_name]) != expected:
-                            raise RuntimeError(f"{name} answers differently through {hop_name} and directly on {engine.name}")
-                samples = {(name, kind): [] for name in texts for kind in ("latency", "natograph", "direct")}
-                groups = {"engine": engine.server.process.pid, "natograph": natograph.process.pid}
-                for round_number in range(rounds):
-                    for name, urls in targets.items():
-                        print(f"  remote: {size}, {engine.name}, {name}, round {round_number + 1} of {rounds} …",
-                              file=log, flush=True)
-                        samples[(name, "latency")].append(alternating(urls, seconds, groups))
-                        for target in ("natograph", "direct"):
-                            samples[(name, target)].append(
-                                _with_clients(clients, lambda: run_python_load(urls[target], seconds, JSON_RESULTS)))
-                for name in texts:
-                    rows.append(_row(size, engine.name, name, samples, clients, upload_s))
-            finally:
-                for server in started:
-                    server.stop()
-                engine.server.stop()
+        for starter, directory in ENGINE_STARTERS:
+            with running(starter, WORK / size / f"remote-{directory}") as engine:
+                if engine is None:
+                    rows.append({"benchmark": "remote", "size": size, "engine": "Virtuoso", "status": "not installed"})
+                    continue
+                measure_engine(engine, project, size, texts, rounds, seconds, clients, baseline_src, rows, log)
     return rows
+
+
+def measure_engine(engine: Engine, project: BenchProject, size: str, texts: dict, rounds: int, seconds: float,
+                   clients: int, baseline_src: str | None, rows: list, log) -> None:
+    """The remote rows of one engine, ready and published to: natograph, the bare proxy (and the baseline) started
+    in front of it, their answers checked, then timed; the hops stopped after."""
+    started: list[Server] = []
+    try:
+        upload_s = publish(project, engine, log)
+        settings = dict(store="remote", store_url=engine.query_url, store_default_graph=engine.default_graph or "",
+                        result_cache_bytes=0, **ONE_CLIENT_UNLIMITED)
+        natograph = start_natograph(project, **settings)
+        started.append(natograph)
+        hops = {"natograph": natograph}
+        if baseline_src:
+            hops["baseline"] = start_natograph(project, pythonpath=baseline_src, **settings)
+            started.append(hops["baseline"])
+        hops["proxy"] = start_proxy(engine)
+        started.append(hops["proxy"])
+        for name, hop in hops.items():
+            hop.wait_until("/health" if name != "proxy" else hop.query_path("ASK {}"), timeout_s=READY_TIMEOUT_S,
+                           accept_body=(lambda body: json.loads(body)["status"] == "ok") if name != "proxy"
+                           else (lambda body: True))
+        targets = {}
+        for name, text in texts.items():
+            targets[name] = {hop_name: f"http://127.0.0.1:{hop.port}{hop.query_path(text)}"
+                             for hop_name, hop in hops.items()}
+            targets[name]["direct"] = engine.base + engine.direct_path(text)
+            expected = answer_rows(targets[name]["direct"])
+            for hop_name in hops:
+                if answer_rows(targets[name][hop_name]) != expected:
+                    raise RuntimeError(f"{name} answers differently through {hop_name} and directly on {engine.name}")
+        samples = {(name, kind): [] for name in texts for kind in ("latency", "natograph", "direct")}
+        groups = {"engine": engine.server.process.pid, "natograph": natograph.process.pid}
+        for round_number in range(rounds):
+            for name, urls in targets.items():
+                print(f"  remote: {size}, {engine.name}, {name}, round {round_number + 1} of {rounds} …",
+                      file=log, flush=True)
+                samples[(name, "latency")].append(alternating(urls, seconds, groups))
+                for target in ("natograph", "direct"):
+                    samples[(name, target)].append(
+                        _with_clients(clients, lambda: run_python_load(urls[target], seconds, JSON_RESULTS)))
+        for name in texts:
+            rows.append(_row(size, engine.name, name, samples, clients, upload_s))
+    finally:
+        for server in started:
+            server.stop()
 
 
 def start_proxy(engine: Engine) -> Server:

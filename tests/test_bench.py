@@ -4,6 +4,8 @@ by a change of natograph's API (bench/checks.py called a removed class for a wee
 full run."""
 
 import json
+import os
+import shutil
 import subprocess
 import sys
 
@@ -84,3 +86,32 @@ def test_the_shapes_benchmark_compares_the_answers_of_natograph_and_pyoxigraph()
     for row in rows:
         by_shape.setdefault(row["shape"] if "shape" in row else row["measure"], {})[row["engine"]] = row
     assert len(by_shape) == 3 and all(set(engines) == {"natograph", "pyoxigraph"} for engines in by_shape.values())
+
+
+def both_engines_installed() -> None:
+    """The remote benchmark needs Virtuoso (Oxigraph server comes with the test extra): a failure in CI, which
+    installs it, a skip elsewhere."""
+    if shutil.which("virtuoso-t") is None:
+        message = "Virtuoso is not installed (apt-get install virtuoso-opensource; .ci/run installs it)"
+        pytest.fail(message) if os.environ.get("CI") else pytest.skip(message)
+
+
+def test_the_remote_benchmark_measures_natograph_in_front_of_both_engines():
+    """Oxigraph server and Virtuoso started, published to, natograph and the bare proxy in front of each, their
+    answers checked against the engine's own (measure_remote raises on a difference)."""
+    both_engines_installed()
+    rows = rows_of("from remote import measure_remote\n"
+                   "rows = measure_remote(['1k'], 1, 0.3, 1)\n"
+                   "print(json.dumps([{k: row.get(k) for k in ('engine', 'measure', 'status')} for row in rows]))")
+    assert {(row["engine"], row["measure"], row["status"]) for row in rows} == {
+        (engine, query, "ok") for engine in ("Oxigraph server", "Virtuoso") for query in ("aggregate", "lookup")}
+
+
+def test_the_publish_benchmark_publishes_twice_to_both_engines():
+    both_engines_installed()
+    rows = rows_of("from remote import measure_publish\n"
+                   "rows = measure_publish(['1k'], 2)\n"
+                   "print(json.dumps([{k: row.get(k) for k in ('engine', 'status', 'first_s', 'again_s')} "
+                   "for row in rows]))")
+    assert {row["engine"] for row in rows} == {"Oxigraph server", "Virtuoso"}
+    assert all(row["status"] == "ok" and row["first_s"] > 0 and row["again_s"] > 0 for row in rows)
