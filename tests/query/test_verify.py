@@ -1,13 +1,15 @@
 """A published copy is checked by its answers: every canned query, run on the copy and on the snapshot, must give
 the same rows; a copy that differs is named by run, with the rows it lacks or adds."""
 
+import socket
+
 import pyoxigraph as ox
 import pytest
 
 from natograph.query.canned import load_catalogue
 from natograph.query.verify import CannedRun, answer_differences, canned_runs
 from natograph.snapshot import Snapshot
-from natograph.store import EmbeddedStore, RemoteStore
+from natograph.store import EmbeddedStore, QueryLimits, RemoteStore
 
 from ..conftest import REPO_ROOT
 from ..serving import free_port
@@ -79,3 +81,17 @@ def test_a_run_whose_example_names_nothing_in_the_snapshot_is_not_compared(proje
             CannedRun(CATALOGUE["sources"], {})]
     differences, compared = answer_differences(project_store, EmbeddedStore(project_snapshot), runs)
     assert (differences, compared) == ([], 1)
+
+
+def test_a_server_that_never_answers_is_a_difference_once_the_time_limit_is_past(project_snapshot, project_store):
+    """A listener that takes the connection and never answers: the check goes on, its run a time-out."""
+    with socket.socket() as silent:
+        silent.bind(("127.0.0.1", 0))
+        silent.listen()
+        url = f"http://127.0.0.1:{silent.getsockname()[1]}/sparql"
+        runs = canned_runs({"sources": CATALOGUE["sources"]})
+        differences, compared = answer_differences(project_store, RemoteStore(url, project_snapshot), runs,
+                                                   QueryLimits(timeout_ms=300))
+    assert compared == 1
+    assert [difference.describe() for difference in differences] == [
+        "sources (defaults): query stopped: it ran past the time limit of 300 ms"]

@@ -369,10 +369,11 @@ def upload_command(config: Config, data_url: str | None, update_url: str | None,
     if config.store_url and check_answers:
         from ..query.canned import load_catalogue
         from ..query.verify import check_published_answers
-        from ..store import open_remote_store
+        from ..store import QueryLimits, open_remote_store
 
         server = open_remote_store(config.store_url, snapshot, config.store_default_graph)
-        compared = check_published_answers(snapshot, server, load_catalogue(config.queries_path))
+        served_limits = QueryLimits(timeout_ms=config.query_timeout_ms, max_rows=config.max_rows)
+        compared = check_published_answers(snapshot, server, load_catalogue(config.queries_path), served_limits)
         click.echo(f"the server answers the {compared} canned-query runs as the snapshot does")
 
 

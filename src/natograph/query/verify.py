@@ -16,7 +16,7 @@ import pyoxigraph as ox
 
 from ..errors import NatographError, ParameterError, SnapshotError
 from ..snapshot import Snapshot
-from ..store import AskResult, EmbeddedStore, GraphResult, QueryResult, RemoteStore, Store
+from ..store import AskResult, EmbeddedStore, GraphResult, QueryLimits, QueryResult, RemoteStore, Store
 from .canned import CannedQuery, bind_parameters
 
 
@@ -82,19 +82,21 @@ class AnswerDifference:
         return f"{self.run.label()}: {'; '.join(parts)}"
 
 
-def answer_differences(reference: Store, store: Store, runs: Iterable[CannedRun]) -> tuple[list[AnswerDifference], int]:
+def answer_differences(reference: Store, store: Store, runs: Iterable[CannedRun],
+                       limits: QueryLimits = QueryLimits()) -> tuple[list[AnswerDifference], int]:
     """The runs whose answer from `store` differs from `reference`'s, and how many runs were compared (an answer
     cut at a row limit on either side is not compared, nor a run whose values name nothing the reference holds).
-    Values are bound as the reference binds them."""
+    Values are bound as the reference binds them; both stores answer under `limits` (an error, a time-out
+    included, is a difference)."""
     differences, compared = [], 0
     for run in runs:
         try:
             bindings = bind_parameters(run.query, run.values, reference)
         except ParameterError:
             continue
-        expected = reference.query(run.query.text, bindings=bindings)
+        expected = reference.query(run.query.text, bindings=bindings, limits=limits)
         try:
-            found = store.query(run.query.text, bindings=bindings)
+            found = store.query(run.query.text, bindings=bindings, limits=limits)
         except NatographError as error:
             differences.append(AnswerDifference(run, error=str(error)))
             compared += 1
@@ -108,10 +110,12 @@ def answer_differences(reference: Store, store: Store, runs: Iterable[CannedRun]
     return differences, compared
 
 
-def check_published_answers(snapshot: Snapshot, server: RemoteStore, catalogue: Mapping[str, CannedQuery]) -> int:
-    """Every canned run asked of the server the snapshot was published to and of the snapshot itself: the number
-    of runs compared, or SnapshotError naming each run whose answers differ."""
-    differences, compared = answer_differences(EmbeddedStore(snapshot), server, canned_runs(catalogue))
+def check_published_answers(snapshot: Snapshot, server: RemoteStore, catalogue: Mapping[str, CannedQuery],
+                            limits: QueryLimits = QueryLimits()) -> int:
+    """Every canned run asked of the server the snapshot was published to and of the snapshot itself, under
+    `limits` (those natograph serves with): the number of runs compared, or SnapshotError naming each run whose
+    answers differ."""
+    differences, compared = answer_differences(EmbeddedStore(snapshot), server, canned_runs(catalogue), limits)
     if differences:
         raise SnapshotError(
             f"the SPARQL store at {server.url} holds the snapshot's triples, and now serves "
