@@ -7,7 +7,7 @@ import pyoxigraph as ox
 import pytest
 
 from natograph.query.canned import load_catalogue
-from natograph.query.verify import CannedRun, answer_differences, canned_runs
+from natograph.query.verify import CannedRun, answer_differences, canned_runs, range_probes
 from natograph.snapshot import Snapshot
 from natograph.store import EmbeddedStore, QueryLimits, RemoteStore
 
@@ -95,3 +95,16 @@ def test_a_server_that_never_answers_is_a_difference_once_the_time_limit_is_past
     assert compared == 1
     assert [difference.describe() for difference in differences] == [
         "sources (defaults): query stopped: it ran past the time limit of 300 ms"]
+
+
+def test_range_probes_count_each_ordered_property_up_to_its_highest_value(project_snapshot, project_store):
+    """One probe per property and ordered datatype, bounded by the highest value: a store whose range comparison
+    leaves a triple out (here, one holding a later date than the snapshot's highest) is named with both counts."""
+    probes = {probe.label(): probe for probe in range_probes(project_store)}
+    assert f"{START_EARLIEST} <= \"2024-03-07\"^^<http://www.w3.org/2001/XMLSchema#date>" in probes
+    assert answer_differences(project_store, EmbeddedStore(project_snapshot), probes.values()) == ([], len(probes))
+    later = EmbeddedStore(with_replaced_object(project_snapshot, NTM_I, START_EARLIEST,
+                                               ox.Literal("2999-01-01", datatype=DATE)))
+    differences, _ = answer_differences(project_store, later, probes.values())
+    assert [difference.describe() for difference in differences] == [
+        f"{START_EARLIEST} <= \"2024-03-07\"^^<http://www.w3.org/2001/XMLSchema#date>: 50 triples, 51 in the snapshot"]

@@ -23,7 +23,7 @@ import pyoxigraph as ox
 import pytest
 
 from natograph.query.canned import bind_parameters, load_catalogue
-from natograph.query.verify import check_published_answers
+from natograph.query.verify import check_published_answers, range_probes
 from natograph.config import Config
 from natograph.errors import ConfigError, QueryFailedError, QuerySyntaxError, QueryTimeoutError, SnapshotError
 from click.testing import CliRunner
@@ -190,13 +190,10 @@ def publish(engine: Engine, snapshot, *, atomic: bool = True, **options) -> dict
 
 @pytest.fixture(scope="module")
 def remote_store(engine, project_snapshot) -> RemoteStore:
-    """The snapshot as published. On Oxigraph server over a changed one, so that what every test reads went through
-    the switch (the bulk load onto the empty server, then the staged bulk load and the switch writing the
-    differences). On Virtuoso once, in place: after graphs were replaced on it, Virtuoso 7.2 leaves rows out of
-    comparisons with `<=` on dates about one time in three (README, "Found, and not translated"), which the
-    answers check reports: `test_after_a_switch_the_answers_check_names_exactly_the_runs_that_differ`."""
-    if engine.name != "virtuoso":
-        publish(engine, changed_snapshot(project_snapshot))
+    """The snapshot as published over a changed one, so that what every test reads went through the switch (on
+    Oxigraph server the bulk load onto the empty server, then the staged bulk load and the switch writing the
+    differences; on Virtuoso the first publish in place, then the staged upload and the copying switch)."""
+    publish(engine, changed_snapshot(project_snapshot))
     publish(engine, project_snapshot)
     return open_remote_store(engine.query_url, project_snapshot, engine.default_graph)
 
@@ -514,31 +511,32 @@ def test_a_copy_with_every_count_right_and_a_fact_wrong_fails_the_answers_check(
 
 
 @pytest.mark.parametrize("name", ENGINES)
-def test_after_a_switch_the_answers_check_names_exactly_the_runs_that_differ(project_snapshot, project_store,
-                                                                             tmp_path, name):
-    """Differential: after a re-publish through the switch, the check's verdict is the test's own comparison of
-    every canned run. On Virtuoso 7.2 a switch leaves some runs wrong in about one publish in three (README, "Found,
-    and not translated"): then the check must fail naming those runs and no others."""
+def test_after_a_switch_the_answers_check_passes_and_warns_of_exactly_the_range_comparisons_that_differ(
+        project_snapshot, project_store, tmp_path, name):
+    """Differential: after a re-publish through the switch, every canned run answers as on the snapshot (the test's
+    own comparison and the check agree), and the check's warnings name exactly the range probes whose counts the
+    test itself finds different (on Virtuoso 7.2, the dates compared with `<=`: README, "Found, and translated in
+    natograph's own queries"; none on Oxigraph server)."""
     process, engine = start_engine(name, tmp_path / name)
     try:
         publish(engine, changed_snapshot(project_snapshot))
         publish(engine, project_snapshot)
         server = open_remote_store(engine.query_url, project_snapshot, engine.default_graph)
-        differing = set()
         for name_, parameters in _runs():
             query = CATALOGUE[name_]
             bindings = bind_parameters(query, parameters, project_store)
-            if answers(server.query(query.text, bindings=bindings)) != answers(project_store.query(query.text, bindings=bindings)):
-                differing.add(f"{name_} ({', '.join(f'{k}={v}' for k, v in parameters.items()) or 'defaults'})")
-        if not differing:
-            assert check_published_answers(project_snapshot, server, CATALOGUE) == len(_runs())
-            return
-        assert name == "virtuoso", f"{engine.name} answers {differing} otherwise than the snapshot"
-        with pytest.raises(SnapshotError) as refused:
-            check_published_answers(project_snapshot, server, CATALOGUE)
-        named = set(re.findall(r"^  (\S+ \([^)]*\)):", str(refused.value), flags=re.MULTILINE))
-        assert named == differing
-        assert f"answers {len(differing)} of {len(_runs())} canned-query runs otherwise" in str(refused.value)
+            assert answers(server.query(query.text, bindings=bindings)) == answers(
+                project_store.query(query.text, bindings=bindings)), (name_, parameters)
+        checked = check_published_answers(project_snapshot, server, CATALOGUE)
+        assert checked.compared == len(_runs())
+        differing = set()
+        for probe in range_probes(project_store):
+            count = ("SELECT (COUNT(*) AS ?n) WHERE { ?s %s ?o FILTER(DATATYPE(?o) = %s && ?o <= %s) }"
+                     % (probe.property, probe.datatype, probe.highest))
+            if answers(server.query(count)) != answers(project_store.query(count)):
+                differing.add(probe.label())
+        assert {warning.run.label() for warning in checked.range_warnings} == differing
+        assert bool(differing) == (name == "virtuoso")
     finally:
         stop(process)
 
@@ -622,8 +620,6 @@ def test_an_upload_killed_midway_leaves_the_served_graphs_whole_and_the_next_rem
         publish(engine, old)
         command = [sys.executable, "-m", "natograph.cli", "--root", str(project_config.root), "upload",
                    "--data-url", engine.data_url, "--chunk-triples", "100"] + (["--user", engine.user] if engine.user else [])
-        if name == "virtuoso":
-            command.append("--no-check-answers")  # the differential test above covers its switch's answers
         environment = {**os.environ, "NATOGRAPH_SNAPSHOT_DIR": str(project_config.snapshot_dir),
                        "NATOGRAPH_STORE_URL": engine.query_url, "NATOGRAPH_STORE_UPDATE_URL": engine.update_url,
                        "NATOGRAPH_STORE_DEFAULT_GRAPH": engine.default_graph or "",
@@ -690,15 +686,13 @@ def test_publish_from_the_command_line_reads_the_password_from_a_file_or_the_env
         password_file = tmp_path / "password"
         password_file.write_text(engine.password + "\n")
         arguments += ["--user", engine.user, "--password-file", str(password_file)]
-    if engine.name == "virtuoso":
-        # Its switch sometimes leaves runs wrong, which the answers check would report: the differential test above.
-        arguments.append("--no-check-answers")
     result = CliRunner().invoke(main, arguments, env=environment)
     assert result.exit_code == 0, result.output
     total = sum(project_snapshot.manifest["counts"][graph] for graph in ("all",))
     assert "triple counts verified on the server, switched in by one update" in result.output
-    checked = f"the server answers the {len(_runs())} canned-query runs as the snapshot does"
-    assert (checked in result.output) == (engine.name != "virtuoso")
+    assert f"the server answers the {len(_runs())} canned-query runs as the snapshot does" in result.output
+    # Virtuoso counts dates compared with <= wrongly, which free queries would meet: a warning, not a failure.
+    assert ("warning: the server counts" in result.output) == (engine.name == "virtuoso")
     default_label = engine.default_graph or "the default graph"
     assert f"  {default_label}: 1,000 of {total:,} triples" in result.output
     assert f"  {default_label}: {total:,} of {total:,} triples" in result.output

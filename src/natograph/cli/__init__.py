@@ -373,8 +373,15 @@ def upload_command(config: Config, data_url: str | None, update_url: str | None,
 
         server = open_remote_store(config.store_url, snapshot, config.store_default_graph)
         served_limits = QueryLimits(timeout_ms=config.query_timeout_ms, max_rows=config.max_rows)
-        compared = check_published_answers(snapshot, server, load_catalogue(config.queries_path), served_limits)
-        click.echo(f"the server answers the {compared} canned-query runs as the snapshot does")
+        checked = check_published_answers(snapshot, server, load_catalogue(config.queries_path), served_limits)
+        click.echo(f"the server answers the {checked.compared} canned-query runs as the snapshot does")
+        if checked.range_warnings:
+            click.echo(f"warning: the server counts {len(checked.range_warnings)} of {checked.probes} comparisons "
+                       "`value <= highest value` otherwise than the snapshot, so free queries comparing so can miss "
+                       "or add rows (natograph's own queries do not compare so; README, \"Found, and translated in "
+                       "natograph's own queries\"):", err=True)
+            for warning in checked.range_warnings:
+                click.echo(f"  {warning.describe()}", err=True)
 
 
 @main.command("serve")
