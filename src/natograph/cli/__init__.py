@@ -377,9 +377,8 @@ def upload_command(config: Config, data_url: str | None, update_url: str | None,
         click.echo(f"the server answers the {checked.compared} canned-query runs as the snapshot does")
         if checked.range_warnings:
             click.echo(f"warning: the server counts {len(checked.range_warnings)} of {checked.probes} comparisons "
-                       "`value <= highest value` otherwise than the snapshot, so free queries comparing so can miss "
-                       "or add rows (natograph's own queries do not compare so; README, \"Found, and translated in "
-                       "natograph's own queries\"):", err=True)
+                       "`value <= highest value` otherwise than the snapshot, so queries comparing values so can miss "
+                       "or add rows (README, \"Found, and translated\"):", err=True)
             for warning in checked.range_warnings:
                 click.echo(f"  {warning.describe()}", err=True)
 

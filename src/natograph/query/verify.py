@@ -1,8 +1,8 @@
 """Whether a store answers as the snapshot does.
 
 A publish ends with this check, after the triple counts: a server can hold every triple of the snapshot and still
-answer wrongly (Virtuoso 7.2 leaves rows out of `<=` comparisons on dates that it reads from its index: README,
-"Found, and translated in natograph's own queries"). Each canned query runs with its example values (or its
+answer wrongly (Virtuoso 7.2 leaves rows out of `<=` comparisons on dates that it reads from its index, which the
+remote store translates: README, "Found, and translated"). Each canned query runs with its example values (or its
 defaults), and with none where it needs none, on both stores, and so does a range comparison of each property
 whose objects are ordered literals (`range_probes`); the answers are compared as multisets of rows (or of
 triples). A canned query answered otherwise fails the check; a range comparison counted otherwise is a warning.
@@ -170,8 +170,8 @@ def check_published_answers(snapshot: Snapshot, server: RemoteStore, catalogue: 
                             limits: QueryLimits = QueryLimits()) -> PublishedAnswers:
     """Every canned run and range probe asked of the server the snapshot was published to and of the snapshot
     itself, under `limits` (those natograph serves with). A canned run answered otherwise is SnapshotError naming
-    each: natograph would serve that answer. A range probe counted otherwise is a warning: the engine answers
-    free queries comparing so wrongly, which natograph does not translate."""
+    each: natograph would serve that answer. A range probe counted otherwise is a warning: the engine compares
+    ordered values wrongly where natograph's translation does not reach (queries comparing other than two terms)."""
     reference = EmbeddedStore(snapshot)
     differences, compared = answer_differences(reference, server, canned_runs(catalogue), limits)
     if differences:

@@ -338,6 +338,8 @@ def _prepared_request(query: QueryText, bindings: tuple, base_iri: str | None, d
     dataset explicit."""
     form = query_form(query, base_iri)
     insertions = boolean_casts(query.tokens)
+    if default_graph is not None:  # a server read as Virtuoso is (see `read_answer`)
+        insertions += inclusive_comparisons(query.tokens)
     if bindings:
         insertions.append((query.where_offset, values_block(dict(bindings))))
     text = _inserted(query.text, insertions)
@@ -359,10 +361,12 @@ def _frozen(bindings: dict | None) -> tuple:
     return tuple((name, tuple(value) if isinstance(value, (list, tuple)) else value) for name, value in bindings.items())
 
 
-def _inserted(text: str, insertions: list[tuple[int, str]]) -> str:
-    """`text` with each (offset, string) inserted; strings at one offset appear in the order given."""
-    for _, (offset, inserted) in sorted(enumerate(insertions), key=lambda item: (item[1][0], item[0]), reverse=True):
-        text = text[:offset] + inserted + text[offset:]
+def _inserted(text: str, insertions: list[tuple]) -> str:
+    """`text` with each (offset, string) inserted, or (offset, string, n) put in place of the n characters there;
+    strings at one offset appear in the order given."""
+    for _, (offset, inserted, *replaced) in sorted(enumerate(insertions), key=lambda item: (item[1][0], item[0]),
+                                                  reverse=True):
+        text = text[:offset] + inserted + text[offset + (replaced[0] if replaced else 0):]
     return text
 
 
@@ -525,6 +529,103 @@ def boolean_casts(tokens: list[Token]) -> list[tuple[int, str]]:
                 and is_boolean_expression(tokens[opening + 1:index]):
             insertions += [(tokens[opening].offset + 1, f"<{XSD_BOOLEAN}>("), (token.offset, ") ")]
     return insertions
+
+
+def inclusive_comparisons(tokens: list[Token]) -> list[tuple[int, str, int]]:
+    """Edits (offset, text to insert, characters replaced there) writing each `a <= b` as `!(a > b)` and each
+    `a >= b` as `!(a < b)`, where both sides are terms and the comparison stands alone between brackets, commas,
+    `&&`, `||` or AS.
+
+    Virtuoso 7.2 answers an inclusive bound it reads from its column-wise index wrongly: `?d <= "2010-06-01"^^xsd:date`
+    counted 0 dates of 35 (README, "Found, and translated"); it reads the index when the bound is a term (a
+    constant, or a variable bound elsewhere, as a canned query's parameters are). `!(a > b)` has the same value,
+    and the same error, as `a <= b` on every pair of terms, and Virtuoso answers it rightly (so it does `a <
+    b`, `a > b` and `a >= b` with the variable first, which it was seen to read rightly too, but not after every
+    rewrite one could think of: COALESCE around a variable made it compare xsd:gYear values wrongly). A comparison
+    with another operand (a call, brackets, arithmetic, a negation binding more tightly) is sent as written.
+    """
+    edits: list[tuple[int, str, int]] = []
+    for index in range(1, len(tokens) - 2):
+        first, second = tokens[index], tokens[index + 1]
+        if not (first.kind is TokenKind.PUNCT and first.text in "<>" and second.kind is TokenKind.PUNCT
+                and second.text == "=" and second.offset == first.offset + 1):
+            continue
+        left, right = _term_before(tokens, index), _term_after(tokens, index + 2)
+        if left is None or right is None or not _stands_alone(tokens, left[0], right[1]):
+            continue
+        edits += [(tokens[left[0]].offset, "!(", 0), (first.offset, ">" if first.text == "<" else "<", 2),
+                  (tokens[right[1]].offset + len(tokens[right[1]].text), ")", 0)]
+    return edits
+
+
+def _stands_alone(tokens: list[Token], start: int, end: int) -> bool:
+    """Whether the tokens start..end are a whole operand of a bracket, a comma, `&&`, `||` or AS (every operator
+    binding more loosely than a comparison), on both sides."""
+    before = tokens[start - 1] if start >= 1 else None
+    after = tokens[end + 1] if end + 1 < len(tokens) else None
+    if before is None or after is None:
+        return False
+    loose_before = before.text in ("(", ",") or (
+        before.text in ("&", "|") and start >= 2 and tokens[start - 2].text == before.text
+        and tokens[start - 2].offset + 1 == before.offset)
+    loose_after = after.text in (")", ",") or (after.kind is TokenKind.WORD and after.text.upper() == "AS") or (
+        after.text in ("&", "|") and end + 2 < len(tokens) and tokens[end + 2].text == after.text
+        and after.offset + 1 == tokens[end + 2].offset)
+    return loose_before and loose_after
+
+
+def _is_term_word(token: Token) -> bool:
+    # A number, true or false, or a prefixed name: not a keyword such as NOT or IN (which cannot stand there).
+    text = token.text
+    return token.kind is TokenKind.WORD and (text[0] in "0123456789+-." or ":" in text
+                                             or text.lower() in ("true", "false"))
+
+
+def _term_before(tokens: list[Token], end: int) -> tuple[int, int] | None:
+    """The first and last index of the term ending just before tokens[end], if one does."""
+    last = end - 1
+    token = tokens[last]
+    if token.kind is TokenKind.VARIABLE:
+        return last, last
+    if token.kind is TokenKind.LANGTAG and last >= 1 and tokens[last - 1].kind is TokenKind.STRING:
+        return last - 1, last
+    if last >= 3 and tokens[last - 1].text == tokens[last - 2].text == "^" and tokens[last - 3].kind is TokenKind.STRING:
+        return last - 3, last  # a typed literal, its datatype an IRI or a prefixed name
+    if token.kind is TokenKind.STRING or token.kind is TokenKind.IRI or _is_term_word(token):
+        # Not the datatype of a typed literal (handled above), nor a function's name (a call ends with ")").
+        if last >= 1 and tokens[last - 1].text == "^":
+            return None
+        return last, last
+    return None
+
+
+def _term_after(tokens: list[Token], start: int) -> tuple[int, int] | None:
+    """The first and last index of the term starting at tokens[start], if one does."""
+    if start >= len(tokens):
+        return None
+    token = tokens[start]
+    following = tokens[start + 1] if start + 1 < len(tokens) else None
+    if token.kind is TokenKind.VARIABLE:
+        return start, start
+    if token.kind is TokenKind.STRING:
+        if following is not None and following.kind is TokenKind.LANGTAG:
+            return start, start + 1
+        if following is not None and following.text == "^" and start + 3 < len(tokens) \
+                and tokens[start + 2].text == "^":
+            return start, start + 3
+        return start, start
+    if token.kind is TokenKind.IRI or _is_term_word(token):
+        if following is not None and following.text == "(":
+            return None  # a function's call
+        return start, start
+    return None
+
+
+def strict_comparisons(sparql: str | QueryText) -> str:
+    """The query with each inclusive comparison of two terms standing alone negated strict (see
+    `inclusive_comparisons`), as it is sent to a server read as Virtuoso is."""
+    query = QueryText.of(sparql)
+    return _inserted(query.text, inclusive_comparisons(query.tokens))
 
 
 def typed_booleans(sparql: str | QueryText) -> str:
