@@ -19,7 +19,6 @@ from werkzeug.http import HTTP_STATUS_CODES
 from ..errors import NatographError, ParameterError, PayloadTooLargeError, QueryRefusedError
 from ..query.executor import QueryAnswer, QueryJob
 from ..formats import FORMATS_BY_KIND, Format, FormatChoice, ResultKind
-from ..sparql.text import tokenize
 from ..store import UPDATE_REFUSAL
 from .description import PREFIXES as DESCRIPTION_PREFIXES
 from .description import service_description
@@ -60,7 +59,7 @@ def endpoint() -> Response:
             return redirect(url_for("pages.query_page"), code=303)
         return describe_service(protocol.formats)
     page = wants_answer_page(protocol)
-    if next(tokenize(protocol.query.text), None) is None:
+    if protocol.query.is_blank:
         # The engine reads an empty text as an (empty) update, which a client sending no query did not mean.
         raise ParameterError("query", "is empty (no SPARQL, only white space or comments)",
                              accepts="a SELECT, ASK, CONSTRUCT or DESCRIBE query")
