@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from urllib.parse import urlencode
 
-from flask import Blueprint, Response, current_app, g, redirect, render_template, request, url_for
+from flask import Blueprint, Response, g, redirect, render_template, request, url_for
 from flask.globals import request_ctx
 from werkzeug.http import HTTP_STATUS_CODES
 
@@ -30,7 +30,7 @@ from .negotiation import choose_format, choose_formats, prefers_html, prefers_ht
 from .protocol import ProtocolRequest, read_protocol_request
 from .responses import (add_answer_headers, add_retry_after, answer_response, error_response, is_not_modified,
                         not_modified, representation_etag)
-from .state import current_state
+from .state import ServerState, current_state
 
 blueprint = Blueprint("sparql", __name__, template_folder="templates")
 # The formats the answer page's table reads (answer_table.py): the default ones, so that a page is one more rendering
@@ -38,7 +38,6 @@ blueprint = Blueprint("sparql", __name__, template_folder="templates")
 PAGE_FORMATS = FormatChoice.of(Format.SPARQL_JSON)
 PAGE_FORMAT_NAMES = ("html", "text/html")
 # The endpoint's external URL for each (scheme, host, script root) requests came with, at most this many.
-ENDPOINT_URLS_KEY = "natograph.endpoint-urls"
 REMEMBERED_ENDPOINT_URLS = 64
 # What the answer page calls each format it links to.
 FORMAT_LABELS = {Format.SPARQL_JSON: "SPARQL JSON", Format.SPARQL_XML: "SPARQL XML", Format.CSV: "CSV",
@@ -81,7 +80,7 @@ def endpoint() -> Response:
     client = client_key(http_request.remote_addr)
     state.rate_limiter.charge(client)
     job = QueryJob(protocol.query, formats, dataset=protocol.dataset(), limits=state.query_limits,
-                   base_iri=endpoint_url())
+                   base_iri=endpoint_url(state))
     with state.fair_share.admit(client):
         answer = state.executor.run(job)
     # Only an answer that was computed (so the text parsed) and may be kept is validated by its ETag.
@@ -151,9 +150,9 @@ def format_links(protocol: ProtocolRequest, kind: ResultKind) -> list[tuple[str,
             for fmt in FORMATS_BY_KIND[kind]]
 
 
-def endpoint_url() -> str:
+def endpoint_url(state: ServerState) -> str:
     """The endpoint's public URL: the base of relative IRIs in queries, and the service description's subject."""
-    public_base = current_state().config.public_base
+    public_base = state.config.public_base
     if public_base:
         return public_base.rstrip("/") + "/sparql"
     # An external URL is built from the scheme, host and script root the request's URL adapter was bound to, and
@@ -162,7 +161,7 @@ def endpoint_url() -> str:
     adapter = request_ctx.url_adapter
     if adapter is None:
         return url_for("sparql.endpoint", _external=True)
-    remembered = current_app.extensions.setdefault(ENDPOINT_URLS_KEY, {})
+    remembered = state.endpoint_urls
     key = (adapter.url_scheme, adapter.server_name, adapter.script_name)
     url = remembered.get(key)
     if url is None:
@@ -180,7 +179,7 @@ def describe_service(format_names: tuple[str, ...]) -> Response:
     etag = representation_etag(state.snapshot_key, fmt, "service-description")
     if is_not_modified(request, etag):
         return not_modified(etag)
-    description = service_description(state.config, state.manifest, endpoint_url())
+    description = service_description(state.config, state.manifest, endpoint_url(state))
     body = serialize_served_graph(description, fmt, prefixes=DESCRIPTION_PREFIXES)
     response = Response(body, content_type=fmt.content_type)
     response.headers["ETag"] = etag

@@ -30,6 +30,8 @@ class ServerState:
     stale: FailedBuild | None = None
     # Why free SPARQL is not served here (turned off, or no network guard for the query workers); None: served.
     free_sparql_refusal: str | None = None
+    # The SPARQL endpoint's external URL by the (scheme, host, script root) of the requests that asked (sparql.py).
+    endpoint_urls: dict = field(default_factory=dict)
 
     @cached_property
     def query_limits(self) -> QueryLimits:
