@@ -335,3 +335,21 @@ def test_the_page_and_the_json_share_one_cached_result(mini_config):
     get(fresh, SELECT_LABELS, headers={"Accept": BROWSER_ACCEPT})
     cache = fresh.get("/health").get_json()["query_workers"]["result_cache"]
     assert cache["misses"] == 1 and cache["hits"] == 1
+
+
+def test_relative_iris_resolve_against_the_endpoint_each_request_reached_on_one_server(mini_config):
+    # The endpoint's URL (the query's base) is remembered per scheme, host and script root: one server reached under
+    # several names, and behind a proxy's path prefix, resolves each request against its own.
+    server = client_for(mini_config, proxy_hops=1)
+    query = "SELECT ?iri WHERE { BIND(<relative> AS ?iri) }"
+
+    def resolved(headers):
+        response = get(server, query, headers=headers)
+        assert response.status_code == 200
+        return response.get_json(force=True)["results"]["bindings"][0]["iri"]["value"]
+
+    for _ in range(2):
+        assert resolved({"Host": "one.example"}) == "http://one.example/relative"
+        assert resolved({"Host": "two.example:8080"}) == "http://two.example:8080/relative"
+        assert resolved({"Host": "one.example", "X-Forwarded-Proto": "https"}) == "https://one.example/relative"
+        assert resolved({"Host": "one.example", "X-Forwarded-Prefix": "/kb"}) == "http://one.example/kb/relative"

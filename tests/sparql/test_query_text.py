@@ -96,6 +96,16 @@ def test_a_text_without_a_where_group_cannot_be_bound():
         QueryText("DESCRIBE <http://e/x>").bound({"x": ox.NamedNode("http://e/y")})
 
 
+@pytest.mark.parametrize("text, blank", [
+    ("", True), (" \t\r\n", True), ("# only a comment", True), ("# one\r# two\n  # three", True),
+    ("#\nASK {}", False), ("  ASK {}", False), ("\u00a0", False), ("\x0b# not white space for SPARQL", False),
+    ("'#'", False), ("# comment\n?x", False),
+])
+def test_a_blank_text_is_one_without_tokens(text, blank):
+    assert QueryText(text).is_blank is blank
+    assert QueryText(text).is_blank is (next(sparql_text.tokenize(text), None) is None)
+
+
 def test_readings_travel_to_a_worker_process_with_the_text_but_not_its_tokens():
     query = QueryText("SELECT ?s WHERE { ?s ?p ?o }")
     assert query.repeatable and query.where_offset

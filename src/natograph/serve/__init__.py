@@ -7,6 +7,7 @@ import sys
 from urllib.parse import urlsplit
 
 from flask import Flask, request
+from flask.globals import request_ctx
 from werkzeug.exceptions import BadHost, HTTPException, MethodNotAllowed, NotFound, RequestEntityTooLarge
 from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -63,10 +64,11 @@ def create_app(config: Config | None = None, *, store: ServedStore | None = None
                                                 fair_share, stale=stale, free_sparql_refusal=refusal)
     for entry in BLUEPRINTS:
         app.register_blueprint(_import_blueprint(entry))
-    app.before_request(lambda: check_request(request))
+    # The request object itself, not the proxy: the checks read it a dozen times on every request.
+    app.before_request(lambda: check_request(request_ctx.request))
     app.register_error_handler(NatographError, error_response)
     app.register_error_handler(HTTPException, _http_error_response)
-    app.after_request(lambda response: add_cors_headers(response, request))
+    app.after_request(lambda response: add_cors_headers(response, request_ctx.request))
     app.wsgi_app = with_host_for_links(app.wsgi_app, config.public_base)
     if config.proxy_hops > 0:
         # The client's address, scheme, host and path prefix as the trusted proxies forwarded them.

@@ -18,8 +18,7 @@ import ipaddress
 import math
 import threading
 import time
-from contextlib import contextmanager
-from typing import Callable, Iterator
+from typing import Callable
 
 from ..errors import RateLimitError
 
@@ -95,9 +94,12 @@ class FairShare:
         self._budgets: dict[str, tuple[float, float]] = {}  # client -> (seconds left, when counted)
         self._lock = threading.Lock()
 
-    @contextmanager
-    def admit(self, client: str) -> Iterator[None]:
-        """Run the body as one of the client's queries, charging its time; RateLimitError if a limit is reached."""
+    def admit(self, client: str) -> "Admission":
+        """`with admit(client):` runs the body as one of the client's queries, charging its time; RateLimitError
+        (on entering) if a limit is reached."""
+        return Admission(self, client)
+
+    def _enter(self, client: str) -> None:
         with self._lock:
             self._check_budget(client)
             running = self._running.get(client, 0)
@@ -106,17 +108,15 @@ class FairShare:
                     f"{self.concurrent} queries of this client are running (setting concurrent_queries_per_client);"
                     " retry when one has finished", 1, "concurrent_queries_per_client")
             self._running[client] = running + 1
-        started = self._clock()
-        try:
-            yield
-        finally:
-            with self._lock:
-                self._charge(client, self._clock() - started)
-                left = self._running[client] - 1
-                if left:
-                    self._running[client] = left
-                else:
-                    del self._running[client]
+
+    def _leave(self, client: str, seconds: float) -> None:
+        with self._lock:
+            self._charge(client, seconds)
+            left = self._running[client] - 1
+            if left:
+                self._running[client] = left
+            else:
+                del self._running[client]
 
     def running(self, client: str) -> int:
         """How many queries of this client are running."""
@@ -147,3 +147,19 @@ class FairShare:
                     and self._seconds_left(c, now) >= self.seconds_per_minute]
             for c in full:
                 del self._budgets[c]
+
+
+class Admission:
+    """One query of a client inside `FairShare.admit` (a class rather than a generator: every query enters one)."""
+
+    __slots__ = ("share", "client", "started")
+
+    def __init__(self, share: FairShare, client: str):
+        self.share, self.client = share, client
+
+    def __enter__(self) -> None:
+        self.share._enter(self.client)
+        self.started = self.share._clock()
+
+    def __exit__(self, *exc_info) -> None:
+        self.share._leave(self.client, self.share._clock() - self.started)

@@ -110,8 +110,10 @@ def not_modified(etag: str) -> Response:
 def add_cors_headers(response: Response, request: Request) -> Response:
     """Let any web page query this read-only service, and read the headers that matter to a client; an empty answer
     to OPTIONS carries no Content-Type."""
-    response.headers["Access-Control-Allow-Origin"] = "*"
-    response.headers["Access-Control-Expose-Headers"] = CORS_EXPOSED_HEADER
+    # Added, not set: no route sets them, and setting searches the headers for an old value first.
+    headers = response.headers
+    headers.add("Access-Control-Allow-Origin", "*")
+    headers.add("Access-Control-Expose-Headers", CORS_EXPOSED_HEADER)
     if request.method == "OPTIONS":
         response.headers["Access-Control-Allow-Methods"] = CORS_METHODS
         response.headers["Access-Control-Allow-Headers"] = CORS_HEADERS

@@ -14,12 +14,12 @@ from __future__ import annotations
 from urllib.parse import urlencode
 
 from flask import Blueprint, Response, g, redirect, render_template, request, url_for
+from flask.globals import request_ctx
 from werkzeug.http import HTTP_STATUS_CODES
 
 from ..errors import NatographError, ParameterError, PayloadTooLargeError, QueryRefusedError
 from ..query.executor import QueryAnswer, QueryJob
 from ..formats import FORMATS_BY_KIND, Format, FormatChoice, ResultKind
-from ..sparql.text import tokenize
 from ..store import UPDATE_REFUSAL
 from .description import PREFIXES as DESCRIPTION_PREFIXES
 from .description import service_description
@@ -30,13 +30,15 @@ from .negotiation import choose_format, choose_formats, prefers_html, prefers_ht
 from .protocol import ProtocolRequest, read_protocol_request
 from .responses import (add_answer_headers, add_retry_after, answer_response, error_response, is_not_modified,
                         not_modified, representation_etag)
-from .state import current_state
+from .state import ServerState, current_state
 
 blueprint = Blueprint("sparql", __name__, template_folder="templates")
 # The formats the answer page's table reads (answer_table.py): the default ones, so that a page is one more rendering
 # of the answer a client sending no Accept gets, one entry of the result cache for both.
 PAGE_FORMATS = FormatChoice.of(Format.SPARQL_JSON)
 PAGE_FORMAT_NAMES = ("html", "text/html")
+# The endpoint's external URL for each (scheme, host, script root) requests came with, at most this many.
+REMEMBERED_ENDPOINT_URLS = 64
 # What the answer page calls each format it links to.
 FORMAT_LABELS = {Format.SPARQL_JSON: "SPARQL JSON", Format.SPARQL_XML: "SPARQL XML", Format.CSV: "CSV",
                  Format.TSV: "TSV", Format.TURTLE: "Turtle", Format.N_TRIPLES: "N-Triples", Format.JSON_LD: "JSON-LD",
@@ -48,19 +50,23 @@ def endpoint() -> Response:
     """Answer a query, refuse an update, or describe the service when no query is given."""
     state = current_state()
     config = state.config
-    protocol = read_protocol_request(request)
+    # The request object itself, not the `request` proxy: it is read a dozen times on every query.
+    http_request = request_ctx.request
+    # From the environ, as werkzeug's header lookup reads it.
+    accept = http_request.environ.get("HTTP_ACCEPT")
+    protocol = read_protocol_request(http_request)
     if protocol.has_update:
         raise QueryRefusedError(UPDATE_REFUSAL)
     if protocol.query is None:
-        if request.method == "POST":
+        if http_request.method == "POST":
             raise ParameterError("query", "missing: a POST to /sparql must carry a query")
         named_page = bool(protocol.formats) and protocol.formats[0].lower() in PAGE_FORMAT_NAMES
-        if named_page or not protocol.formats and prefers_html(ResultKind.GRAPH, request.headers.get("Accept")):
+        if named_page or not protocol.formats and prefers_html(ResultKind.GRAPH, accept):
             # A person following a link to the endpoint: the query editor, which queries it.
             return redirect(url_for("pages.query_page"), code=303)
         return describe_service(protocol.formats)
-    page = wants_answer_page(protocol)
-    if next(tokenize(protocol.query.text), None) is None:
+    page = wants_answer_page(protocol, accept)
+    if protocol.query.is_blank:
         # The engine reads an empty text as an (empty) update, which a client sending no query did not mean.
         raise ParameterError("query", "is empty (no SPARQL, only white space or comments)",
                              accepts="a SELECT, ASK, CONSTRUCT or DESCRIBE query")
@@ -70,31 +76,31 @@ def endpoint() -> Response:
     if size > config.max_query_bytes:
         raise PayloadTooLargeError(
             f"the query is {size} bytes, more than the limit of {config.max_query_bytes} bytes", config.max_query_bytes)
-    formats = PAGE_FORMATS if page else choose_formats(accept=request.headers.get("Accept"),
-                                                        format_names=protocol.formats)
-    state.rate_limiter.charge(client_key(request.remote_addr))
+    formats = PAGE_FORMATS if page else choose_formats(accept=accept, format_names=protocol.formats)
+    client = client_key(http_request.remote_addr)
+    state.rate_limiter.charge(client)
     job = QueryJob(protocol.query, formats, dataset=protocol.dataset(), limits=state.query_limits,
-                   base_iri=endpoint_url())
-    with state.fair_share.admit(client_key(request.remote_addr)):
+                   base_iri=endpoint_url(state))
+    with state.fair_share.admit(client):
         answer = state.executor.run(job)
     # Only an answer that was computed (so the text parsed) and may be kept is validated by its ETag.
     etag = None
-    if request.method != "POST" and job.query.repeatable:
+    if http_request.method != "POST" and job.query.repeatable:
         etag = representation_etag(state.snapshot_key, answer.fmt, config.max_rows, *(("html",) if page else ()))
-        if is_not_modified(request, etag):
+        if is_not_modified(http_request, etag):
             return not_modified(etag)
     if page:
         return answer_page(protocol, answer, etag=etag)
     return answer_response(answer, max_rows=config.max_rows, etag=etag)
 
 
-def wants_answer_page(protocol: ProtocolRequest) -> bool:
+def wants_answer_page(protocol: ProtocolRequest, accept: str | None) -> bool:
     """Whether to answer with the page of the answer: `format=html` first among the format names, or no format
     name and an Accept that ranks text/html above every result format (a browser's). Remembered for the errors."""
     if protocol.formats:
         wanted = protocol.formats[0].lower() in PAGE_FORMAT_NAMES
     else:
-        wanted = prefers_html_to_results(request.headers.get("Accept"))
+        wanted = prefers_html_to_results(accept)
     g.sparql_page_for = protocol if wanted else None
     return wanted
 
@@ -144,10 +150,26 @@ def format_links(protocol: ProtocolRequest, kind: ResultKind) -> list[tuple[str,
             for fmt in FORMATS_BY_KIND[kind]]
 
 
-def endpoint_url() -> str:
+def endpoint_url(state: ServerState) -> str:
     """The endpoint's public URL: the base of relative IRIs in queries, and the service description's subject."""
-    public_base = current_state().config.public_base
-    return public_base.rstrip("/") + "/sparql" if public_base else url_for("sparql.endpoint", _external=True)
+    public_base = state.config.public_base
+    if public_base:
+        return public_base.rstrip("/") + "/sparql"
+    # An external URL is built from the scheme, host and script root the request's URL adapter was bound to, and
+    # nothing else of the request: one built URL answers every request with the same three (it is part of the
+    # result cache's key, so building it anew is work before every cache hit).
+    adapter = request_ctx.url_adapter
+    if adapter is None:
+        return url_for("sparql.endpoint", _external=True)
+    remembered = state.endpoint_urls
+    key = (adapter.url_scheme, adapter.server_name, adapter.script_name)
+    url = remembered.get(key)
+    if url is None:
+        url = url_for("sparql.endpoint", _external=True)
+        if len(remembered) >= REMEMBERED_ENDPOINT_URLS:
+            remembered.clear()  # hosts are few; a client naming ever new ones gets no more than this many kept
+        remembered[key] = url
+    return url
 
 
 def describe_service(format_names: tuple[str, ...]) -> Response:
@@ -157,7 +179,7 @@ def describe_service(format_names: tuple[str, ...]) -> Response:
     etag = representation_etag(state.snapshot_key, fmt, "service-description")
     if is_not_modified(request, etag):
         return not_modified(etag)
-    description = service_description(state.config, state.manifest, endpoint_url())
+    description = service_description(state.config, state.manifest, endpoint_url(state))
     body = serialize_served_graph(description, fmt, prefixes=DESCRIPTION_PREFIXES)
     response = Response(body, content_type=fmt.content_type)
     response.headers["ETag"] = etag

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from flask import current_app
 
@@ -29,10 +30,12 @@ class ServerState:
     stale: FailedBuild | None = None
     # Why free SPARQL is not served here (turned off, or no network guard for the query workers); None: served.
     free_sparql_refusal: str | None = None
+    # The SPARQL endpoint's external URL by the (scheme, host, script root) of the requests that asked (sparql.py).
+    endpoint_urls: dict = field(default_factory=dict)
 
-    @property
+    @cached_property
     def query_limits(self) -> QueryLimits:
-        """The limits every query of a request runs under."""
+        """The limits every query of a request runs under (made once: the settings of a state do not change)."""
         config = self.config
         return QueryLimits(timeout_ms=config.query_timeout_ms, max_rows=config.max_rows,
                            max_response_bytes=config.max_response_bytes)
