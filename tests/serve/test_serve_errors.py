@@ -133,3 +133,19 @@ def test_a_real_server_answers_a_browser_with_a_page_and_a_client_with_json(proj
         assert client.status == 400 and json.loads(client.body)["parameter"] == "from"
     finally:
         server.stop()
+
+
+@pytest.mark.parametrize(("path", "offers_a_page"), [
+    ("/sparql?query=ASK%7B%7D&format=nope", True),
+    ("/sparql?format=nope", True),
+    ("/queries/members-of?format=nope", True),
+    ("/.well-known/sparql-examples?format=nope", False),
+])
+def test_an_unknown_format_is_a_400_listing_every_name_the_route_answers(client, path, offers_a_page):
+    response = client.get(path, headers={"Accept": "application/json"})
+    assert response.status_code == 400
+    error = response.get_json()
+    assert error["parameter"] == "format" and error["message"].startswith("parameter 'format': unknown format 'nope'")
+    accepted = error["accepts"].split(", ")
+    assert {"json", "ttl", "csv"} <= set(accepted)
+    assert ("html" in accepted) == offers_a_page

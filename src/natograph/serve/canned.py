@@ -77,7 +77,8 @@ def run_query(name: str) -> Response:
     kind = result_kind_of(query.form)
     if wants_page(kind):
         return query_page(query, kind)
-    fmt = choose_format(kind, accept=request.headers.get("Accept"), format_name=request.args.get("format"))
+    fmt = choose_format(kind, accept=request.headers.get("Accept"), format_name=request.args.get("format"),
+                        pages=("html",))
     given = given_parameters()
     client = client_key(request.remote_addr)
     # The parameters' name look-ups are queries too: they count against the client's share.

@@ -76,37 +76,40 @@ def _q_value(text: str) -> float | None:
 
 
 def choose_format(kind: ResultKind, *, accept: str | None = None, format_name: str | None = None,
-                  format_names: Sequence[str] = ()) -> Format:
+                  format_names: Sequence[str] = (), pages: tuple[str, ...] = ()) -> Format:
     """The format to answer in: the first format name that names one, else the best match of Accept, else the default.
 
     Format names are values of a `format` parameter, short names (`ttl`, `json`) or media types; a
     request may repeat it (`format_names`). Among formats the client accepts equally, a more specific
-    range wins, then the range it lists first, then the server's order (SPARQL JSON, Turtle).
+    range wins, then the range it lists first, then the server's order (SPARQL JSON, Turtle). `pages` are the
+    names of the page the route answers for them (`html`), which an unknown name's error lists too.
     """
     names = (format_name, *format_names) if format_name else tuple(format_names)
     if len(accept or "") + sum(map(len, names)) > REMEMBERED_NEGOTIATION_CHARS:
-        return _negotiate(kind, accept, names)
-    return _remembered_negotiation(kind, accept, names)
+        return _negotiate(kind, accept, names, pages)
+    return _remembered_negotiation(kind, accept, names, pages)
 
 
-def choose_formats(*, accept: str | None = None, format_names: Sequence[str] = ()) -> FormatChoice:
-    """The format for either kind of result, for a query whose kind only the engine will tell.
+def choose_formats(*, accept: str | None = None, format_names: Sequence[str] = (),
+                   pages: tuple[str, ...] = ()) -> FormatChoice:
+    """The format for either kind of result, for a query whose kind only the engine will tell (`pages` as for
+    `choose_format`).
 
     A kind no accepted format can express keeps the 406's reason, raised if the query has that kind.
     """
     names = tuple(format_names)
     if len(accept or "") + sum(map(len, names)) > REMEMBERED_NEGOTIATION_CHARS:
-        return _format_choice(accept, names)
+        return _format_choice(accept, names, pages)
     # Remembered whole: a remembered negotiation of one kind does not hold a refusal of the other kind (a client
     # accepting SPARQL JSON only refuses every graph format), which would be worked out again for every request.
-    return _remembered_format_choice(accept, names)
+    return _remembered_format_choice(accept, names, pages)
 
 
-def _format_choice(accept: str | None, names: tuple[str, ...]) -> FormatChoice:
+def _format_choice(accept: str | None, names: tuple[str, ...], pages: tuple[str, ...] = ()) -> FormatChoice:
     choices = {}
     for kind in ResultKind:
         try:
-            choices[kind] = _negotiate(kind, accept, names)
+            choices[kind] = _negotiate(kind, accept, names, pages)
         except NotAcceptableError as refusal:
             choices[kind] = (refusal.reason, tuple(refusal.offered))
     return FormatChoice(choices[ResultKind.SOLUTIONS], choices[ResultKind.GRAPH])
@@ -115,10 +118,10 @@ def _format_choice(accept: str | None, names: tuple[str, ...]) -> FormatChoice:
 _remembered_format_choice = lru_cache(maxsize=REMEMBERED_NEGOTIATIONS)(_format_choice)
 
 
-def _negotiate(kind: ResultKind, accept: str | None, names: tuple[str, ...]) -> Format:
+def _negotiate(kind: ResultKind, accept: str | None, names: tuple[str, ...], pages: tuple[str, ...] = ()) -> Format:
     offered = FORMATS_BY_KIND[kind]
     if names:
-        return _format_from_names(kind, names)
+        return _format_from_names(kind, names, pages)
     if not accept or not accept.strip():
         return offered[0]
     ranges = parse_accept(accept)
@@ -214,7 +217,7 @@ def _preference(names: Sequence[str], ranges: list[MediaRange]) -> tuple | None:
     return best
 
 
-def _format_from_names(kind: ResultKind, names: Sequence[str]) -> Format:
+def _format_from_names(kind: ResultKind, names: Sequence[str], pages: tuple[str, ...] = ()) -> Format:
     for name in names:
         fmt = format_named(name, kind)
         if fmt is not None:
@@ -225,4 +228,4 @@ def _format_from_names(kind: ResultKind, names: Sequence[str]) -> Format:
             f"format={names[0]} cannot express {KIND_DESCRIPTION[kind]}",
             [f.short_name for f in FORMATS_BY_KIND[kind]],
         )
-    raise ParameterError("format", f"unknown format {names[0]!r}", accepts=", ".join(all_short_names()))
+    raise ParameterError("format", f"unknown format {names[0]!r}", accepts=", ".join([*all_short_names(), *pages]))

@@ -37,6 +37,8 @@ blueprint = Blueprint("sparql", __name__, template_folder="templates")
 # of the answer a client sending no Accept gets, one entry of the result cache for both.
 PAGE_FORMATS = FormatChoice.of(Format.SPARQL_JSON)
 PAGE_FORMAT_NAMES = ("html", "text/html")
+# The page's name that an unknown format's error lists beside the data formats.
+PAGE_NAMES = ("html",)
 # The endpoint's external URL for each (scheme, host, script root) requests came with, at most this many.
 REMEMBERED_ENDPOINT_URLS = 64
 # What the answer page calls each format it links to.
@@ -76,7 +78,8 @@ def endpoint() -> Response:
     if size > config.max_query_bytes:
         raise PayloadTooLargeError(
             f"the query is {size} bytes, more than the limit of {config.max_query_bytes} bytes", config.max_query_bytes)
-    formats = PAGE_FORMATS if page else choose_formats(accept=accept, format_names=protocol.formats)
+    formats = PAGE_FORMATS if page else choose_formats(accept=accept, format_names=protocol.formats,
+                                                        pages=PAGE_NAMES)
     client = client_key(http_request.remote_addr)
     state.rate_limiter.charge(client)
     job = QueryJob(protocol.query, formats, dataset=protocol.dataset(), limits=state.query_limits,
@@ -175,7 +178,8 @@ def endpoint_url(state: ServerState) -> str:
 def describe_service(format_names: tuple[str, ...]) -> Response:
     """The SPARQL 1.1 Service Description, Turtle unless the client asks for another RDF format."""
     state = current_state()
-    fmt = choose_format(ResultKind.GRAPH, accept=request.headers.get("Accept"), format_names=format_names)
+    fmt = choose_format(ResultKind.GRAPH, accept=request.headers.get("Accept"), format_names=format_names,
+                        pages=PAGE_NAMES)
     etag = representation_etag(state.snapshot_key, fmt, "service-description")
     if is_not_modified(request, etag):
         return not_modified(etag)
