@@ -225,21 +225,25 @@ class RemoteStore:
         dataset = Dataset() if graph is None else Dataset(default_graphs=(graph,), named_graphs=())
         return int(self.query(COUNT_DEFAULT_GRAPH, dataset=dataset).rows[0][0].value)
 
-    def _server_timeout(self, limits: QueryLimits, state: str, reason: str) -> ServerTimeoutError:
-        """The server stopped the query at its own time limit (whatever it sent of the answer is not all of it)."""
+    def _server_timeout(self, limits: QueryLimits, state: str, reason: str, *,
+                        estimated: bool = False) -> ServerTimeoutError:
+        """The server stopped the query at its own time limit (whatever it sent of the answer is not all of it), or,
+        `estimated`, refused it before running it, estimating it would run past that limit."""
         reason = " ".join(reason.split())[:300]
-        return ServerTimeoutError(limits.timeout_ms, f"query stopped: the SPARQL store at {self.url} stopped it at its "
-                                  f"own time limit ({state}" + (f": {reason}" if reason else "") + ")")
+        what = ("query refused: the SPARQL store at {url} estimates it would run past" if estimated else
+                "query stopped: the SPARQL store at {url} stopped it at").format(url=self.url)
+        return ServerTimeoutError(limits.timeout_ms, f"{what} its own time limit ({state}"
+                                  + (f": {reason}" if reason else "") + ")")
 
     def _refusal(self, status: int, message: str, limits: QueryLimits = QueryLimits()):
         message = server_message(message)
         virtuoso = _VIRTUOSO_ERROR.match(message)
-        if virtuoso and virtuoso.group(1) in SERVER_TIMEOUT_STATES:
-            return self._server_timeout(limits, virtuoso.group(1), virtuoso.group(2).splitlines()[0])
-        if virtuoso and _VIRTUOSO_ESTIMATE_REFUSAL.match(virtuoso.group(2)):
-            reason = " ".join(virtuoso.group(2).splitlines()[0].split())[:300]
-            return ServerTimeoutError(limits.timeout_ms, f"query refused: the SPARQL store at {self.url} estimates it "
-                                      f"would run past its own time limit ({virtuoso.group(1)}: {reason})")
+        if virtuoso:
+            state, reason = virtuoso.group(1), virtuoso.group(2).splitlines()[0]
+            if state in SERVER_TIMEOUT_STATES:
+                return self._server_timeout(limits, state, reason)
+            if _VIRTUOSO_ESTIMATE_REFUSAL.match(reason):
+                return self._server_timeout(limits, state, reason, estimated=True)
         if status == 400:
             syntax = parse_error(SyntaxError(message))
             if syntax.line == 1 and syntax.column is not None:
@@ -544,17 +548,19 @@ def inclusive_comparisons(tokens: list[Token]) -> list[tuple[int, str, int]]:
     rewrite one could think of: COALESCE around a variable made it compare xsd:gYear values wrongly). A comparison
     with another operand (a call, brackets, arithmetic, a negation binding more tightly) is sent as written.
     """
+    spans = _term_spans(tokens)
+    starts = {end: start for start, end in spans.items()}
     edits: list[tuple[int, str, int]] = []
     for index in range(1, len(tokens) - 2):
         first, second = tokens[index], tokens[index + 1]
         if not (first.kind is TokenKind.PUNCT and first.text in "<>" and second.kind is TokenKind.PUNCT
                 and second.text == "=" and second.offset == first.offset + 1):
             continue
-        left, right = _term_before(tokens, index), _term_after(tokens, index + 2)
-        if left is None or right is None or not _stands_alone(tokens, left[0], right[1]):
+        start, end = starts.get(index - 1), spans.get(index + 2)
+        if start is None or end is None or not _stands_alone(tokens, start, end):
             continue
-        edits += [(tokens[left[0]].offset, "!(", 0), (first.offset, ">" if first.text == "<" else "<", 2),
-                  (tokens[right[1]].offset + len(tokens[right[1]].text), ")", 0)]
+        edits += [(tokens[start].offset, "!(", 0), (first.offset, ">" if first.text == "<" else "<", 2),
+                  (tokens[end].offset + len(tokens[end].text), ")", 0)]
     return edits
 
 
@@ -574,51 +580,39 @@ def _stands_alone(tokens: list[Token], start: int, end: int) -> bool:
     return loose_before and loose_after
 
 
+def _term_spans(tokens: list[Token]) -> dict[int, int]:
+    """The first and last index of each term among the tokens: a variable; a string with its language or its
+    `^^` datatype; an IRI, a number, true or false, or a prefixed name, unless it is a function's name (followed
+    by `(`)."""
+    spans: dict[int, int] = {}
+    index = 0
+    while index < len(tokens):
+        token = tokens[index]
+        following = tokens[index + 1] if index + 1 < len(tokens) else None
+        end = None
+        if token.kind is TokenKind.VARIABLE:
+            end = index
+        elif token.kind is TokenKind.STRING:
+            end = index
+            if following is not None and following.kind is TokenKind.LANGTAG:
+                end = index + 1
+            elif following is not None and following.text == "^" and index + 3 < len(tokens) \
+                    and tokens[index + 2].text == "^":
+                end = index + 3
+        elif (token.kind is TokenKind.IRI or _is_term_word(token)) and not (following and following.text == "("):
+            end = index
+        if end is not None:
+            spans[index] = end
+        index = index if end is None else end
+        index += 1
+    return spans
+
+
 def _is_term_word(token: Token) -> bool:
     # A number, true or false, or a prefixed name: not a keyword such as NOT or IN (which cannot stand there).
     text = token.text
     return token.kind is TokenKind.WORD and (text[0] in "0123456789+-." or ":" in text
                                              or text.lower() in ("true", "false"))
-
-
-def _term_before(tokens: list[Token], end: int) -> tuple[int, int] | None:
-    """The first and last index of the term ending just before tokens[end], if one does."""
-    last = end - 1
-    token = tokens[last]
-    if token.kind is TokenKind.VARIABLE:
-        return last, last
-    if token.kind is TokenKind.LANGTAG and last >= 1 and tokens[last - 1].kind is TokenKind.STRING:
-        return last - 1, last
-    if last >= 3 and tokens[last - 1].text == tokens[last - 2].text == "^" and tokens[last - 3].kind is TokenKind.STRING:
-        return last - 3, last  # a typed literal, its datatype an IRI or a prefixed name
-    if token.kind is TokenKind.STRING or token.kind is TokenKind.IRI or _is_term_word(token):
-        # Not the datatype of a typed literal (handled above), nor a function's name (a call ends with ")").
-        if last >= 1 and tokens[last - 1].text == "^":
-            return None
-        return last, last
-    return None
-
-
-def _term_after(tokens: list[Token], start: int) -> tuple[int, int] | None:
-    """The first and last index of the term starting at tokens[start], if one does."""
-    if start >= len(tokens):
-        return None
-    token = tokens[start]
-    following = tokens[start + 1] if start + 1 < len(tokens) else None
-    if token.kind is TokenKind.VARIABLE:
-        return start, start
-    if token.kind is TokenKind.STRING:
-        if following is not None and following.kind is TokenKind.LANGTAG:
-            return start, start + 1
-        if following is not None and following.text == "^" and start + 3 < len(tokens) \
-                and tokens[start + 2].text == "^":
-            return start, start + 3
-        return start, start
-    if token.kind is TokenKind.IRI or _is_term_word(token):
-        if following is not None and following.text == "(":
-            return None  # a function's call
-        return start, start
-    return None
 
 
 def strict_comparisons(sparql: str | QueryText) -> str:
