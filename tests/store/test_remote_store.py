@@ -31,7 +31,7 @@ from click.testing import CliRunner
 from natograph.cli import main
 from natograph.snapshot import Snapshot
 from natograph.sparql.text import QueryText
-from natograph.store.publish import (STAGING_GRAPH_PREFIX, is_oxigraph_server, staging_graphs_on, upload_chunks,
+from natograph.store.publish import (STAGING_GRAPH_PREFIX, is_oxigraph_server, staging_graphs_on, stream_chunks,
                                      upload_snapshot, verify_upload)
 from natograph.store.remote import DEFAULT_GRAPH_PARTS, XSD_BOOLEAN, RemoteStore, open_remote_store, query_form, typed_booleans
 from natograph.serve import create_app
@@ -415,7 +415,7 @@ def test_publishing_in_chunks_keeps_blank_nodes_whole_replaces_and_reports_progr
 
 def test_chunks_hold_every_triple_once_and_each_blank_nodes_in_one(project_snapshot):
     triples = [quad.triple for quad in project_snapshot.store.quads_for_pattern(None, None, None, ox.DefaultGraph())]
-    chunks = upload_chunks(triples, 50)
+    chunks = list(stream_chunks(triples, 50))
     assert sorted(map(str, (t for chunk in chunks for t in chunk))) == sorted(map(str, triples))
     where: dict = {}
     for index, chunk in enumerate(chunks):
@@ -426,7 +426,7 @@ def test_chunks_hold_every_triple_once_and_each_blank_nodes_in_one(project_snaps
     assert where and len(chunks) > len(triples) // 50 and all(chunks)
     assert all(len(chunk) <= 50 or any(isinstance(t.subject, ox.BlankNode) or isinstance(t.object, ox.BlankNode)
                                        for t in chunk) for chunk in chunks)
-    assert upload_chunks([], 50) == [[]]
+    assert list(stream_chunks([], 50)) == [[]]
     with pytest.raises(ConfigError, match="at least 1 triple"):
         upload_snapshot(project_snapshot, "http://127.0.0.1:1/store", chunk_triples=0)
 

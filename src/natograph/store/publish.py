@@ -412,11 +412,6 @@ def _send_update(update: str, update_url: str, authorize, purpose: str) -> None:
     _send(request, authorize, update_url, f"the update {purpose}")
 
 
-def upload_chunks(triples: Iterable[ox.Triple], size: int) -> list[list[ox.Triple]]:
-    """The triples in requests of about `size` (at least one, empty for no triple), a blank node's all in one."""
-    return list(stream_chunks(triples, size))
-
-
 def stream_chunks(triples: Iterable[ox.Triple], size: int) -> Iterator[list[ox.Triple]]:
     """The triples in requests of about `size`, read as they come: at least one request (empty for no triple); the
     triples without a blank node in the order they come, then those with one, a blank node's all in one request.
