@@ -37,8 +37,8 @@ blueprint = Blueprint("sparql", __name__, template_folder="templates")
 # of the answer a client sending no Accept gets, one entry of the result cache for both.
 PAGE_FORMATS = FormatChoice.of(Format.SPARQL_JSON)
 PAGE_FORMAT_NAMES = ("html", "text/html")
-# The page's name that an unknown format's error lists beside the data formats.
-PAGE_NAMES = ("html",)
+# The page's name that an unknown format's error lists beside the data formats (its short name).
+PAGE_NAMES = PAGE_FORMAT_NAMES[:1]
 # The endpoint's external URL for each (scheme, host, script root) requests came with, at most this many.
 REMEMBERED_ENDPOINT_URLS = 64
 # What the answer page calls each format it links to.
@@ -62,8 +62,7 @@ def endpoint() -> Response:
     if protocol.query is None:
         if http_request.method == "POST":
             raise ParameterError("query", "missing: a POST to /sparql must carry a query")
-        named_page = bool(protocol.formats) and protocol.formats[0].lower() in PAGE_FORMAT_NAMES
-        if named_page or not protocol.formats and prefers_html(ResultKind.GRAPH, accept):
+        if names_page(protocol.formats) or not protocol.formats and prefers_html(ResultKind.GRAPH, accept):
             # A person following a link to the endpoint: the query editor, which queries it.
             return redirect(url_for("pages.query_page"), code=303)
         return describe_service(protocol.formats)
@@ -100,12 +99,14 @@ def endpoint() -> Response:
 def wants_answer_page(protocol: ProtocolRequest, accept: str | None) -> bool:
     """Whether to answer with the page of the answer: `format=html` first among the format names, or no format
     name and an Accept that ranks text/html above every result format (a browser's). Remembered for the errors."""
-    if protocol.formats:
-        wanted = protocol.formats[0].lower() in PAGE_FORMAT_NAMES
-    else:
-        wanted = prefers_html_to_results(accept)
+    wanted = names_page(protocol.formats) if protocol.formats else prefers_html_to_results(accept)
     g.sparql_page_for = protocol if wanted else None
     return wanted
+
+
+def names_page(format_names: tuple[str, ...]) -> bool:
+    """Whether the first `format` given names the page (`html`, `text/html`)."""
+    return bool(format_names) and format_names[0].lower() in PAGE_FORMAT_NAMES
 
 
 def answer_page(protocol: ProtocolRequest, answer: QueryAnswer, *, etag: str | None) -> Response:
