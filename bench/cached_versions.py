@@ -14,20 +14,12 @@ the serving process, from /proc).
 
 from __future__ import annotations
 
-import os
 import statistics
 import sys
 
 from projects import ensure_project
-from servers import start_hello_world, start_natograph
+from servers import process_cpu_seconds, start_hello_world, start_natograph
 from throughput import JSON_RESULTS, ONE_CLIENT_UNLIMITED, READY_TIMEOUT_S, _all_workers_ready, _get, _query, run_wrk
-
-
-def cpu_seconds(pid: int) -> float:
-    """User + system CPU seconds of one process so far."""
-    with open(f"/proc/{pid}/stat") as stat:
-        fields = stat.read().rpartition(")")[2].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def main(old_src: str, rounds: int, seconds: float) -> None:
@@ -51,13 +43,13 @@ def main(old_src: str, rounds: int, seconds: float) -> None:
         for round_number in range(rounds):
             for name in names[round_number % 3:] + names[:round_number % 3]:
                 pid = servers[name].process.pid
-                before = cpu_seconds(pid)
+                before = process_cpu_seconds(pid)
                 url, accept = targets[name]
                 result = run_wrk(url, seconds, accept)
                 if result["errors"]:
                     sys.exit(f"{name}: {result['errors']} errors in round {round_number + 1}")
                 rates[name].append(result["requests_per_second"])
-                cpu[name].append((cpu_seconds(pid) - before) / result["requests"] * 1e6)
+                cpu[name].append((process_cpu_seconds(pid) - before) / result["requests"] * 1e6)
             print(f"round {round_number + 1}: " + ", ".join(
                 f"{name} {rates[name][-1]:,.0f} req/s ({cpu[name][-1]:.0f} µs CPU a request)" for name in names),
                 file=sys.stderr, flush=True)

@@ -49,7 +49,7 @@ from pathlib import Path
 from urllib.parse import urlencode, urlsplit
 
 from projects import BENCH, WORK, BenchProject, ensure_project, tool
-from servers import Server, _start, free_port, start_natograph
+from servers import Server, _start, free_port, group_cpu_seconds, start_natograph
 from throughput import ONE_CLIENT_UNLIMITED, run_python_load
 
 QUERIES = ("aggregate", "lookup")
@@ -196,31 +196,41 @@ def resident_mb(pid: int) -> float:
     return 0.0
 
 
-def measure_publish(sizes: list[str], publishes: int, log=sys.stderr) -> list[dict]:
-    """Per size and engine, on a fresh server: `publishes` staged publishes of the snapshot (the first onto the
-    empty server), and on Oxigraph server one more with --no-bulk (the switch copying the staging graphs)."""
+def on_each_engine(sizes: list[str], purpose: str, measure, log) -> list[dict]:
+    """For each size and engine, `measure(size, project, engine)`'s rows, on a fresh server (its database under
+    the size's `{purpose}-{engine}` directory) stopped after; a row saying so for an engine not installed."""
     rows = []
     for size in sizes:
         project = ensure_project(size, log=log)
         for starter, directory in ENGINE_STARTERS:
-            with running(starter, WORK / size / f"publish-{directory}") as engine:
+            with running(starter, WORK / size / f"{purpose}-{directory}") as engine:
                 if engine is None:
-                    rows.append({"benchmark": "publish", "size": size, "engine": "Virtuoso", "status": "not installed"})
+                    rows.append({"benchmark": purpose, "size": size, "engine": "Virtuoso", "status": "not installed"})
                     continue
-                runs = []
-                for number in range(publishes):
-                    print(f"  publish: {size}, {engine.name}, publish {number + 1} of {publishes} …", file=log, flush=True)
-                    runs.append(publish_measured(project, engine, log))
-                row = {"benchmark": "publish", "size": size, "engine": engine.name, "status": "ok",
-                       "first_s": runs[0]["seconds"], "first_engine_mb": runs[0]["engine_mb"],
-                       "again_s": statistics.median(run["seconds"] for run in runs[1:]) if runs[1:] else None,
-                       "again_engine_mb": max((run["engine_mb"] for run in runs[1:]), default=None),
-                       "client_mb": max(run["client_mb"] or 0 for run in runs), "runs": runs}
-                if engine.name == "Oxigraph server":
-                    print(f"  publish: {size}, {engine.name}, --no-bulk …", file=log, flush=True)
-                    row["copy"] = publish_measured(project, engine, log, "--no-bulk")
-                rows.append(row)
+                rows += measure(size, project, engine)
     return rows
+
+
+def measure_publish(sizes: list[str], publishes: int, log=sys.stderr) -> list[dict]:
+    """Per size and engine, on a fresh server: `publishes` staged publishes of the snapshot (the first onto the
+    empty server), and on Oxigraph server one more with --no-bulk (the switch copying the staging graphs)."""
+
+    def publish_rows(size: str, project: BenchProject, engine: Engine) -> list[dict]:
+        runs = []
+        for number in range(publishes):
+            print(f"  publish: {size}, {engine.name}, publish {number + 1} of {publishes} …", file=log, flush=True)
+            runs.append(publish_measured(project, engine, log))
+        row = {"benchmark": "publish", "size": size, "engine": engine.name, "status": "ok",
+               "first_s": runs[0]["seconds"], "first_engine_mb": runs[0]["engine_mb"],
+               "again_s": statistics.median(run["seconds"] for run in runs[1:]) if runs[1:] else None,
+               "again_engine_mb": max((run["engine_mb"] for run in runs[1:]), default=None),
+               "client_mb": max(run["client_mb"] or 0 for run in runs), "runs": runs}
+        if engine.name == "Oxigraph server":
+            print(f"  publish: {size}, {engine.name}, --no-bulk …", file=log, flush=True)
+            row["copy"] = publish_measured(project, engine, log, "--no-bulk")
+        return [row]
+
+    return on_each_engine(sizes, "publish", publish_rows, log)
 
 
 def publish_table(rows: list[dict]) -> str:
@@ -250,7 +260,7 @@ def alternating(targets: dict[str, str], seconds: float, groups: dict[str, int])
     paths = {name: _path(url) for name, url in targets.items()}
     latencies: dict[str, list[float]] = {name: [] for name in targets}
     errors = 0
-    before = {name: cpu_seconds(group) for name, group in groups.items()}
+    before = {name: group_cpu_seconds(group) for name, group in groups.items()}
     stop_at = time.perf_counter() + seconds
     order = list(targets)
     try:
@@ -265,7 +275,7 @@ def alternating(targets: dict[str, str], seconds: float, groups: dict[str, int])
         for connection in connections.values():
             connection.close()
     rounds = len(latencies["direct"])
-    used = {name: (cpu_seconds(group) - before[name]) * 1000 for name, group in groups.items()}
+    used = {name: (group_cpu_seconds(group) - before[name]) * 1000 for name, group in groups.items()}
     measured = {"natograph_cpu_ms": used["natograph"] / rounds, "engine_cpu_ms": used["engine"] / (len(targets) * rounds),
                 "requests": len(targets) * rounds, "errors": errors}
     for name, times in latencies.items():
@@ -293,22 +303,6 @@ def _get_on(connection: http.client.HTTPConnection, path: str) -> int:
     return response.status
 
 
-def cpu_seconds(group: int) -> float:
-    """User and system CPU seconds used so far by the live processes of a process group (Linux /proc)."""
-    total = 0
-    for stat in os.scandir("/proc"):
-        if not stat.name.isdigit():
-            continue
-        try:
-            with open(f"/proc/{stat.name}/stat") as file:
-                fields = file.read().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        if int(fields[2]) == group:  # pgrp; utime and stime follow at 11 and 12
-            total += int(fields[11]) + int(fields[12])
-    return total / os.sysconf("SC_CLK_TCK")
-
-
 def answer_rows(url: str) -> list:
     """The bindings of one JSON answer, as comparable rows."""
     parts = urlsplit(url)
@@ -333,21 +327,13 @@ def measure_remote(sizes: list[str], rounds: int, seconds: float, clients: int, 
     `baseline_src`, a second natograph running the code of another checkout's src/ (e.g. the commit before a
     change), so that a change is measured against its baseline under the same load.
     """
-    rows = []
     texts = {name: (BENCH / "queries" / f"{name}.rq").read_text(encoding="utf-8") for name in QUERIES}
-    for size in sizes:
-        project = ensure_project(size, log=log)
-        for starter, directory in ENGINE_STARTERS:
-            with running(starter, WORK / size / f"remote-{directory}") as engine:
-                if engine is None:
-                    rows.append({"benchmark": "remote", "size": size, "engine": "Virtuoso", "status": "not installed"})
-                    continue
-                measure_engine(engine, project, size, texts, rounds, seconds, clients, baseline_src, rows, log)
-    return rows
+    return on_each_engine(sizes, "remote", lambda size, project, engine: measure_engine(
+        engine, project, size, texts, rounds, seconds, clients, baseline_src, log), log)
 
 
 def measure_engine(engine: Engine, project: BenchProject, size: str, texts: dict, rounds: int, seconds: float,
-                   clients: int, baseline_src: str | None, rows: list, log) -> None:
+                   clients: int, baseline_src: str | None, log) -> list[dict]:
     """The remote rows of one engine, ready and published to: natograph, the bare proxy (and the baseline) started
     in front of it, their answers checked, then timed; the hops stopped after."""
     started: list[Server] = []
@@ -386,8 +372,7 @@ def measure_engine(engine: Engine, project: BenchProject, size: str, texts: dict
                 for target in ("natograph", "direct"):
                     samples[(name, target)].append(
                         _with_clients(clients, lambda: run_python_load(urls[target], seconds, JSON_RESULTS)))
-        for name in texts:
-            rows.append(_row(size, engine.name, name, samples, clients, upload_s))
+        return [_row(size, engine.name, name, samples, clients, upload_s) for name in texts]
     finally:
         for server in started:
             server.stop()
@@ -459,7 +444,7 @@ def remote_table(rows: list[dict]) -> str:
             f"{row['throughput_ratio']:.0%} ({min(thr):.0%}–{max(thr):.0%}) | {row['engine_cpu_ms']:.2f} ms; "
             f"{row['natograph_cpu_ms']:.2f} ms | {row['errors']} / {row['requests']:,} |")
     clients = rows[0].get("clients", "?") if rows else "?"
-    return "\n".join(lines + ["", f"Latency: one client, through natograph, the bare proxy (bench/proxy.py"
+    return "\n".join(lines + ["", "Latency: one client, through natograph, the bare proxy (bench/proxy.py"
                                   + (", the baseline natograph" if baseline else "") + ") and directly in turn, one "
                                   "request at a time; the overhead is the median of each round's median pair ratio "
                                   "to the direct request (range: the "

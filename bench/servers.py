@@ -24,6 +24,31 @@ POLL_SECONDS = 0.01
 ASK = "ASK { }"
 
 
+def _cpu_stat(pid: int | str) -> tuple[int, int]:
+    """A process's group and the user and system CPU ticks it used so far (Linux /proc/PID/stat)."""
+    with open(f"/proc/{pid}/stat") as stat:
+        fields = stat.read().rpartition(")")[2].split()
+    return int(fields[2]), int(fields[11]) + int(fields[12])  # pgrp; utime, stime
+
+
+def process_cpu_seconds(pid: int) -> float:
+    """User and system CPU seconds one process used so far."""
+    return _cpu_stat(pid)[1] / os.sysconf("SC_CLK_TCK")
+
+
+def group_cpu_seconds(group: int) -> float:
+    """User and system CPU seconds the live processes of a process group used so far."""
+    total = 0
+    for entry in os.scandir("/proc"):
+        if entry.name.isdigit():
+            try:
+                pgrp, ticks = _cpu_stat(entry.name)
+            except OSError:
+                continue
+            total += ticks if pgrp == group else 0
+    return total / os.sysconf("SC_CLK_TCK")
+
+
 def free_port() -> int:
     """A TCP port on 127.0.0.1 that nothing listens on."""
     with socket.socket() as probe:
