@@ -108,6 +108,20 @@ def tokenize(text: str) -> Iterator[Token]:
             line, line_start = line + 1, index + 1
 
 
+def _is_blank(text: str) -> bool:
+    # What `tokenize` skips, read with its own delimiters up to the first character it would make a token of.
+    position, length = 0, len(text)
+    while position < length:
+        match = _WHITESPACE.match(text, position)
+        if match:
+            position = match.end()
+        elif text[position] == "#":
+            position = _line_end(text, position)
+        else:
+            return False
+    return True
+
+
 def _line_end(text: str, position: int) -> int:
     match = _COMMENT_END.search(text, position)
     return match.start() if match else len(text)
@@ -216,7 +230,7 @@ class QueryText:
     def is_blank(self) -> bool:
         """Whether the text has no token at all: only white space and comments (the engine would read it as an
         empty update). Read once per QueryText, so a remembered text is not scanned again for each request."""
-        return next(tokenize(self.text), None) is None
+        return _is_blank(self.text)
 
     @property
     def tokens(self) -> list[Token]:
